@@ -1,0 +1,14 @@
+// Where ticketd keeps its files inside the data directory (--data-dir / TICKETD_DATA_DIR).
+#pragma once
+
+#include <string>
+
+namespace ticketd::app {
+
+inline constexpr const char* kDefaultDataDir = "./data";
+inline constexpr const char* kDataDirEnv = "TICKETD_DATA_DIR";
+
+// The RocksDB event store.
+inline std::string event_store_dir(const std::string& data_dir) { return data_dir + "/events"; }
+
+}  // namespace ticketd::app

@@ -1,0 +1,530 @@
+// RocksDB implementation of EventStore.
+//
+// Write path (group commit, pipelined):
+//   callers --append_async--> queue_ --sequencer thread--> validate, assign positions,
+//   hash, one unsynced rocksdb::Write per batch --> syncing_ --syncer thread-->
+//   SyncWAL() covering every batch written so far --> durable head moves --> callbacks.
+// While the syncer waits on fsync the sequencer already prepares and writes the next
+// batch, so one fsync covers everything queued in the meantime. Readers never look
+// past the durable head, so nothing they see can be lost in a crash; WAL recovery
+// is point-in-time, so a crash loses at most an unacknowledged suffix.
+// A failed write or sync poisons the store: every later append fails with
+// Errc::unavailable until the process reopens it.
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "eventstore/event_store.h"
+#include "eventstore/keys.h"
+#include "eventstore/record_codec.h"
+
+namespace ticketd {
+namespace {
+
+Error storage_error(const rocksdb::Status& s, std::string_view what) {
+  return Error{Errc::internal, std::string(what) + ": " + s.ToString(), {}, std::nullopt, {}, {}};
+}
+
+std::unexpected<Error> validation_error(std::string field, std::string message) {
+  Error e{Errc::validation, "invalid append: " + field + " " + message, {}, std::nullopt, {}, {}};
+  e.fields.push_back({std::move(field), std::move(message)});
+  return std::unexpected<Error>(std::move(e));
+}
+
+class RocksEventStore final : public EventStore {
+ public:
+  RocksEventStore(rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
+                  const EventStoreOptions& options, LogHead head)
+      : db_(db), handles_(std::move(handles)), options_(options), durable_(head),
+        next_position_(head.position + 1), last_hash_(head.hash) {
+    if (!options_.read_only) {
+      sequencer_ = std::thread([this] { sequencer_loop(); });
+      syncer_ = std::thread([this] { syncer_loop(); });
+    }
+  }
+
+  ~RocksEventStore() override {
+    {
+      std::lock_guard lock(queue_mu_);
+      stopping_ = true;
+    }
+    queue_cv_.notify_all();
+    if (sequencer_.joinable()) sequencer_.join();
+    if (syncer_.joinable()) syncer_.join();
+    {
+      std::lock_guard lock(head_mu_);
+      closed_ = true;
+    }
+    head_cv_.notify_all();
+    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+    (void)db_->Close();
+    delete db_;
+  }
+
+  void append_async(AppendRequest request, AppendCallback done) override {
+    const std::size_t n = request.events.size();
+    std::optional<Error> rejected;
+    {
+      std::lock_guard lock(queue_mu_);
+      if (options_.read_only) {
+        rejected = Error{Errc::unavailable, "event store is open read-only", {}, std::nullopt, {}, {}};
+      } else if (stopping_) {
+        rejected = Error{Errc::unavailable, "event store is closing", {}, std::nullopt, {}, {}};
+      } else if (failed_) {
+        rejected = *failed_;
+      } else if (queued_events_ + n > options_.limits.max_queued_events) {
+        rejected = Error{Errc::unavailable, "append queue is full (max_queued_events)", {},
+                         std::nullopt, {}, {}};
+      } else {
+        queued_events_ += n;
+        queue_.push_back(Pending{std::move(request), std::move(done)});
+      }
+    }
+    if (rejected) {
+      done(std::unexpected(std::move(*rejected)));
+    } else {
+      queue_cv_.notify_one();
+    }
+  }
+
+  Result<std::vector<EventRecord>> read_stream(std::string_view stream, std::uint64_t from_version,
+                                               std::size_t max) const override {
+    std::vector<EventRecord> out;
+    const std::uint64_t durable = durable_position();
+    const std::string prefix = keys::stream_prefix(stream);
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), index_cf()));
+    for (it->Seek(keys::stream_version_key(stream, std::max<std::uint64_t>(from_version, 1)));
+         it->Valid() && out.size() < max && it->key().starts_with(prefix); it->Next()) {
+      const std::uint64_t position = keys::read_be64(it->value().ToStringView());
+      if (position > durable) break;
+      auto record = read_record(position);
+      if (!record) return std::unexpected(record.error());
+      out.push_back(std::move(*record));
+    }
+    if (!it->status().ok()) return std::unexpected(storage_error(it->status(), "read_stream"));
+    return out;
+  }
+
+  Result<std::vector<EventRecord>> read_all(std::uint64_t after_position,
+                                            std::size_t max) const override {
+    std::vector<EventRecord> out;
+    const std::uint64_t durable = durable_position();
+    if (after_position >= durable || max == 0) return out;
+    const std::uint64_t last = std::min(durable, after_position + max);
+    const std::string upper = keys::be64(last + 1);
+    rocksdb::Slice upper_slice(upper);
+    rocksdb::ReadOptions ro;
+    ro.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, log_cf()));
+    out.reserve(last - after_position);
+    for (it->Seek(keys::be64(after_position + 1)); it->Valid(); it->Next()) {
+      auto record = decode_record(it->value().ToStringView());
+      if (!record) return std::unexpected(record.error());
+      out.push_back(std::move(*record));
+    }
+    if (!it->status().ok()) return std::unexpected(storage_error(it->status(), "read_all"));
+    return out;
+  }
+
+  Result<std::string> read_raw(std::uint64_t position) const override {
+    if (position == 0 || position > durable_position()) {
+      return make_error(Errc::not_found, "no event at that position");
+    }
+    std::string value;
+    auto s = db_->Get(rocksdb::ReadOptions(), log_cf(), keys::be64(position), &value);
+    if (s.IsNotFound()) return make_error(Errc::not_found, "no event at that position");
+    if (!s.ok()) return std::unexpected(storage_error(s, "read_raw"));
+    return value;
+  }
+
+  Result<std::uint64_t> stream_version(std::string_view stream) const override {
+    return version_of(stream, durable_position());
+  }
+
+  LogHead head() const override {
+    std::lock_guard lock(head_mu_);
+    return durable_;
+  }
+
+  bool wait_beyond(std::uint64_t position, std::chrono::milliseconds timeout) const override {
+    std::unique_lock lock(head_mu_);
+    return head_cv_.wait_for(lock, timeout,
+                             [&] { return closed_ || durable_.position > position; }) &&
+           durable_.position > position;
+  }
+
+  Result<void> save_snapshot(std::string_view stream, const Snapshot& snapshot) override {
+    if (options_.read_only) return make_error(Errc::unavailable, "event store is open read-only");
+    std::string value = keys::be64(snapshot.version);
+    value += snapshot.state;
+    auto s = db_->Put(rocksdb::WriteOptions(), snapshots_cf(), rocksdb::Slice(stream.data(), stream.size()),
+                      value);
+    if (!s.ok()) return std::unexpected(storage_error(s, "save_snapshot"));
+    return {};
+  }
+
+  Result<std::optional<Snapshot>> load_snapshot(std::string_view stream) const override {
+    std::string value;
+    auto s = db_->Get(rocksdb::ReadOptions(), snapshots_cf(),
+                      rocksdb::Slice(stream.data(), stream.size()), &value);
+    if (s.IsNotFound()) return std::optional<Snapshot>();
+    if (!s.ok()) return std::unexpected(storage_error(s, "load_snapshot"));
+    if (value.size() < 8) return make_error(Errc::internal, "snapshot record is truncated");
+    return std::optional<Snapshot>(Snapshot{keys::read_be64(value), value.substr(8)});
+  }
+
+ private:
+  struct Pending {
+    AppendRequest request;
+    AppendCallback done;
+  };
+  struct Completion {
+    AppendCallback done;
+    Result<AppendOk> result;
+  };
+  // One unsynced write handed from the sequencer to the syncer.
+  struct Written {
+    std::vector<Completion> completions;
+    LogHead head;  // log head after this write
+  };
+  // Effects of earlier requests in the batch being prepared (not yet in db_).
+  struct BatchState {
+    std::unordered_map<std::string, std::uint64_t> versions;
+    std::unordered_map<std::string, std::pair<std::uint64_t, std::uint64_t>> event_ids;
+  };
+
+  rocksdb::ColumnFamilyHandle* default_cf() const { return handles_[0]; }
+  rocksdb::ColumnFamilyHandle* log_cf() const { return handles_[1]; }
+  rocksdb::ColumnFamilyHandle* index_cf() const { return handles_[2]; }
+  rocksdb::ColumnFamilyHandle* event_ids_cf() const { return handles_[3]; }
+  rocksdb::ColumnFamilyHandle* snapshots_cf() const { return handles_[4]; }
+
+  std::uint64_t durable_position() const { return durable_position_.load(std::memory_order_acquire); }
+
+  Result<EventRecord> read_record(std::uint64_t position) const {
+    std::string value;
+    auto s = db_->Get(rocksdb::ReadOptions(), log_cf(), keys::be64(position), &value);
+    if (!s.ok()) return std::unexpected(storage_error(s, "read record"));
+    return decode_record(value);
+  }
+
+  // Version of `stream` counting only events at positions <= max_position.
+  Result<std::uint64_t> version_of(std::string_view stream, std::uint64_t max_position) const {
+    const std::string prefix = keys::stream_prefix(stream);
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), index_cf()));
+    for (it->SeekForPrev(keys::stream_version_key(stream, UINT64_MAX));
+         it->Valid() && it->key().starts_with(prefix); it->Prev()) {
+      if (keys::read_be64(it->value().ToStringView()) <= max_position) {
+        return keys::read_be64(it->key().ToStringView().substr(prefix.size()));
+      }
+    }
+    if (!it->status().ok()) return std::unexpected(storage_error(it->status(), "stream version"));
+    return std::uint64_t{0};
+  }
+
+  Result<void> validate(AppendRequest& request) const {
+    const auto& limits = options_.limits;
+    if (request.stream.empty() || request.stream.size() > limits.max_stream_id_bytes ||
+        request.stream.find('\0') != std::string::npos) {
+      return validation_error("stream", "must be 1-" + std::to_string(limits.max_stream_id_bytes) +
+                                            " bytes without NUL");
+    }
+    if (request.events.empty()) return validation_error("events", "must not be empty");
+    if (request.events.size() > limits.max_events_per_append) {
+      return validation_error("events", "more than " + std::to_string(limits.max_events_per_append) +
+                                            " events in one append");
+    }
+    std::unordered_set<std::string_view> ids;
+    for (auto& e : request.events) {
+      for (const std::string* f : {&e.event_id, &e.type}) {
+        if (f->empty() || f->size() > limits.max_field_bytes) {
+          return validation_error(f == &e.event_id ? "event_id" : "type",
+                                  "must be 1-" + std::to_string(limits.max_field_bytes) + " bytes");
+        }
+      }
+      for (const std::string* f : {&e.actor.sub, &e.actor.role, &e.actor.tenant, &e.correlation_id,
+                                   &e.causation_id}) {
+        if (f->size() > limits.max_field_bytes) {
+          return validation_error("actor/correlation", "field longer than " +
+                                                           std::to_string(limits.max_field_bytes));
+        }
+      }
+      if (!ids.insert(e.event_id).second) {
+        return validation_error("event_id", "repeated within one append: " + e.event_id);
+      }
+      auto data = minify_json_object(e.data, limits.max_event_data_bytes);
+      if (!data) return std::unexpected(data.error());
+      e.data = std::move(*data);
+    }
+    return {};
+  }
+
+  // Validates `request` against the log plus `batch`, and adds its writes to `wb`.
+  Result<AppendOk> sequence(AppendRequest& request, rocksdb::WriteBatch& wb, BatchState& batch) {
+    if (auto v = validate(request); !v) return std::unexpected(v.error());
+
+    // Idempotency: every id already stored -> acknowledge without writing.
+    std::size_t found = 0;
+    AppendOk dup{0, 0, 0, true};
+    for (const auto& e : request.events) {
+      std::string key = keys::event_id_key(request.stream, e.event_id);
+      std::pair<std::uint64_t, std::uint64_t> loc{0, 0};
+      if (auto it = batch.event_ids.find(key); it != batch.event_ids.end()) {
+        loc = it->second;
+      } else {
+        std::string value;
+        auto s = db_->Get(rocksdb::ReadOptions(), event_ids_cf(), key, &value);
+        if (s.ok()) {
+          loc = {keys::read_be64(value), keys::read_be64(std::string_view(value).substr(8))};
+        } else if (!s.IsNotFound()) {
+          return std::unexpected(storage_error(s, "event id lookup"));
+        }
+      }
+      if (loc.first != 0) {
+        ++found;
+        if (dup.first_position == 0) dup.first_position = loc.first;
+        dup.last_position = std::max(dup.last_position, loc.first);
+        dup.stream_version = std::max(dup.stream_version, loc.second);
+      }
+    }
+    if (found == request.events.size()) return dup;
+    if (found != 0) {
+      return make_error(Errc::conflict,
+                        "append repeats some but not all of the event ids already in the stream");
+    }
+
+    std::uint64_t version = 0;
+    if (auto it = batch.versions.find(request.stream); it != batch.versions.end()) {
+      version = it->second;
+    } else {
+      auto v = version_of(request.stream, UINT64_MAX);
+      if (!v) return std::unexpected(v.error());
+      version = *v;
+    }
+    if (!request.expected.admits(version)) {
+      Error e{Errc::wrong_expected_version, "stream " + request.stream + " is at version " +
+                                                std::to_string(version),
+              {}, version, {}, {}};
+      return std::unexpected(std::move(e));
+    }
+
+    AppendOk ok{next_position_, 0, 0, false};
+    for (auto& e : request.events) {
+      EventRecord r;
+      r.position = next_position_++;
+      r.stream = request.stream;
+      r.version = ++version;
+      r.event_id = std::move(e.event_id);
+      r.type = std::move(e.type);
+      r.schema = e.schema;
+      r.time = e.time;
+      r.actor = std::move(e.actor);
+      r.correlation_id = std::move(e.correlation_id);
+      r.causation_id = std::move(e.causation_id);
+      r.data = std::move(e.data);
+      const std::string canonical = canonical_bytes(r);
+      r.prev_hash = last_hash_;
+      r.hash = chain_hash(r.prev_hash, canonical);
+      last_hash_ = r.hash;
+
+      std::string position_key = keys::be64(r.position);
+      std::string id_value = position_key + keys::be64(r.version);
+      std::string id_key = keys::event_id_key(r.stream, r.event_id);
+      wb.Put(log_cf(), position_key, stored_form(canonical, r));
+      wb.Put(index_cf(), keys::stream_version_key(r.stream, r.version), position_key);
+      wb.Put(event_ids_cf(), id_key, id_value);
+      batch.event_ids[std::move(id_key)] = {r.position, r.version};
+    }
+    batch.versions[request.stream] = version;
+    ok.last_position = next_position_ - 1;
+    ok.stream_version = version;
+    return ok;
+  }
+
+  void sequencer_loop() {
+    rocksdb::WriteOptions unsynced;
+    unsynced.sync = false;
+    for (;;) {
+      std::vector<Pending> work;
+      std::optional<Error> failed;
+      {
+        std::unique_lock lock(queue_mu_);
+        queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) break;  // stopping and drained
+        std::size_t events = 0;
+        while (!queue_.empty() &&
+               (work.empty() || events + queue_.front().request.events.size() <=
+                                    options_.limits.max_batch_events)) {
+          events += queue_.front().request.events.size();
+          work.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+        queued_events_ -= events;
+        failed = failed_;
+      }
+
+      Written written;
+      written.completions.reserve(work.size());
+      if (failed) {
+        for (auto& p : work) written.completions.push_back({std::move(p.done), std::unexpected(*failed)});
+      } else {
+        rocksdb::WriteBatch wb;
+        BatchState batch;
+        const std::uint64_t position_before = next_position_;
+        for (auto& p : work) {
+          written.completions.push_back({std::move(p.done), sequence(p.request, wb, batch)});
+        }
+        if (next_position_ != position_before) {
+          std::string head_value = keys::be64(next_position_ - 1) + last_hash_;
+          wb.Put(default_cf(), keys::kHead, head_value);
+          auto s = db_->Write(unsynced, &wb);
+          if (!s.ok()) poison(storage_error(s, "append write"), written.completions);
+        }
+      }
+      written.head = LogHead{next_position_ - 1, last_hash_};
+      {
+        std::lock_guard lock(sync_mu_);
+        syncing_.push_back(std::move(written));
+      }
+      sync_cv_.notify_one();
+    }
+    {
+      std::lock_guard lock(sync_mu_);
+      sequencer_done_ = true;
+    }
+    sync_cv_.notify_one();
+  }
+
+  void syncer_loop() {
+    for (;;) {
+      std::vector<Written> work;
+      {
+        std::unique_lock lock(sync_mu_);
+        sync_cv_.wait(lock, [&] { return sequencer_done_ || !syncing_.empty(); });
+        if (syncing_.empty()) break;
+        work.swap(syncing_);
+      }
+      const LogHead target = work.back().head;
+      if (target.position > durable_position()) {
+        auto s = db_->SyncWAL();
+        if (s.ok()) {
+          {
+            std::lock_guard lock(head_mu_);
+            durable_ = target;
+            durable_position_.store(target.position, std::memory_order_release);
+          }
+          head_cv_.notify_all();
+        } else {
+          for (auto& w : work) poison(storage_error(s, "append sync"), w.completions);
+        }
+      }
+      for (auto& w : work) {
+        for (auto& c : w.completions) c.done(std::move(c.result));
+      }
+    }
+  }
+
+  // Records the first failure and turns every pending success into that error.
+  void poison(const Error& cause, std::vector<Completion>& completions) {
+    Error e{Errc::unavailable, "event store failed, restart required: " + cause.message, {},
+            std::nullopt, {}, {}};
+    {
+      std::lock_guard lock(queue_mu_);
+      if (!failed_) failed_ = e;
+    }
+    for (auto& c : completions) {
+      if (c.result) c.result = std::unexpected(e);
+    }
+  }
+
+  rocksdb::DB* db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  EventStoreOptions options_;
+
+  // Queue of appends waiting for the sequencer.
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<Pending> queue_;
+  std::size_t queued_events_ = 0;
+  bool stopping_ = false;
+  std::optional<Error> failed_;
+
+  // Written batches waiting for the syncer.
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  std::vector<Written> syncing_;
+  bool sequencer_done_ = false;
+
+  // Durable head.
+  mutable std::mutex head_mu_;
+  mutable std::condition_variable head_cv_;
+  LogHead durable_;
+  std::atomic<std::uint64_t> durable_position_{durable_.position};
+  bool closed_ = false;
+
+  // Owned by the sequencer thread.
+  std::uint64_t next_position_;
+  std::string last_hash_;
+
+  std::thread sequencer_;
+  std::thread syncer_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<EventStore>> open_rocksdb_event_store(const std::string& dir,
+                                                             const EventStoreOptions& options) {
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = !options.read_only;
+  db_options.create_missing_column_families = !options.read_only;
+  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  db_options.max_background_jobs = 2;
+  db_options.max_total_wal_size = 256u << 20;
+
+  rocksdb::ColumnFamilyOptions cf_options;
+  cf_options.write_buffer_size = 64u << 20;
+  rocksdb::ColumnFamilyOptions lookup_options = cf_options;  // point lookups: bloom filters
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  lookup_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> families{
+      {rocksdb::kDefaultColumnFamilyName, cf_options},
+      {keys::kLogFamily, cf_options},
+      {keys::kStreamIndexFamily, cf_options},
+      {keys::kEventIdsFamily, lookup_options},
+      {keys::kSnapshotsFamily, lookup_options},
+  };
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status s =
+      options.read_only ? rocksdb::DB::OpenForReadOnly(db_options, dir, families, &handles, &db)
+                        : rocksdb::DB::Open(db_options, dir, families, &handles, &db);
+  if (!s.ok()) {
+    return make_error(s.IsPathNotFound() || s.IsNotFound() ? Errc::not_found : Errc::unavailable,
+                      "cannot open event store in " + dir + ": " + s.ToString());
+  }
+
+  LogHead head{0, std::string(kGenesisHash)};
+  std::string value;
+  s = db->Get(rocksdb::ReadOptions(), handles[0], keys::kHead, &value);
+  if (s.ok() && value.size() == 8 + kHashHexBytes) {
+    head = LogHead{keys::read_be64(value), value.substr(8)};
+  } else if (!s.IsNotFound()) {
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    delete db;
+    return make_error(Errc::internal, "event store head record is unreadable in " + dir);
+  }
+  return std::unique_ptr<EventStore>(new RocksEventStore(db, std::move(handles), options, head));
+}
+
+}  // namespace ticketd

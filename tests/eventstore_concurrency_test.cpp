@@ -1,0 +1,180 @@
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include <condition_variable>
+
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "eventstore/chain_verifier.h"
+#include "eventstore/event_store.h"
+#include "eventstore/subscription.h"
+#include "tests/test_support.h"
+
+using namespace ticketd;
+using ticketd::test::make_event;
+using ticketd::test::TempDir;
+
+TEST_CASE("16 threads racing on one stream: exactly one winner per version") {
+  TempDir dir;
+  auto store = std::move(*open_rocksdb_event_store(dir.sub("events")));
+  constexpr int kThreads = 16;
+  constexpr std::uint64_t kTargetVersion = 200;
+  std::mutex mu;
+  std::map<std::uint64_t, int> winners;  // version -> thread
+  std::atomic<int> conflicts{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int attempt = 0;; ++attempt) {
+        const std::uint64_t seen = *store->stream_version("race");
+        if (seen >= kTargetVersion) return;
+        auto r = store->append("race", ExpectedVersion::exact(seen),
+                               {make_event(fmt::format("t{}-a{}", t, attempt))});
+        if (r) {
+          std::lock_guard lock(mu);
+          CHECK(r->stream_version == seen + 1);
+          CHECK(winners.emplace(r->stream_version, t).second);
+        } else {
+          CHECK(r.error().code == Errc::wrong_expected_version);
+          ++conflicts;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  const std::uint64_t final_version = *store->stream_version("race");
+  CHECK(final_version >= kTargetVersion);
+  CHECK(winners.size() == final_version);
+  CHECK(winners.begin()->first == 1);
+  CHECK(winners.rbegin()->first == final_version);
+  CHECK(conflicts > 0);  // 16 racers on 2 cores must collide at least once
+  auto events = store->read_stream("race", 1, 10000);
+  REQUIRE(events->size() == final_version);
+  for (std::size_t i = 0; i < events->size(); ++i) CHECK((*events)[i].version == i + 1);
+  CHECK(verify_chain(*store)->ok);
+}
+
+TEST_CASE("16 threads appending to distinct streams: all land, no gaps") {
+  TempDir dir;
+  auto store = std::move(*open_rocksdb_event_store(dir.sub("events")));
+  constexpr int kThreads = 16;
+  constexpr int kPerThread = 300;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        auto r = store->append(fmt::format("s{}", t), ExpectedVersion::exact(i),
+                               {make_event(fmt::format("{}-{}", t, i))});
+        REQUIRE(r);
+        CHECK(r->stream_version == static_cast<std::uint64_t>(i + 1));
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(store->head().position == kThreads * kPerThread);
+  auto all = store->read_all(0, kThreads * kPerThread + 10);
+  REQUIRE(all->size() == kThreads * kPerThread);
+  std::map<std::string, std::uint64_t> last_version;
+  for (std::size_t i = 0; i < all->size(); ++i) {
+    const auto& r = (*all)[i];
+    CHECK(r.position == i + 1);
+    CHECK(r.version == last_version[r.stream] + 1);
+    last_version[r.stream] = r.version;
+  }
+  CHECK(verify_chain(*store)->ok);
+}
+
+TEST_CASE("asynchronous appends share syncs and complete in order") {
+  TempDir dir;
+  auto store = std::move(*open_rocksdb_event_store(dir.sub("events")));
+  constexpr int kAppends = 5000;
+  std::mutex mu;
+  std::condition_variable cv;
+  int done = 0;
+  std::uint64_t last_seen = 0;
+  bool ordered = true;
+  for (int i = 0; i < kAppends; ++i) {
+    store->append_async(AppendRequest{"a", ExpectedVersion::any(), {make_event(std::to_string(i))}},
+                        [&](Result<AppendOk> r) {
+                          std::lock_guard lock(mu);
+                          if (!r || r->first_position <= last_seen) ordered = false;
+                          if (r) last_seen = r->first_position;
+                          ++done;
+                          cv.notify_one();
+                        });
+  }
+  std::unique_lock lock(mu);
+  cv.wait(lock, [&] { return done == kAppends; });
+  CHECK(ordered);
+  CHECK(store->head().position == kAppends);
+}
+
+TEST_CASE("a subscription delivers each event once, in order, across catch-up and live") {
+  TempDir dir;
+  auto store = std::move(*open_rocksdb_event_store(dir.sub("events")));
+  constexpr int kBefore = 3000;  // catch-up part
+  constexpr int kWriters = 4;
+  constexpr int kPerWriter = 1500;  // appended while the subscription runs
+  for (int i = 0; i < kBefore; i += 100) {
+    std::vector<NewEvent> events;
+    for (int j = i; j < i + 100; ++j) events.push_back(make_event("pre-" + std::to_string(j)));
+    REQUIRE(store->append("pre", ExpectedVersion::any(), std::move(events)));
+  }
+  constexpr std::uint64_t kTotal = kBefore + kWriters * kPerWriter;
+
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::uint64_t> positions;
+  std::set<std::string> ids;
+  Subscription sub(*store, 0, [&](std::span<const EventRecord> batch) {
+    std::lock_guard lock(mu);
+    for (const auto& r : batch) {
+      positions.push_back(r.position);
+      ids.insert(r.stream + "/" + r.event_id);
+    }
+    cv.notify_one();
+    return true;
+  });
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = 0; i < kPerWriter; ++i) {
+        REQUIRE(store->append(fmt::format("live{}", w), ExpectedVersion::any(),
+                              {make_event(std::to_string(i))}));
+      }
+    });
+  }
+  for (auto& t : writers) t.join();
+  {
+    std::unique_lock lock(mu);
+    REQUIRE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return positions.size() >= kTotal; }));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // room for a wrong extra delivery
+  sub.stop();
+  CHECK_FALSE(sub.error().has_value());
+  REQUIRE(positions.size() == kTotal);
+  for (std::size_t i = 0; i < positions.size(); ++i) REQUIRE(positions[i] == i + 1);
+  CHECK(ids.size() == kTotal);
+  CHECK(sub.position() == kTotal);
+}
+
+TEST_CASE("a subscription from a middle position starts right after it") {
+  TempDir dir;
+  auto store = std::move(*open_rocksdb_event_store(dir.sub("events")));
+  for (int i = 0; i < 10; ++i) REQUIRE(store->append("s", ExpectedVersion::any(), {make_event(std::to_string(i))}));
+  std::mutex mu;
+  std::vector<std::uint64_t> seen;
+  Subscription sub(*store, 7, [&](std::span<const EventRecord> batch) {
+    std::lock_guard lock(mu);
+    for (const auto& r : batch) seen.push_back(r.position);
+    return true;
+  });
+  REQUIRE(store->wait_beyond(9, std::chrono::seconds(1)));
+  for (int i = 0; i < 50 && sub.position() < 10; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  sub.stop();
+  std::lock_guard lock(mu);
+  CHECK(seen == std::vector<std::uint64_t>{8, 9, 10});
+}
