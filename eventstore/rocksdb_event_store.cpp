@@ -71,6 +71,12 @@ class RocksEventStore final : public EventStore {
   }
 
   void append_async(AppendRequest request, AppendCallback done) override {
+    // Validation (including the JSON parse of every payload) runs on the caller's
+    // thread, so the single sequencer only does what must be sequential.
+    if (auto valid = validate(request); !valid) {
+      done(std::unexpected(std::move(valid.error())));
+      return;
+    }
     const std::size_t n = request.events.size();
     std::optional<Error> rejected;
     {
@@ -231,6 +237,7 @@ class RocksEventStore final : public EventStore {
     return std::uint64_t{0};
   }
 
+  // Checks limits and field rules; minifies each event's data in place.
   Result<void> validate(AppendRequest& request) const {
     const auto& limits = options_.limits;
     if (request.stream.empty() || request.stream.size() > limits.max_stream_id_bytes ||
@@ -270,8 +277,6 @@ class RocksEventStore final : public EventStore {
 
   // Validates `request` against the log plus `batch`, and adds its writes to `wb`.
   Result<AppendOk> sequence(AppendRequest& request, rocksdb::WriteBatch& wb, BatchState& batch) {
-    if (auto v = validate(request); !v) return std::unexpected(v.error());
-
     // Idempotency: every id already stored -> acknowledge without writing.
     std::size_t found = 0;
     AppendOk dup{0, 0, 0, true};
@@ -305,6 +310,8 @@ class RocksEventStore final : public EventStore {
     std::uint64_t version = 0;
     if (auto it = batch.versions.find(request.stream); it != batch.versions.end()) {
       version = it->second;
+    } else if (auto cached = stream_versions_.find(request.stream); cached != stream_versions_.end()) {
+      version = cached->second;
     } else {
       auto v = version_of(request.stream, UINT64_MAX);
       if (!v) return std::unexpected(v.error());
@@ -388,6 +395,7 @@ class RocksEventStore final : public EventStore {
           wb.Put(default_cf(), keys::kHead, head_value);
           auto s = db_->Write(unsynced, &wb);
           if (!s.ok()) poison(storage_error(s, "append write"), written.completions);
+          remember_versions(batch);
         }
       }
       written.head = LogHead{next_position_ - 1, last_hash_};
@@ -433,6 +441,15 @@ class RocksEventStore final : public EventStore {
     }
   }
 
+  // Keeps the stream versions the sequencer wrote; a bounded cache that starts over
+  // when full (a miss costs one index seek).
+  void remember_versions(BatchState& batch) {
+    if (stream_versions_.size() + batch.versions.size() > kMaxCachedStreamVersions) {
+      stream_versions_.clear();
+    }
+    for (auto& [stream, version] : batch.versions) stream_versions_[stream] = version;
+  }
+
   // Records the first failure and turns every pending success into that error.
   void poison(const Error& cause, std::vector<Completion>& completions) {
     Error e{Errc::unavailable, "event store failed, restart required: " + cause.message, {},
@@ -472,8 +489,10 @@ class RocksEventStore final : public EventStore {
   bool closed_ = false;
 
   // Owned by the sequencer thread.
+  static constexpr std::size_t kMaxCachedStreamVersions = 1 << 20;
   std::uint64_t next_position_;
   std::string last_hash_;
+  std::unordered_map<std::string, std::uint64_t> stream_versions_;
 
   std::thread sequencer_;
   std::thread syncer_;
@@ -493,6 +512,8 @@ Result<std::unique_ptr<EventStore>> open_rocksdb_event_store(const std::string& 
   rocksdb::ColumnFamilyOptions cf_options;
   cf_options.write_buffer_size = 64u << 20;
   rocksdb::ColumnFamilyOptions lookup_options = cf_options;  // point lookups: bloom filters
+  lookup_options.memtable_whole_key_filtering = true;
+  lookup_options.memtable_prefix_bloom_size_ratio = 0.05;
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   lookup_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
