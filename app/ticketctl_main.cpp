@@ -83,9 +83,7 @@ int run_replay(const std::string& data_dir, const std::string& stream, const std
     }
     for (const auto& r : *page) {
       if (until && r.time > *until) return 0;
-      auto raw = store->read_raw(r.position);
-      if (!raw) return 1;
-      fmt::print("{}\n", *raw);
+      fmt::print("{}\n", ticketd::stored_form(ticketd::canonical_bytes(r), r));
       ++shown;
     }
     if (page->size() < kPage) break;

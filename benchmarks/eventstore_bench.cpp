@@ -33,7 +33,8 @@ ticketd::NewEvent make_event(std::uint64_t n) {
   e.time = ticketd::Timestamp{std::chrono::microseconds{1'790'000'000'000'000 + static_cast<std::int64_t>(n)}};
   e.actor = {"agent-17", "agent", "acme"};
   e.correlation_id = "req-0001";
-  e.data = R"({"comment_id":"c-1","body":"Rebooted the VPN gateway, please try again and tell us if it works.","visibility":"public"})";
+  // ~300 bytes of payload, a typical comment event.
+  e.data = R"({"comment_id":"c-4f1d2a9e","ticket":"TICK-2026-004711","visibility":"public","body":"Hello Maria, we rebooted the VPN gateway in Frankfurt and renewed the certificate that had expired last night. Please reconnect and tell us whether the error 809 is gone; if not, send us the client log from the tray menu."})";
   return e;
 }
 
@@ -133,6 +134,12 @@ int main(int argc, char** argv) {
   std::string dir = "/tmp/ticketd-eventstore-bench";
   cli.add_option("--seconds", seconds, "seconds per configuration");
   cli.add_option("--dir", dir, "scratch directory (deleted first)");
+  std::vector<std::string> modes{"threads", "async"};
+  std::vector<int> appender_counts{1, 16, 64};
+  bool skip_reads = false;
+  cli.add_option("--modes", modes, "threads and/or async");
+  cli.add_option("--appenders", appender_counts, "concurrent appender counts");
+  cli.add_flag("--skip-reads", skip_reads, "only measure appends");
   CLI11_PARSE(cli, argc, argv);
 
   std::filesystem::remove_all(dir);
@@ -142,23 +149,29 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto& store = **opened;
-  fmt::print("event size: {} bytes of data, ~{} bytes stored per record\n", make_event(0).data.size(),
+  fmt::print("event: {} bytes of data, {} bytes stored per record\n", make_event(0).data.size(),
              [&] {
                (void)store.append("probe", ticketd::ExpectedVersion::any(), {make_event(g_next_id++)});
                return store.read_raw(store.head().position).value_or("").size();
              }());
-  fmt::print("{:<8} {:>10} {:>14} {:>10} {:>10} {:>10}\n", "mode", "appenders", "events/s", "p50 us",
-             "p99 us", "appends");
-  for (const char* mode : {"threads", "async"}) {
-    for (int appenders : {1, 16, 64}) {
-      const bool threads = std::string(mode) == "threads";
+  fmt::print("{:<8} {:>10} {:>14} {:>10} {:>10} {:>10} {:>12} {:>12}\n", "mode", "appenders", "events/s",
+             "p50 us", "p99 us", "appends", "events/sync", "writes/sync");
+  for (const std::string& mode : modes) {
+    for (int appenders : appender_counts) {
+      const bool threads = mode == "threads";
+      const auto before = store.stats();
       Figures f = threads ? run_threads(store, appenders, seconds) : run_async(store, appenders, seconds);
-      fmt::print("{:<8} {:>10} {:>14.0f} {:>10.0f} {:>10.0f} {:>10}\n", mode, appenders, f.events_per_s,
-                 f.p50_us, f.p99_us, f.appends);
+      const auto after = store.stats();
+      const double syncs = static_cast<double>(after.syncs - before.syncs);
+      fmt::print("{:<8} {:>10} {:>14.0f} {:>10.0f} {:>10.0f} {:>10} {:>12.1f} {:>12.1f}\n", mode, appenders,
+                 f.events_per_s, f.p50_us, f.p99_us, f.appends,
+                 static_cast<double>(after.events - before.events) / syncs,
+                 static_cast<double>(after.write_batches - before.write_batches) / syncs);
       std::fflush(stdout);
     }
   }
 
+  if (skip_reads) return 0;
   // Reads: one long stream, then the whole log.
   constexpr int kStreamEvents = 100'000;
   for (int i = 0; i < kStreamEvents; i += 500) {

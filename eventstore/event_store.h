@@ -38,6 +38,14 @@ struct EventStoreLimits {
   std::size_t max_batch_events = 8192;          // events per synced write
 };
 
+// Counters since open, for metrics and benchmarks.
+struct EventStoreStats {
+  std::uint64_t appends = 0;       // acknowledged appends that wrote events
+  std::uint64_t events = 0;        // events written
+  std::uint64_t write_batches = 0; // rocksdb writes (one per sequencer batch)
+  std::uint64_t syncs = 0;         // WAL syncs (each acknowledges every batch before it)
+};
+
 struct Snapshot {
   std::uint64_t version = 0;  // the stream version the state reflects
   std::string state;          // opaque bytes chosen by the aggregate's owner
@@ -75,6 +83,8 @@ class EventStore {
   [[nodiscard]] virtual Result<std::uint64_t> stream_version(std::string_view stream) const = 0;
 
   [[nodiscard]] virtual LogHead head() const = 0;
+
+  [[nodiscard]] virtual EventStoreStats stats() const = 0;
 
   // Blocks until head().position > position, the timeout passes, or the store
   // closes. Returns whether the head moved past `position`.

@@ -161,6 +161,10 @@ class RocksEventStore final : public EventStore {
     return durable_;
   }
 
+  EventStoreStats stats() const override {
+    return EventStoreStats{appends_.load(), events_.load(), write_batches_.load(), syncs_.load()};
+  }
+
   bool wait_beyond(std::uint64_t position, std::chrono::milliseconds timeout) const override {
     std::unique_lock lock(head_mu_);
     return head_cv_.wait_for(lock, timeout,
@@ -395,6 +399,8 @@ class RocksEventStore final : public EventStore {
           wb.Put(default_cf(), keys::kHead, head_value);
           auto s = db_->Write(unsynced, &wb);
           if (!s.ok()) poison(storage_error(s, "append write"), written.completions);
+          write_batches_.fetch_add(1, std::memory_order_relaxed);
+          events_.fetch_add(next_position_ - position_before, std::memory_order_relaxed);
           remember_versions(batch);
         }
       }
@@ -424,6 +430,7 @@ class RocksEventStore final : public EventStore {
       const LogHead target = work.back().head;
       if (target.position > durable_position()) {
         auto s = db_->SyncWAL();
+        syncs_.fetch_add(1, std::memory_order_relaxed);
         if (s.ok()) {
           {
             std::lock_guard lock(head_mu_);
@@ -436,7 +443,10 @@ class RocksEventStore final : public EventStore {
         }
       }
       for (auto& w : work) {
-        for (auto& c : w.completions) c.done(std::move(c.result));
+        for (auto& c : w.completions) {
+          if (c.result && !c.result->duplicate) appends_.fetch_add(1, std::memory_order_relaxed);
+          c.done(std::move(c.result));
+        }
       }
     }
   }
@@ -494,6 +504,11 @@ class RocksEventStore final : public EventStore {
   std::string last_hash_;
   std::unordered_map<std::string, std::uint64_t> stream_versions_;
 
+  std::atomic<std::uint64_t> appends_{0};
+  std::atomic<std::uint64_t> events_{0};
+  std::atomic<std::uint64_t> write_batches_{0};
+  std::atomic<std::uint64_t> syncs_{0};
+
   std::thread sequencer_;
   std::thread syncer_;
 };
@@ -510,7 +525,7 @@ Result<std::unique_ptr<EventStore>> open_rocksdb_event_store(const std::string& 
   db_options.max_total_wal_size = 256u << 20;
 
   rocksdb::ColumnFamilyOptions cf_options;
-  cf_options.write_buffer_size = 64u << 20;
+  cf_options.write_buffer_size = 16u << 20;
   rocksdb::ColumnFamilyOptions lookup_options = cf_options;  // point lookups: bloom filters
   lookup_options.memtable_whole_key_filtering = true;
   lookup_options.memtable_prefix_bloom_size_ratio = 0.05;
