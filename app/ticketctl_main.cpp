@@ -21,7 +21,14 @@ using ticketd::EventStore;
 std::unique_ptr<EventStore> open_read_only(const std::string& data_dir) {
   ticketd::EventStoreOptions options;
   options.read_only = true;
+  // A read-only open replays the WAL; if ticketd deletes a WAL file at that moment
+  // (after a memtable flush) the open fails, and a second attempt sees the new files.
+  constexpr int kOpenAttempts = 3;
   auto store = ticketd::open_rocksdb_event_store(ticketd::app::event_store_dir(data_dir), options);
+  for (int attempt = 1; attempt < kOpenAttempts && !store && store.error().code != ticketd::Errc::not_found;
+       ++attempt) {
+    store = ticketd::open_rocksdb_event_store(ticketd::app::event_store_dir(data_dir), options);
+  }
   if (!store) {
     fmt::print(stderr, "ticketctl: {}\n", store.error().message);
     return nullptr;

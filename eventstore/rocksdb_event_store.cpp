@@ -391,6 +391,7 @@ class RocksEventStore final : public EventStore {
         rocksdb::WriteBatch wb;
         BatchState batch;
         const std::uint64_t position_before = next_position_;
+        const std::string hash_before = last_hash_;
         for (auto& p : work) {
           written.completions.push_back({std::move(p.done), sequence(p.request, wb, batch)});
         }
@@ -398,10 +399,16 @@ class RocksEventStore final : public EventStore {
           std::string head_value = keys::be64(next_position_ - 1) + last_hash_;
           wb.Put(default_cf(), keys::kHead, head_value);
           auto s = db_->Write(unsynced, &wb);
-          if (!s.ok()) poison(storage_error(s, "append write"), written.completions);
-          write_batches_.fetch_add(1, std::memory_order_relaxed);
-          events_.fetch_add(next_position_ - position_before, std::memory_order_relaxed);
-          remember_versions(batch);
+          if (s.ok()) {
+            write_batches_.fetch_add(1, std::memory_order_relaxed);
+            events_.fetch_add(next_position_ - position_before, std::memory_order_relaxed);
+            remember_versions(batch);
+          } else {
+            // Nothing of this batch is in the log: the head stays where it was.
+            next_position_ = position_before;
+            last_hash_ = hash_before;
+            poison(storage_error(s, "append write"), written.completions);
+          }
         }
       }
       written.head = LogHead{next_position_ - 1, last_hash_};
