@@ -16,5 +16,8 @@ esac
 
 cmake -S . -B "$dir" -G Ninja "${flags[@]}"
 cmake --build "$dir" -j2
+if [ "$variant" = tsan ]; then
+  export TSAN_OPTIONS="suppressions=$PWD/tests/tsan.supp ${TSAN_OPTIONS:-}"
+fi
 cd "$dir"
 ctest --output-on-failure -j1
