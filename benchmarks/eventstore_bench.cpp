@@ -26,6 +26,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using ticketd::EventStore;
 
+int g_events_per_append = 1;
+
 ticketd::NewEvent make_event(std::uint64_t n) {
   ticketd::NewEvent e;
   e.event_id = fmt::format("{:08x}-bench-4000-8000-{:012x}", n >> 32, n);
@@ -50,13 +52,19 @@ Figures summarize(std::vector<double>& latencies_us, double seconds) {
   f.appends = latencies_us.size();
   if (latencies_us.empty()) return f;
   std::sort(latencies_us.begin(), latencies_us.end());
-  f.events_per_s = static_cast<double>(latencies_us.size()) / seconds;
+  f.events_per_s = static_cast<double>(latencies_us.size()) * g_events_per_append / seconds;
   f.p50_us = latencies_us[latencies_us.size() / 2];
   f.p99_us = latencies_us[latencies_us.size() * 99 / 100];
   return f;
 }
 
 std::atomic<std::uint64_t> g_next_id{0};
+
+std::vector<ticketd::NewEvent> make_events() {
+  std::vector<ticketd::NewEvent> events;
+  for (int i = 0; i < g_events_per_append; ++i) events.push_back(make_event(g_next_id++));
+  return events;
+}
 
 Figures run_threads(EventStore& store, int appenders, double seconds) {
   std::vector<std::vector<double>> per_thread(appenders);
@@ -69,7 +77,7 @@ Figures run_threads(EventStore& store, int appenders, double seconds) {
       const std::string stream = fmt::format("bench-t{}-{}", appenders, t);
       while (!stop.load(std::memory_order_relaxed)) {
         const auto t0 = Clock::now();
-        auto r = store.append(stream, ticketd::ExpectedVersion::any(), {make_event(g_next_id++)});
+        auto r = store.append(stream, ticketd::ExpectedVersion::any(), make_events());
         if (!r) {
           fmt::print(stderr, "append failed: {}\n", r.error().message);
           std::exit(1);
@@ -102,7 +110,7 @@ Figures run_async(EventStore& store, int appenders, double seconds) {
     }
     store.append_async(
         ticketd::AppendRequest{fmt::format("bench-a{}-{}", appenders, slot), ticketd::ExpectedVersion::any(),
-                               {make_event(g_next_id++)}},
+                               make_events()},
         [&, slot, t0](ticketd::Result<ticketd::AppendOk> r) {
           if (!r) {
             fmt::print(stderr, "append failed: {}\n", r.error().message);
@@ -137,6 +145,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> modes{"threads", "async"};
   std::vector<int> appender_counts{1, 16, 64};
   bool skip_reads = false;
+  cli.add_option("--events-per-append", g_events_per_append, "events in each append (default 1)")
+      ->check(CLI::Range(1, 1000));
   cli.add_option("--modes", modes, "threads and/or async");
   cli.add_option("--appenders", appender_counts, "concurrent appender counts");
   cli.add_flag("--skip-reads", skip_reads, "only measure appends");

@@ -15,6 +15,8 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include <pthread.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -49,6 +51,8 @@ class RocksEventStore final : public EventStore {
     if (!options_.read_only) {
       sequencer_ = std::thread([this] { sequencer_loop(); });
       syncer_ = std::thread([this] { syncer_loop(); });
+      pthread_setname_np(sequencer_.native_handle(), "es-sequencer");
+      pthread_setname_np(syncer_.native_handle(), "es-syncer");
     }
   }
 
