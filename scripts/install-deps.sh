@@ -8,6 +8,7 @@ PACKAGES=(
   libboost1.81-dev libboost-url1.81-dev
   librocksdb-dev librdkafka-dev libsimdjson-dev libsqlite3-dev
   libfmt-dev libspdlog-dev libssl-dev libjwt-dev libcli11-dev
+  libhowardhinnant-date-dev tzdata
   doctest-dev libbenchmark-dev wrk curl
 )
 

@@ -1,0 +1,55 @@
+// A tenant's configuration: categories, queues, SLA targets, business calendar and the
+// time rules of the workflow. Defaults are those of DOMAIN.md. Configuration changes
+// are events of the tenant's stream, so their history is auditable.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "domain/ticket_vocabulary.h"
+
+namespace ticketd {
+
+struct SlaTarget {
+  std::chrono::minutes first_response{0};
+  std::chrono::minutes resolution{0};
+  friend bool operator==(const SlaTarget&, const SlaTarget&) = default;
+};
+
+// Which minutes count for SLA clocks. No hours at all means 24x7.
+struct BusinessCalendar {
+  struct Span {
+    int start_minute = 0;  // local minutes after midnight, [start, end)
+    int end_minute = 0;
+    friend bool operator==(const Span&, const Span&) = default;
+  };
+  std::string time_zone = "UTC";                // IANA name
+  std::array<std::vector<Span>, 7> weekly{};    // index 0 = Sunday (as std::chrono::weekday)
+  std::vector<std::chrono::sys_days> holidays;  // local dates on which no minute counts
+
+  [[nodiscard]] bool always_open() const;
+  friend bool operator==(const BusinessCalendar&, const BusinessCalendar&) = default;
+};
+
+struct TenantConfig {
+  std::string id;
+  std::string name;
+  std::string parent;
+  std::vector<std::string> categories{"technical", "billing", "access", "feature_request", "bug", "general"};
+  std::vector<std::string> queues{"general"};
+  std::map<Priority, SlaTarget> sla = default_sla();
+  BusinessCalendar calendar;
+  std::chrono::hours reopen_window{14 * 24};
+  std::chrono::hours auto_close_delay{48};
+  std::chrono::days retention{365 * 3};
+
+  [[nodiscard]] static std::map<Priority, SlaTarget> default_sla();
+  [[nodiscard]] bool has_category(const std::string& c) const;
+  [[nodiscard]] bool has_queue(const std::string& q) const;
+  [[nodiscard]] SlaTarget target_for(Priority p) const;
+};
+
+}  // namespace ticketd

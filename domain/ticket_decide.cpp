@@ -1,0 +1,443 @@
+// decide(): the rules of DOMAIN.md for every ticket command.
+#include <algorithm>
+#include <string>
+
+#include "domain/text_rules.h"
+#include "domain/ticket_workflow.h"
+
+namespace ticketd {
+namespace {
+
+using Events = std::vector<TicketEvent>;
+using Outcome = Result<Events>;
+
+Error error(Errc code, std::string message) {
+  return Error{code, std::move(message), {}, std::nullopt, {}, {}};
+}
+
+std::unexpected<Error> not_found() { return std::unexpected(error(Errc::not_found, "ticket not found")); }
+std::unexpected<Error> forbidden(std::string why) {
+  return std::unexpected(error(Errc::forbidden, std::move(why)));
+}
+
+std::unexpected<Error> conflict(const Ticket& t, std::string why) {
+  Error e = error(Errc::conflict, std::move(why));
+  e.current_status = std::string(name_of(t.status));
+  for (Status s : allowed_next(t)) e.allowed.emplace_back(name_of(s));
+  return std::unexpected(std::move(e));
+}
+
+// Collects field errors; empty when everything is valid.
+struct FieldErrors {
+  std::vector<FieldError> list;
+  void add(std::string field, std::string message) { list.push_back({std::move(field), std::move(message)}); }
+  [[nodiscard]] bool empty() const { return list.empty(); }
+  [[nodiscard]] std::unexpected<Error> error() const {
+    Error e{Errc::validation, "invalid request: " + list.front().field + " " + list.front().message, list,
+            std::nullopt, {}, {}};
+    return std::unexpected(std::move(e));
+  }
+};
+
+bool is_admin(Role r) { return r == Role::admin || r == Role::global_admin; }
+bool is_agent_or_admin(Role r) { return r == Role::agent || is_admin(r); }
+bool read_only(Role r) { return r == Role::manager || r == Role::auditor; }
+
+void check_subject(FieldErrors& errors, const std::string& subject) {
+  const auto n = utf8_length(subject);
+  if (!valid_utf8(subject)) {
+    errors.add("subject", "is not valid UTF-8");
+  } else if (n == 0 || n > TicketLimits::kSubjectMaxChars) {
+    errors.add("subject", "must be 1-200 characters after trimming");
+  }
+}
+
+void check_body(FieldErrors& errors, const char* field, const std::string& text, bool required) {
+  if (!valid_utf8(text)) {
+    errors.add(field, "is not valid UTF-8");
+  } else if (text.size() > TicketLimits::kBodyMaxBytes) {
+    errors.add(field, "must be at most 64 KiB");
+  } else if (required && text.empty()) {
+    errors.add(field, "must not be empty");
+  }
+}
+
+void check_tags(FieldErrors& errors, const std::vector<std::string>& tags) {
+  if (tags.size() > TicketLimits::kMaxTags) errors.add("tags", "at most 20 tags");
+  for (const auto& tag : tags) {
+    if (tag.empty() || tag.size() > TicketLimits::kTagMaxBytes || !valid_utf8(tag)) {
+      errors.add("tags", "each tag must be 1-50 bytes of UTF-8");
+      return;
+    }
+  }
+}
+
+std::vector<std::string> normalized_tags(std::vector<std::string> tags) {
+  for (auto& t : tags) t = trim(t);
+  std::sort(tags.begin(), tags.end());
+  tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
+  return tags;
+}
+
+// The ticket is visible to the caller (scope and, for customers, ownership).
+bool visible(const Ticket& t, const DecideContext& ctx) {
+  if (!t.exists() || !ctx.in_scope) return false;
+  if (ctx.principal.role == Role::customer) return t.requester == ctx.principal.sub;
+  return true;
+}
+
+Outcome create(const Ticket& t, const CreateTicket& c, const DecideContext& ctx) {
+  const Principal& who = ctx.principal;
+  if (t.exists()) return std::unexpected(error(Errc::conflict, "ticket id already used"));
+  if (!ctx.in_scope) return not_found();
+  if (read_only(who.role) || who.role == Role::system) return forbidden("this role cannot create tickets");
+  if (who.role == Role::customer && c.tenant != who.tenant) return not_found();
+
+  FieldErrors errors;
+  TicketCreated e;
+  e.id = c.id;
+  e.number = c.number;
+  e.tenant = c.tenant;
+  e.subject = trim(c.subject);
+  e.description = c.description;
+  check_subject(errors, e.subject);
+  check_body(errors, "description", e.description, false);
+  e.type = c.type.value_or(TicketType::question);
+  e.category = c.category.value_or("general");
+  if (!ctx.config.has_category(e.category)) errors.add("category", "is not one of the tenant's categories");
+  e.priority = c.priority.value_or(Priority::medium);
+  e.queue = c.queue.value_or("general");
+  if (!ctx.config.has_queue(e.queue)) errors.add("queue", "is not one of the tenant's queues");
+  e.tags = normalized_tags(c.tags);
+  check_tags(errors, e.tags);
+  if (c.requester && *c.requester != who.sub) {
+    if (who.role == Role::customer) return forbidden("customers create tickets only for themselves");
+    if (c.requester->empty() || c.requester->size() > TicketLimits::kFieldMaxBytes) {
+      errors.add("requester", "must be a user id");
+    }
+    e.requester = *c.requester;
+  } else {
+    e.requester = who.sub;
+  }
+  if (c.external) {
+    if (who.role != Role::integration && !is_admin(who.role)) {
+      return forbidden("only integrations import external tickets");
+    }
+    e.external = c.external;
+  }
+  e.attachments = c.attachments;
+  if (!errors.empty()) return errors.error();
+  return Events{std::move(e)};
+}
+
+Outcome update(const Ticket& t, const UpdateTicket& u, const DecideContext& ctx) {
+  const Role role = ctx.principal.role;
+  if (read_only(role) || role == Role::system) return forbidden("this role cannot edit tickets");
+  if (role == Role::customer) {
+    if (u.priority || u.category || u.queue || u.type || u.tags) {
+      return forbidden("customers may edit only subject and description");
+    }
+    if (t.status != Status::new_) return conflict(t, "customers may edit a ticket only while it is new");
+  }
+  if (t.status == Status::closed) return conflict(t, "a closed ticket cannot be edited");
+
+  FieldErrors errors;
+  TicketUpdated e;
+  auto change = [&](const char* field, const std::string& before, const std::string& after) {
+    if (before != after) e.changes.push_back({field, before, after});
+  };
+  if (u.subject) {
+    const std::string s = trim(*u.subject);
+    check_subject(errors, s);
+    change("subject", t.subject, s);
+  }
+  if (u.description) {
+    check_body(errors, "description", *u.description, false);
+    change("description", t.description, *u.description);
+  }
+  if (u.category) {
+    if (!ctx.config.has_category(*u.category)) errors.add("category", "is not one of the tenant's categories");
+    change("category", t.category, *u.category);
+  }
+  if (u.queue) {
+    if (!ctx.config.has_queue(*u.queue)) errors.add("queue", "is not one of the tenant's queues");
+    change("queue", t.queue, *u.queue);
+  }
+  if (u.priority) change("priority", std::string(name_of(t.priority)), std::string(name_of(*u.priority)));
+  if (u.type) change("type", std::string(name_of(t.type)), std::string(name_of(*u.type)));
+  if (u.tags) {
+    auto tags = normalized_tags(*u.tags);
+    check_tags(errors, tags);
+    if (tags != t.tags) {
+      e.tags_before = t.tags;
+      e.tags_after = std::move(tags);
+    }
+  }
+  if (!errors.empty()) return errors.error();
+  if (e.changes.empty() && !e.tags_after) return Events{};
+  return Events{std::move(e)};
+}
+
+Outcome assign(const Ticket& t, const AssignTicket& a, const DecideContext& ctx) {
+  const Principal& who = ctx.principal;
+  if (!is_agent_or_admin(who.role)) return forbidden("only agents and admins assign tickets");
+  if (t.status == Status::resolved || t.status == Status::closed) {
+    return conflict(t, "a resolved or closed ticket cannot be (un)assigned; reopen it first");
+  }
+  if (!a.assignee) {  // unassign
+    if (!t.assignee) return Events{};
+    if (!is_admin(who.role) && *t.assignee != who.sub) {
+      return forbidden("agents may unassign only themselves");
+    }
+    Events out{TicketAssigned{t.assignee, std::nullopt}};
+    if (t.status != Status::new_) out.push_back(StatusChanged{t.status, Status::new_, "unassign", std::nullopt});
+    return out;
+  }
+  if (!is_admin(who.role) && *a.assignee != who.sub) return forbidden("agents may assign only themselves");
+  if (!a.assignee_user || !is_agent_or_admin(a.assignee_user->role) || !a.assignee_in_scope) {
+    FieldErrors errors;
+    errors.add("assignee", "must be a known agent or admin whose scope covers the ticket's tenant");
+    return errors.error();
+  }
+  if (t.assignee == a.assignee) return Events{};
+  Events out{TicketAssigned{t.assignee, a.assignee}};
+  if (t.status == Status::new_) out.push_back(StatusChanged{Status::new_, Status::open, "assign", std::nullopt});
+  return out;
+}
+
+bool within_reopen_window(const Ticket& t, const DecideContext& ctx) {
+  const auto since = t.status == Status::closed ? t.closed_at : t.resolved_at;
+  if (!since) return true;
+  return ctx.now - *since <= ctx.config.reopen_window;
+}
+
+FieldErrors check_resolution(const std::optional<Resolution>& r) {
+  FieldErrors errors;
+  if (!r || trim(r->text).empty()) {
+    errors.add("resolution.text", "is required to resolve or close");
+  } else if (r->text.size() > TicketLimits::kBodyMaxBytes || !valid_utf8(r->text)) {
+    errors.add("resolution.text", "must be at most 64 KiB of UTF-8");
+  }
+  return errors;
+}
+
+Outcome change_status(const Ticket& t, const ChangeStatus& c, const DecideContext& ctx) {
+  const Role role = ctx.principal.role;
+  if (read_only(role)) return forbidden("this role cannot change status");
+  const Status from = t.status;
+  const Status to = c.target;
+  const auto allowed = allowed_next(t);
+  const bool reopen = (from == Status::resolved || from == Status::closed) &&
+                      (to == Status::new_ || to == Status::open);
+  if (!reopen && std::find(allowed.begin(), allowed.end(), to) == allowed.end()) {
+    return conflict(t, std::string("cannot go from ") + std::string(name_of(from)) + " to " +
+                           std::string(name_of(to)));
+  }
+  if (reopen) {
+    const bool window_ok = within_reopen_window(t, ctx);
+    if (role == Role::customer || role == Role::agent || role == Role::integration) {
+      if (!window_ok) return conflict(t, "the reopen window has passed");
+    } else if (!is_admin(role)) {
+      return forbidden("this role cannot reopen tickets");
+    }
+    const Status target = t.assignee ? Status::open : Status::new_;
+    return Events{StatusChanged{from, target, "reopen", std::nullopt}};
+  }
+  if (to == Status::closed) {
+    if (role == Role::customer) {
+      if (from == Status::resolved) return Events{StatusChanged{from, to, "confirm", t.resolution}};
+      Resolution r{ResolutionCode::canceled, "Withdrawn by the requester"};
+      if (c.resolution && !trim(c.resolution->text).empty()) r.text = c.resolution->text;
+      return Events{StatusChanged{from, to, "withdraw", r}};
+    }
+    if (from != Status::resolved) return forbidden("only the requester may withdraw an unresolved ticket");
+    auto errors = check_resolution(c.resolution ? c.resolution : t.resolution);
+    if (!errors.empty()) return errors.error();
+    return Events{StatusChanged{from, to, "close", c.resolution ? c.resolution : t.resolution}};
+  }
+  // start, wait, resolve: staff (and integrations mirroring an external system).
+  if (!is_staff(role) && role != Role::integration) return forbidden("only staff change this status");
+  if (to == Status::in_progress) {
+    if (!t.assignee) return conflict(t, "in_progress needs an assignee");
+    return Events{StatusChanged{from, to, "start", std::nullopt}};
+  }
+  if (to == Status::resolved) {
+    auto errors = check_resolution(c.resolution);
+    if (!errors.empty()) return errors.error();
+    return Events{StatusChanged{from, to, "resolve", c.resolution}};
+  }
+  return Events{StatusChanged{from, to, "wait", std::nullopt}};
+}
+
+Outcome comment(const Ticket& t, const AddComment& c, const DecideContext& ctx) {
+  const Principal& who = ctx.principal;
+  if (read_only(who.role) || who.role == Role::system) return forbidden("this role cannot comment");
+  if (who.role == Role::customer && c.visibility == Visibility::internal) {
+    return forbidden("customers write only public comments");
+  }
+  if (who.role == Role::customer && t.status == Status::closed) {
+    return conflict(t, "the ticket is closed; reopen it to comment");
+  }
+  FieldErrors errors;
+  check_body(errors, "body", c.body, true);
+  if (c.mentions.size() > TicketLimits::kMaxMentions) errors.add("mentions", "at most 50 mentions");
+  if (c.attachments.size() > TicketLimits::kMaxAttachmentsPerComment) {
+    errors.add("attachments", "at most 20 attachments per comment");
+  }
+  for (const auto& id : c.attachments) {
+    if (std::none_of(t.attachments.begin(), t.attachments.end(), [&](const auto& a) { return a.id == id; })) {
+      errors.add("attachments", "unknown attachment " + id);
+      break;
+    }
+  }
+  if (!errors.empty()) return errors.error();
+  Comment comment{c.comment_id, who.sub, who.role, c.body, c.visibility, is_staff(who.role),
+                  c.attachments, c.mentions, ctx.now};
+  Events out{CommentAdded{std::move(comment)}};
+  if (who.role == Role::customer && t.status == Status::waiting_on_customer) {
+    out.push_back(StatusChanged{t.status, Status::in_progress, "customer_reply", std::nullopt});
+  }
+  return out;
+}
+
+Outcome attach(const Ticket& t, const AddAttachment& a, const DecideContext& ctx) {
+  const Principal& who = ctx.principal;
+  if (read_only(who.role) || who.role == Role::system) return forbidden("this role cannot attach files");
+  if (who.role == Role::customer && a.attachment.visibility == Visibility::internal) {
+    return forbidden("customers attach only public files");
+  }
+  if (t.status == Status::closed) return conflict(t, "the ticket is closed");
+  FieldErrors errors;
+  const auto& m = a.attachment;
+  if (m.file_name.empty() || m.file_name.size() > 255 || !valid_utf8(m.file_name) ||
+      m.file_name.find_first_of("/\\") != std::string::npos || m.file_name == "." || m.file_name == "..") {
+    errors.add("file_name", "must be 1-255 bytes of UTF-8 without path separators");
+  }
+  if (m.sha256.size() != 64) errors.add("sha256", "must be 64 hex digits");
+  if (!errors.empty()) return errors.error();
+  AttachmentAdded e{m};
+  e.attachment.uploader = who.sub;
+  return Events{std::move(e)};
+}
+
+Outcome merge(const Ticket& t, const MergeTicket& m, const DecideContext& ctx) {
+  if (!is_agent_or_admin(ctx.principal.role)) return forbidden("only agents and admins merge tickets");
+  if (m.into == t.id) return conflict(t, "a ticket cannot be merged into itself");
+  if (!m.target_exists || m.target_tenant != t.tenant) {
+    FieldErrors errors;
+    errors.add("into", "must be an existing ticket of the same tenant");
+    return errors.error();
+  }
+  if (m.target_status == Status::closed) return conflict(t, "cannot merge into a closed ticket");
+  if (t.status == Status::closed) return conflict(t, "a closed ticket cannot be merged");
+  return Events{TicketMerged{m.into},
+                StatusChanged{t.status, Status::closed, "merge",
+                              Resolution{ResolutionCode::duplicate, "Merged into " + m.into}}};
+}
+
+Outcome feedback(const Ticket& t, const GiveFeedback& f, const DecideContext& ctx) {
+  if (ctx.principal.sub != t.requester) return forbidden("only the requester gives feedback");
+  if (t.status != Status::resolved && t.status != Status::closed) {
+    return conflict(t, "feedback is given after the ticket is resolved");
+  }
+  if (t.feedback_cycle >= t.resolution_cycle) return conflict(t, "feedback for this resolution was already given");
+  FieldErrors errors;
+  if (f.rating < 1 || f.rating > 5) errors.add("rating", "must be 1-5");
+  if (f.comment.size() > TicketLimits::kFeedbackCommentMaxBytes || !valid_utf8(f.comment)) {
+    errors.add("comment", "must be at most 4 KiB of UTF-8");
+  }
+  if (!errors.empty()) return errors.error();
+  return Events{FeedbackGiven{f.rating, f.comment}};
+}
+
+Outcome external_ref(const Ticket& t, const AddExternalRef& r, const DecideContext& ctx) {
+  if (ctx.principal.role != Role::integration && !is_admin(ctx.principal.role)) {
+    return forbidden("only integrations link external tickets");
+  }
+  if (r.ref.system.empty() || r.ref.key.empty() || r.ref.key.size() > TicketLimits::kFieldMaxBytes) {
+    FieldErrors errors;
+    errors.add("external", "system and key are required");
+    return errors.error();
+  }
+  if (std::find(t.external.begin(), t.external.end(), r.ref) != t.external.end()) return Events{};
+  return Events{ExternalRefAdded{r.ref}};
+}
+
+const SlaClock& clock_of(const Ticket& t, SlaMetric m) {
+  return m == SlaMetric::first_response ? t.first_response : t.resolution_clock;
+}
+
+}  // namespace
+
+std::vector<Status> allowed_next(const Ticket& t) {
+  switch (t.status) {
+    case Status::new_: return {Status::closed};
+    case Status::open: return {Status::in_progress, Status::closed};
+    case Status::in_progress:
+      return {Status::waiting_on_customer, Status::waiting_on_third_party, Status::resolved, Status::closed};
+    case Status::waiting_on_customer:
+      return {Status::in_progress, Status::waiting_on_third_party, Status::resolved, Status::closed};
+    case Status::waiting_on_third_party:
+      return {Status::in_progress, Status::waiting_on_customer, Status::resolved, Status::closed};
+    case Status::resolved: return {Status::closed, t.assignee ? Status::open : Status::new_};
+    case Status::closed: return {t.assignee ? Status::open : Status::new_};
+  }
+  return {};
+}
+
+Result<std::vector<TicketEvent>> decide(const Ticket& t, const TicketCommand& command, const DecideContext& ctx) {
+  if (const auto* c = std::get_if<CreateTicket>(&command)) return create(t, *c, ctx);
+  if (!visible(t, ctx)) return not_found();
+  const Role role = ctx.principal.role;
+  if (role == Role::integration &&
+      !(std::holds_alternative<UpdateTicket>(command) || std::holds_alternative<AddComment>(command) ||
+        std::holds_alternative<ChangeStatus>(command) || std::holds_alternative<AddExternalRef>(command))) {
+    return forbidden("integrations only import and update external tickets and comments");
+  }
+  return std::visit(
+      [&](const auto& c) -> Outcome {
+        using C = std::decay_t<decltype(c)>;
+        if constexpr (std::is_same_v<C, CreateTicket>) {
+          return create(t, c, ctx);
+        } else if constexpr (std::is_same_v<C, UpdateTicket>) {
+          return update(t, c, ctx);
+        } else if constexpr (std::is_same_v<C, AssignTicket>) {
+          return assign(t, c, ctx);
+        } else if constexpr (std::is_same_v<C, ChangeStatus>) {
+          return change_status(t, c, ctx);
+        } else if constexpr (std::is_same_v<C, AddComment>) {
+          return comment(t, c, ctx);
+        } else if constexpr (std::is_same_v<C, AddAttachment>) {
+          return attach(t, c, ctx);
+        } else if constexpr (std::is_same_v<C, MergeTicket>) {
+          return merge(t, c, ctx);
+        } else if constexpr (std::is_same_v<C, ReceiveMerge>) {
+          if (!is_staff(role)) return forbidden("only staff merge tickets");
+          return Events{MergeReceived{c.from}};
+        } else if constexpr (std::is_same_v<C, GiveFeedback>) {
+          return feedback(t, c, ctx);
+        } else if constexpr (std::is_same_v<C, AddExternalRef>) {
+          return external_ref(t, c, ctx);
+        } else if constexpr (std::is_same_v<C, RecordSlaWarning> || std::is_same_v<C, RecordSlaBreach>) {
+          if (role != Role::system) return forbidden("only the scheduler records SLA events");
+          const SlaClock& clock = clock_of(t, c.metric);
+          const bool breach = std::is_same_v<C, RecordSlaBreach>;
+          if ((breach ? clock.breached : clock.warned) || clock.met_at) return Events{};
+          if constexpr (std::is_same_v<C, RecordSlaBreach>) {
+            return Events{SlaBreached{c.metric, c.due}};
+          } else {
+            return Events{SlaWarning{c.metric, c.due}};
+          }
+        } else {  // AutoClose
+          if (role != Role::system) return forbidden("only the scheduler auto-closes tickets");
+          if (t.status != Status::resolved || !t.resolved_at ||
+              ctx.now - *t.resolved_at < ctx.config.auto_close_delay) {
+            return Events{};
+          }
+          return Events{StatusChanged{Status::resolved, Status::closed, "auto_close", t.resolution}};
+        }
+      },
+      command);
+}
+
+}  // namespace ticketd

@@ -1,0 +1,91 @@
+// The events of a ticket stream. Each carries the values before and after where a value
+// changes, so the log alone is the audit trail. Actor and time live in the event record
+// (eventstore/event.h); apply() receives the time.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "domain/ticket.h"
+
+namespace ticketd {
+
+struct TicketCreated {
+  std::string id, number, tenant, subject, description;
+  TicketType type = TicketType::question;
+  std::string category;
+  Priority priority = Priority::medium;
+  std::string queue;
+  std::string requester;
+  std::vector<std::string> tags;
+  std::vector<std::string> attachments;
+  std::optional<ExternalRef> external;
+};
+
+// One changed field of subject/description/priority/category/queue/type.
+struct FieldChange {
+  std::string field, before, after;
+  friend bool operator==(const FieldChange&, const FieldChange&) = default;
+};
+struct TicketUpdated {
+  std::vector<FieldChange> changes;
+  std::optional<std::vector<std::string>> tags_before, tags_after;
+};
+
+struct TicketAssigned {
+  std::optional<std::string> before, after;  // after == nullopt: unassigned
+};
+
+struct StatusChanged {
+  Status from = Status::new_, to = Status::new_;
+  std::string reason;  // assign, unassign, start, wait, resolve, close, confirm, withdraw,
+                       // reopen, customer_reply, auto_close, merge
+  std::optional<Resolution> resolution;
+};
+
+struct CommentAdded {
+  Comment comment;  // `at` is set by apply from the record time
+};
+
+struct AttachmentAdded {
+  AttachmentMeta attachment;
+};
+
+struct TicketMerged {  // on the source
+  std::string into;
+};
+struct MergeReceived {  // on the target: a system note
+  std::string from;
+};
+
+struct FeedbackGiven {
+  int rating = 0;
+  std::string comment;
+};
+
+struct ExternalRefAdded {
+  ExternalRef ref;
+};
+
+enum class SlaMetric { first_response, resolution };
+struct SlaWarning {
+  SlaMetric metric = SlaMetric::first_response;
+  Timestamp due{};
+};
+struct SlaBreached {
+  SlaMetric metric = SlaMetric::first_response;
+  Timestamp due{};
+};
+
+using TicketEvent = std::variant<TicketCreated, TicketUpdated, TicketAssigned, StatusChanged, CommentAdded,
+                                 AttachmentAdded, TicketMerged, MergeReceived, FeedbackGiven,
+                                 ExternalRefAdded, SlaWarning, SlaBreached>;
+
+// The event's type name in the log ("ticket.created", ...).
+[[nodiscard]] std::string_view event_type_name(const TicketEvent& e);
+[[nodiscard]] std::string_view name_of(SlaMetric m);
+
+}  // namespace ticketd
