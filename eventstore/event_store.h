@@ -96,6 +96,12 @@ class EventStore {
                                                    const Snapshot& snapshot) = 0;
   [[nodiscard]] virtual Result<std::optional<Snapshot>> load_snapshot(
       std::string_view stream) const = 0;
+
+  // A small durable key-value table beside the log, outside the hash chain, for
+  // bookkeeping that is not history: idempotency records, relay checkpoints.
+  // put_meta syncs before it returns.
+  [[nodiscard]] virtual Result<void> put_meta(std::string_view key, std::string_view value) = 0;
+  [[nodiscard]] virtual Result<std::optional<std::string>> get_meta(std::string_view key) const = 0;
 };
 
 struct EventStoreOptions {

@@ -6,6 +6,7 @@
 //   stream_index stream \0 BE64(version) -> BE64(position)
 //   event_ids    stream \0 event_id -> BE64(position) ++ BE64(version)
 //   snapshots    stream -> BE64(version) ++ state bytes
+//   meta         any key -> any value (EventStore::put_meta)
 // Stream ids never contain \0, so a stream's keys form one contiguous range.
 #pragma once
 
@@ -20,6 +21,7 @@ inline constexpr const char* kLogFamily = "log";
 inline constexpr const char* kStreamIndexFamily = "stream_index";
 inline constexpr const char* kEventIdsFamily = "event_ids";
 inline constexpr const char* kSnapshotsFamily = "snapshots";
+inline constexpr const char* kMetaFamily = "meta";
 
 inline void put_be64(std::string& out, std::uint64_t v) {
   for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));

@@ -196,6 +196,24 @@ class RocksEventStore final : public EventStore {
     return std::optional<Snapshot>(Snapshot{keys::read_be64(value), value.substr(8)});
   }
 
+  Result<void> put_meta(std::string_view key, std::string_view value) override {
+    if (options_.read_only) return make_error(Errc::unavailable, "event store is open read-only");
+    rocksdb::WriteOptions synced;
+    synced.sync = true;
+    auto s = db_->Put(synced, meta_cf(), rocksdb::Slice(key.data(), key.size()),
+                      rocksdb::Slice(value.data(), value.size()));
+    if (!s.ok()) return std::unexpected(storage_error(s, "put_meta"));
+    return {};
+  }
+
+  Result<std::optional<std::string>> get_meta(std::string_view key) const override {
+    std::string value;
+    auto s = db_->Get(rocksdb::ReadOptions(), meta_cf(), rocksdb::Slice(key.data(), key.size()), &value);
+    if (s.IsNotFound()) return std::optional<std::string>();
+    if (!s.ok()) return std::unexpected(storage_error(s, "get_meta"));
+    return std::optional<std::string>(std::move(value));
+  }
+
  private:
   struct Pending {
     AppendRequest request;
@@ -221,6 +239,7 @@ class RocksEventStore final : public EventStore {
   rocksdb::ColumnFamilyHandle* index_cf() const { return handles_[2]; }
   rocksdb::ColumnFamilyHandle* event_ids_cf() const { return handles_[3]; }
   rocksdb::ColumnFamilyHandle* snapshots_cf() const { return handles_[4]; }
+  rocksdb::ColumnFamilyHandle* meta_cf() const { return handles_[5]; }
 
   std::uint64_t durable_position() const { return durable_position_.load(std::memory_order_acquire); }
 
@@ -550,6 +569,7 @@ Result<std::unique_ptr<EventStore>> open_rocksdb_event_store(const std::string& 
       {keys::kStreamIndexFamily, cf_options},
       {keys::kEventIdsFamily, lookup_options},
       {keys::kSnapshotsFamily, lookup_options},
+      {keys::kMetaFamily, lookup_options},
   };
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;

@@ -32,7 +32,8 @@ template <class Edit>
 void tamper(const std::string& dir, std::uint64_t position, Edit edit) {
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   for (const char* name : {rocksdb::kDefaultColumnFamilyName.c_str(), keys::kLogFamily,
-                           keys::kStreamIndexFamily, keys::kEventIdsFamily, keys::kSnapshotsFamily}) {
+                           keys::kStreamIndexFamily, keys::kEventIdsFamily, keys::kSnapshotsFamily,
+                           keys::kMetaFamily}) {
     families.emplace_back(name, rocksdb::ColumnFamilyOptions());
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;

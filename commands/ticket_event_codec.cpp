@@ -1,0 +1,286 @@
+#include "commands/ticket_event_codec.h"
+
+#include <simdjson.h>
+
+#include "domain/json_writer.h"
+
+namespace ticketd {
+namespace {
+
+void write_strings(JsonWriter& w, std::string_view key, const std::vector<std::string>& values) {
+  w.key(key).begin_array();
+  for (const auto& v : values) w.value(v);
+  w.end_array();
+}
+
+void write_optional(JsonWriter& w, std::string_view key, const std::optional<std::string>& v) {
+  w.key(key);
+  if (v) {
+    w.value(*v);
+  } else {
+    w.null();
+  }
+}
+
+void write_resolution(JsonWriter& w, const std::optional<Resolution>& r) {
+  if (!r) return;
+  w.key("resolution").begin_object().key("code").value(name_of(r->code)).key("text").value(r->text).end_object();
+}
+
+}  // namespace
+
+std::string encode_ticket_event(const TicketEvent& event) {
+  JsonWriter w;
+  w.begin_object();
+  std::visit(
+      [&](const auto& e) {
+        using E = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<E, TicketCreated>) {
+          w.key("id").value(e.id).key("number").value(e.number).key("tenant").value(e.tenant);
+          w.key("subject").value(e.subject).key("description").value(e.description);
+          w.key("type").value(name_of(e.type)).key("category").value(e.category);
+          w.key("priority").value(name_of(e.priority)).key("queue").value(e.queue);
+          w.key("requester").value(e.requester);
+          write_strings(w, "tags", e.tags);
+          write_strings(w, "attachments", e.attachments);
+          if (e.external) {
+            w.key("external").begin_object().key("system").value(e.external->system);
+            w.key("key").value(e.external->key).end_object();
+          }
+        } else if constexpr (std::is_same_v<E, TicketUpdated>) {
+          w.key("changes").begin_array();
+          for (const auto& c : e.changes) {
+            w.begin_object().key("field").value(c.field).key("before").value(c.before);
+            w.key("after").value(c.after).end_object();
+          }
+          w.end_array();
+          if (e.tags_after) {
+            write_strings(w, "tags_before", *e.tags_before);
+            write_strings(w, "tags_after", *e.tags_after);
+          }
+        } else if constexpr (std::is_same_v<E, TicketAssigned>) {
+          write_optional(w, "before", e.before);
+          write_optional(w, "after", e.after);
+        } else if constexpr (std::is_same_v<E, StatusChanged>) {
+          w.key("from").value(name_of(e.from)).key("to").value(name_of(e.to)).key("reason").value(e.reason);
+          write_resolution(w, e.resolution);
+        } else if constexpr (std::is_same_v<E, CommentAdded>) {
+          const Comment& c = e.comment;
+          w.key("comment_id").value(c.id).key("author").value(c.author);
+          w.key("author_role").value(role_name(c.author_role)).key("body").value(c.body);
+          w.key("visibility").value(name_of(c.visibility)).key("is_staff_reply").value(c.is_staff_reply);
+          write_strings(w, "attachments", c.attachments);
+          write_strings(w, "mentions", c.mentions);
+        } else if constexpr (std::is_same_v<E, AttachmentAdded>) {
+          const AttachmentMeta& a = e.attachment;
+          w.key("attachment_id").value(a.id).key("file_name").value(a.file_name);
+          w.key("content_type").value(a.content_type).key("size").value(a.size).key("sha256").value(a.sha256);
+          w.key("uploader").value(a.uploader).key("visibility").value(name_of(a.visibility));
+          w.key("scan_verdict").value(a.scan_verdict);
+        } else if constexpr (std::is_same_v<E, TicketMerged>) {
+          w.key("into").value(e.into);
+        } else if constexpr (std::is_same_v<E, MergeReceived>) {
+          w.key("from").value(e.from);
+        } else if constexpr (std::is_same_v<E, FeedbackGiven>) {
+          w.key("rating").value(e.rating).key("comment").value(e.comment);
+        } else if constexpr (std::is_same_v<E, ExternalRefAdded>) {
+          w.key("system").value(e.ref.system).key("key").value(e.ref.key);
+        } else {  // SlaWarning, SlaBreached
+          w.key("metric").value(name_of(e.metric)).key("due").value(format_rfc3339(e.due));
+        }
+      },
+      event);
+  w.end_object();
+  return w.take();
+}
+
+namespace {
+
+using simdjson::dom::element;
+
+// Field readers: each returns false when the field is missing or of the wrong type.
+struct Reader {
+  element obj;
+  bool ok = true;
+
+  std::string str(const char* key) {
+    std::string_view v;
+    if (obj[key].get_string().get(v) != simdjson::SUCCESS) {
+      ok = false;
+      return {};
+    }
+    return std::string(v);
+  }
+  std::optional<std::string> opt_str(const char* key) {
+    element e;
+    if (obj[key].get(e) != simdjson::SUCCESS || e.is_null()) return std::nullopt;
+    std::string_view v;
+    if (e.get_string().get(v) != simdjson::SUCCESS) {
+      ok = false;
+      return std::nullopt;
+    }
+    return std::string(v);
+  }
+  bool has(const char* key) {
+    element e;
+    return obj[key].get(e) == simdjson::SUCCESS;
+  }
+  std::vector<std::string> strs(const char* key) {
+    std::vector<std::string> out;
+    simdjson::dom::array arr;
+    if (obj[key].get_array().get(arr) != simdjson::SUCCESS) {
+      ok = false;
+      return out;
+    }
+    for (element e : arr) {
+      std::string_view v;
+      if (e.get_string().get(v) != simdjson::SUCCESS) {
+        ok = false;
+        return out;
+      }
+      out.emplace_back(v);
+    }
+    return out;
+  }
+  std::int64_t integer(const char* key) {
+    std::int64_t v = 0;
+    if (obj[key].get_int64().get(v) != simdjson::SUCCESS) ok = false;
+    return v;
+  }
+  bool boolean(const char* key) {
+    bool v = false;
+    if (obj[key].get_bool().get(v) != simdjson::SUCCESS) ok = false;
+    return v;
+  }
+  template <class E, class Parse>
+  E enumerated(const char* key, Parse parse) {
+    auto v = parse(str(key));
+    if (!v) {
+      ok = false;
+      return E{};
+    }
+    return *v;
+  }
+  Timestamp time(const char* key) {
+    auto t = parse_rfc3339(str(key));
+    if (!t) ok = false;
+    return t.value_or(Timestamp{});
+  }
+  std::optional<Resolution> resolution() {
+    element r;
+    if (obj["resolution"].get(r) != simdjson::SUCCESS) return std::nullopt;
+    Reader sub{r};
+    Resolution out{sub.enumerated<ResolutionCode>("code", parse_resolution_code), sub.str("text")};
+    ok = ok && sub.ok;
+    return out;
+  }
+};
+
+SlaMetric parse_metric_or(Reader& r) {
+  const std::string m = r.str("metric");
+  if (m == "first_response") return SlaMetric::first_response;
+  if (m == "resolution") return SlaMetric::resolution;
+  r.ok = false;
+  return SlaMetric::first_response;
+}
+
+}  // namespace
+
+Result<TicketEvent> decode_ticket_event(std::string_view type, std::string_view data) {
+  thread_local simdjson::dom::parser parser;
+  element root;
+  if (parser.parse(data.data(), data.size()).get(root) != simdjson::SUCCESS || !root.is_object()) {
+    return make_error(Errc::internal, "event data is not a JSON object");
+  }
+  Reader r{root};
+  TicketEvent out;
+  if (type == "ticket.created") {
+    TicketCreated e;
+    e.id = r.str("id");
+    e.number = r.str("number");
+    e.tenant = r.str("tenant");
+    e.subject = r.str("subject");
+    e.description = r.str("description");
+    e.type = r.enumerated<TicketType>("type", parse_ticket_type);
+    e.category = r.str("category");
+    e.priority = r.enumerated<Priority>("priority", parse_priority);
+    e.queue = r.str("queue");
+    e.requester = r.str("requester");
+    e.tags = r.strs("tags");
+    e.attachments = r.strs("attachments");
+    element ext;
+    if (root["external"].get(ext) == simdjson::SUCCESS) {
+      Reader x{ext};
+      e.external = ExternalRef{x.str("system"), x.str("key")};
+      r.ok = r.ok && x.ok;
+    }
+    out = std::move(e);
+  } else if (type == "ticket.updated") {
+    TicketUpdated e;
+    simdjson::dom::array changes;
+    if (root["changes"].get_array().get(changes) != simdjson::SUCCESS) r.ok = false;
+    for (element c : changes) {
+      Reader x{c};
+      e.changes.push_back({x.str("field"), x.str("before"), x.str("after")});
+      r.ok = r.ok && x.ok;
+    }
+    if (r.has("tags_after")) {
+      e.tags_before = r.strs("tags_before");
+      e.tags_after = r.strs("tags_after");
+    }
+    out = std::move(e);
+  } else if (type == "ticket.assigned") {
+    out = TicketAssigned{r.opt_str("before"), r.opt_str("after")};
+  } else if (type == "ticket.status_changed") {
+    StatusChanged e;
+    e.from = r.enumerated<Status>("from", parse_status);
+    e.to = r.enumerated<Status>("to", parse_status);
+    e.reason = r.str("reason");
+    e.resolution = r.resolution();
+    out = std::move(e);
+  } else if (type == "ticket.commented") {
+    Comment c;
+    c.id = r.str("comment_id");
+    c.author = r.str("author");
+    c.author_role = r.enumerated<Role>("author_role", [](std::string_view s) {
+      return s == "system" ? std::optional<Role>(Role::system) : parse_role(s);
+    });
+    c.body = r.str("body");
+    c.visibility = r.enumerated<Visibility>("visibility", parse_visibility);
+    c.is_staff_reply = r.boolean("is_staff_reply");
+    c.attachments = r.strs("attachments");
+    c.mentions = r.strs("mentions");
+    out = CommentAdded{std::move(c)};
+  } else if (type == "ticket.attachment_added") {
+    AttachmentMeta a;
+    a.id = r.str("attachment_id");
+    a.file_name = r.str("file_name");
+    a.content_type = r.str("content_type");
+    a.size = static_cast<std::uint64_t>(r.integer("size"));
+    a.sha256 = r.str("sha256");
+    a.uploader = r.str("uploader");
+    a.visibility = r.enumerated<Visibility>("visibility", parse_visibility);
+    a.scan_verdict = r.str("scan_verdict");
+    out = AttachmentAdded{std::move(a)};
+  } else if (type == "ticket.merged") {
+    out = TicketMerged{r.str("into")};
+  } else if (type == "ticket.merge_received") {
+    out = MergeReceived{r.str("from")};
+  } else if (type == "ticket.feedback_given") {
+    out = FeedbackGiven{static_cast<int>(r.integer("rating")), r.str("comment")};
+  } else if (type == "ticket.external_ref_added") {
+    out = ExternalRefAdded{ExternalRef{r.str("system"), r.str("key")}};
+  } else if (type == "ticket.sla_warning") {
+    const SlaMetric m = parse_metric_or(r);
+    out = SlaWarning{m, r.time("due")};
+  } else if (type == "ticket.sla_breached") {
+    const SlaMetric m = parse_metric_or(r);
+    out = SlaBreached{m, r.time("due")};
+  } else {
+    return make_error(Errc::internal, "unknown ticket event type " + std::string(type));
+  }
+  if (!r.ok) return make_error(Errc::internal, "event " + std::string(type) + " does not match its schema");
+  return out;
+}
+
+}  // namespace ticketd
