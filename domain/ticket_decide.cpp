@@ -79,13 +79,6 @@ std::vector<std::string> normalized_tags(std::vector<std::string> tags) {
   return tags;
 }
 
-// The ticket is visible to the caller (scope and, for customers, ownership).
-bool visible(const Ticket& t, const DecideContext& ctx) {
-  if (!t.exists() || !ctx.in_scope) return false;
-  if (ctx.principal.role == Role::customer) return t.requester == ctx.principal.sub;
-  return true;
-}
-
 Outcome create(const Ticket& t, const CreateTicket& c, const DecideContext& ctx) {
   const Principal& who = ctx.principal;
   if (t.exists()) return std::unexpected(error(Errc::conflict, "ticket id already used"));
@@ -369,6 +362,12 @@ const SlaClock& clock_of(const Ticket& t, SlaMetric m) {
 
 }  // namespace
 
+bool can_see(const Ticket& t, const Principal& principal, bool in_scope) {
+  if (!t.exists() || !in_scope) return false;
+  if (principal.role == Role::customer) return t.requester == principal.sub;
+  return true;
+}
+
 std::vector<Status> allowed_next(const Ticket& t) {
   switch (t.status) {
     case Status::new_: return {Status::closed};
@@ -387,7 +386,7 @@ std::vector<Status> allowed_next(const Ticket& t) {
 
 Result<std::vector<TicketEvent>> decide(const Ticket& t, const TicketCommand& command, const DecideContext& ctx) {
   if (const auto* c = std::get_if<CreateTicket>(&command)) return create(t, *c, ctx);
-  if (!visible(t, ctx)) return not_found();
+  if (!can_see(t, ctx.principal, ctx.in_scope)) return not_found();
   const Role role = ctx.principal.role;
   if (role == Role::integration &&
       !(std::holds_alternative<UpdateTicket>(command) || std::holds_alternative<AddComment>(command) ||

@@ -1,0 +1,201 @@
+#include "commands/command_handler.h"
+
+#include <fmt/format.h>
+
+#include <functional>
+
+#include "commands/ticket_event_codec.h"
+#include "domain/ticket_workflow.h"
+
+namespace ticketd {
+
+std::mutex& CommandHandler::stripe(const std::string& ticket_id) {
+  return stripes_[std::hash<std::string>{}(ticket_id) % stripes_.size()];
+}
+
+Result<std::optional<CommandOutcome>> CommandHandler::replay_if_repeated(const CommandRequest& request) {
+  if (request.idempotency_key.empty()) return std::optional<CommandOutcome>();
+  auto found = idempotency_.find(request.principal, request.idempotency_key, clock_.now());
+  if (!found) return std::unexpected(found.error());
+  if (!*found) return std::optional<CommandOutcome>();
+  if ((*found)->fingerprint != request.fingerprint) {
+    Error e{Errc::validation, "Idempotency-Key was used with a different request",
+            {{"Idempotency-Key", "was used with a different request"}}, std::nullopt, {}, {}};
+    return std::unexpected(std::move(e));
+  }
+  // result = "<version> <ticket id>"
+  const std::string& result = (*found)->result;
+  const auto space = result.find(' ');
+  if (space == std::string::npos) return make_error(Errc::internal, "idempotency result unreadable");
+  const std::uint64_t version = std::stoull(result.substr(0, space));
+  auto ticket = tickets_.load_version(result.substr(space + 1), version);
+  if (!ticket) return std::unexpected(ticket.error());
+  return std::optional<CommandOutcome>(
+      CommandOutcome{std::make_shared<const Ticket>(std::move(*ticket)), true, 0});
+}
+
+void CommandHandler::remember_outcome(const CommandRequest& request, const CommandOutcome& outcome) {
+  if (request.idempotency_key.empty() || !outcome.ticket->exists()) return;
+  IdempotencyRecord record{request.fingerprint,
+                           fmt::format("{} {}", outcome.ticket->version, outcome.ticket->id),
+                           clock_.now() + IdempotencyStore::kRetention};
+  // Losing this record is safe: the keyed event ids make a retried append a duplicate.
+  (void)idempotency_.remember(request.principal, request.idempotency_key, record);
+}
+
+Result<CommandOutcome> CommandHandler::create(CreateTicket command, const CommandRequest& request) {
+  auto repeated = replay_if_repeated(request);
+  if (!repeated) return std::unexpected(repeated.error());
+  if (*repeated) return std::move(**repeated);
+  // With a key, the ticket id is derived from it, so a retry after a crash that lost
+  // the idempotency record still lands on the same ticket.
+  const std::string id = request.idempotency_key.empty()
+                             ? ids_.next_id()
+                             : derived_event_id(request.principal, request.idempotency_key, 1'000'000);
+  auto number = numbers_.next(clock_.now());
+  if (!number) return std::unexpected(number.error());
+  command.id = id;
+  command.number = *number;
+  TicketCommand c = std::move(command);
+  auto out = run(id, c, request);
+  if (out) remember_outcome(request, *out);
+  return out;
+}
+
+Result<CommandOutcome> CommandHandler::execute(const std::string& ticket_id, TicketCommand command,
+                                               const CommandRequest& request) {
+  if (std::holds_alternative<CreateTicket>(command)) {
+    return make_error(Errc::validation, "use create() for new tickets");
+  }
+  auto repeated = replay_if_repeated(request);
+  if (!repeated) return std::unexpected(repeated.error());
+  if (*repeated) return std::move(**repeated);
+  auto out = run(ticket_id, command, request);
+  if (!out) return out;
+  // A merge also notes itself on the target ticket (after releasing the source's lock).
+  if (const auto* merge = std::get_if<MergeTicket>(&command); merge && out->events_written > 0) {
+    CommandRequest note = request;
+    note.idempotency_key.clear();
+    note.if_match.reset();
+    note.event_id_seed = fmt::format("merge/{}/{}/{}", ticket_id, merge->into, out->ticket->version);
+    TicketCommand receive = ReceiveMerge{ticket_id};
+    auto noted = run(merge->into, receive, note);
+    if (!noted) return std::unexpected(noted.error());
+  }
+  remember_outcome(request, *out);
+  return out;
+}
+
+Result<void> CommandHandler::enrich(const Ticket& state, TicketCommand& command, const Principal& principal) {
+  if (auto* assign = std::get_if<AssignTicket>(&command); assign && assign->assignee) {
+    auto user = users_.get(*assign->assignee);
+    if (!user) return std::unexpected(user.error());
+    if (*user) {
+      assign->assignee_user = KnownUser{(*user)->sub, (*user)->tenant, (*user)->role};
+      auto covers = tenants_.covers(Principal{(*user)->sub, (*user)->tenant, (*user)->role, "", ""}, state.tenant);
+      if (!covers) return std::unexpected(covers.error());
+      assign->assignee_in_scope = *covers;
+    }
+  } else if (auto* merge = std::get_if<MergeTicket>(&command)) {
+    auto target = tickets_.load(merge->into);
+    if (!target) return std::unexpected(target.error());
+    auto covers = (*target)->exists() ? tenants_.covers(principal, (*target)->tenant) : Result<bool>(false);
+    if (!covers) return std::unexpected(covers.error());
+    merge->target_exists = can_see(**target, principal, *covers);
+    merge->target_tenant = (*target)->tenant;
+    merge->target_status = (*target)->status;
+  }
+  return {};
+}
+
+std::vector<NewEvent> CommandHandler::to_records(const std::vector<TicketEvent>& events,
+                                                 const CommandRequest& request, Timestamp now) {
+  std::vector<NewEvent> out;
+  out.reserve(events.size());
+  const Principal& who = request.principal;
+  const std::string correlation = request.correlation_id.empty() ? ids_.next_id() : request.correlation_id;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    NewEvent e;
+    if (!request.idempotency_key.empty()) {
+      e.event_id = derived_event_id(who, request.idempotency_key, i);
+    } else if (!request.event_id_seed.empty()) {
+      e.event_id = fmt::format("{}/{}", request.event_id_seed, i);
+    } else {
+      e.event_id = ids_.next_id();
+    }
+    e.type = std::string(event_type_name(events[i]));
+    e.schema = kTicketEventSchema;
+    e.time = now;
+    e.actor = Actor{who.sub, role_name(who.role), who.tenant};
+    e.correlation_id = correlation;
+    e.data = encode_ticket_event(events[i]);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+Result<CommandOutcome> CommandHandler::run(const std::string& ticket_id, TicketCommand& command,
+                                           const CommandRequest& request) {
+  std::lock_guard lock(stripe(ticket_id));
+  const Principal& who = request.principal;
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    auto loaded = tickets_.load(ticket_id);
+    if (!loaded) return std::unexpected(loaded.error());
+    const Ticket& state = **loaded;
+    const std::string tenant = state.exists() ? state.tenant
+                               : std::holds_alternative<CreateTicket>(command)
+                                   ? std::get<CreateTicket>(command).tenant
+                                   : std::string();
+    auto in_scope = tenant.empty() ? Result<bool>(false) : tenants_.covers(who, tenant);
+    if (!in_scope) return std::unexpected(in_scope.error());
+    if (request.if_match && can_see(state, who, *in_scope) && state.version != *request.if_match) {
+      Error e{Errc::precondition_failed, fmt::format("ticket is at version {}", state.version), {},
+              state.version, {}, {}};
+      return std::unexpected(std::move(e));
+    }
+    auto config = tenants_.get(tenant.empty() ? who.tenant : tenant);
+    if (!config) return std::unexpected(config.error());
+    if (auto enriched = enrich(state, command, who); !enriched) return std::unexpected(enriched.error());
+
+    const Timestamp now = clock_.now();
+    auto events = decide(state, command, DecideContext{who, now, *in_scope, *config});
+    if (!events) return std::unexpected(events.error());
+    if (events->empty()) return CommandOutcome{*loaded, false, 0};
+
+    auto appended = store_.append(ticket_id, ExpectedVersion::exact(state.version),
+                                  to_records(*events, request, now));
+    if (!appended) {
+      if (appended.error().code != Errc::wrong_expected_version) return std::unexpected(appended.error());
+      tickets_.forget(ticket_id);
+      if (request.if_match) {
+        Error e{Errc::precondition_failed, "ticket changed concurrently", {}, appended.error().actual_version, {}, {}};
+        return std::unexpected(std::move(e));
+      }
+      continue;  // decide again on the newer state
+    }
+    if (appended->duplicate) {  // a retry of events already stored: report the stored state
+      tickets_.forget(ticket_id);
+      auto current = tickets_.load(ticket_id);
+      if (!current) return std::unexpected(current.error());
+      return CommandOutcome{*current, true, 0};
+    }
+    Ticket next = state;
+    for (const auto& e : *events) next = apply(std::move(next), e, now);
+    auto ptr = std::make_shared<const Ticket>(std::move(next));
+    tickets_.remember(ptr, state.version);
+    return CommandOutcome{ptr, false, events->size()};
+  }
+  return make_error(Errc::unavailable, "too many concurrent changes to this ticket; try again");
+}
+
+Result<TicketRepository::Ptr> CommandHandler::get(const std::string& ticket_id, const Principal& principal) {
+  auto loaded = tickets_.load(ticket_id);
+  if (!loaded) return std::unexpected(loaded.error());
+  if (!(*loaded)->exists()) return make_error(Errc::not_found, "ticket not found");
+  auto in_scope = tenants_.covers(principal, (*loaded)->tenant);
+  if (!in_scope) return std::unexpected(in_scope.error());
+  if (!can_see(**loaded, principal, *in_scope)) return make_error(Errc::not_found, "ticket not found");
+  return *loaded;
+}
+
+}  // namespace ticketd

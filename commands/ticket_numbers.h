@@ -1,0 +1,39 @@
+// Ticket numbers TICK-YYYY-NNNNNN: a per-year sequence, unique, never reused, also
+// across crashes. Numbers are reserved in blocks by appending
+// `ticket_numbers.reserved` {first, last} to stream "ticket-numbers:YYYY" with an exact
+// expected version; a crash forfeits the rest of a block (a gap), never a reuse.
+// Thread-safe.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "domain/error.h"
+#include "domain/timestamp.h"
+#include "eventstore/event_store.h"
+
+namespace ticketd {
+
+class TicketNumbers {
+ public:
+  static constexpr std::uint64_t kBlockSize = 100;
+  static constexpr std::uint64_t kMaxPerYear = 999999;  // six digits
+
+  explicit TicketNumbers(EventStore& store) : store_(store) {}
+
+  // The next number for the year of `now` (UTC).
+  [[nodiscard]] Result<std::string> next(Timestamp now);
+
+ private:
+  struct Block {
+    std::uint64_t next = 1, last = 0;  // empty while next > last
+  };
+  Result<void> reserve_block(int year, Timestamp now, Block& block);
+
+  EventStore& store_;
+  std::mutex mu_;
+  std::map<int, Block> blocks_;
+};
+
+}  // namespace ticketd

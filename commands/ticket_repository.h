@@ -1,0 +1,56 @@
+// Loads ticket aggregates from the log: snapshot plus the events after it, with a
+// bounded LRU cache of hot tickets. A cached state is only a hint: appends carry the
+// version it was read at, so a stale entry ends in a version conflict and a reload.
+// Thread-safe.
+#pragma once
+
+#include <list>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "domain/error.h"
+#include "domain/ticket.h"
+#include "eventstore/event_store.h"
+
+namespace ticketd {
+
+struct TicketRepositoryOptions {
+  std::size_t cache_capacity = 10000;  // tickets kept in memory
+  std::uint64_t snapshot_every = 100;  // save a snapshot each time this many events accrue
+};
+
+class TicketRepository {
+ public:
+  using Ptr = std::shared_ptr<const Ticket>;
+
+  explicit TicketRepository(EventStore& store, TicketRepositoryOptions options = {})
+      : store_(store), options_(options) {}
+
+  // The current state (an empty Ticket when the stream does not exist).
+  [[nodiscard]] Result<Ptr> load(const std::string& id);
+  // Bypasses the cache; `use_snapshot` false replays from the first event.
+  [[nodiscard]] Result<Ticket> load_fresh(const std::string& id, bool use_snapshot = true) const;
+  // The state as of `until` (events with time <= until) or of `version` (replayed).
+  [[nodiscard]] Result<Ticket> load_as_of(const std::string& id, Timestamp until) const;
+  [[nodiscard]] Result<Ticket> load_version(const std::string& id, std::uint64_t version) const;
+
+  // After an append: cache `state` and snapshot it when another snapshot_every events
+  // accrued since `previous_version`.
+  void remember(Ptr state, std::uint64_t previous_version);
+  void forget(const std::string& id);
+
+ private:
+  Result<Ticket> replay(const std::string& id, Ticket from, std::optional<Timestamp> until,
+                        std::optional<std::uint64_t> up_to) const;
+
+  EventStore& store_;
+  TicketRepositoryOptions options_;
+  std::mutex mu_;
+  std::list<std::string> lru_;  // front = most recent
+  std::unordered_map<std::string, std::pair<Ptr, std::list<std::string>::iterator>> cache_;
+};
+
+}  // namespace ticketd

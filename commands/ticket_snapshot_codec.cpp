@@ -1,0 +1,252 @@
+#include "commands/ticket_snapshot_codec.h"
+
+#include <simdjson.h>
+
+#include "domain/json_writer.h"
+
+namespace ticketd {
+namespace {
+
+void strings(JsonWriter& w, std::string_view key, const std::vector<std::string>& v) {
+  w.key(key).begin_array();
+  for (const auto& s : v) w.value(s);
+  w.end_array();
+}
+
+void micros(JsonWriter& w, std::string_view key, Timestamp t) {
+  w.key(key).value(static_cast<std::int64_t>(t.time_since_epoch().count()));
+}
+
+void opt_micros(JsonWriter& w, std::string_view key, const std::optional<Timestamp>& t) {
+  if (t) micros(w, key, *t);
+}
+
+void clock(JsonWriter& w, std::string_view key, const SlaClock& c) {
+  w.key(key).begin_object().key("ran").begin_array();
+  for (const auto& [a, b] : c.ran) {
+    w.begin_array()
+        .value(static_cast<std::int64_t>(a.time_since_epoch().count()))
+        .value(static_cast<std::int64_t>(b.time_since_epoch().count()))
+        .end_array();
+  }
+  w.end_array();
+  opt_micros(w, "running_since", c.running_since);
+  opt_micros(w, "met_at", c.met_at);
+  w.key("warned").value(c.warned).key("breached").value(c.breached).end_object();
+}
+
+using simdjson::dom::element;
+
+struct In {
+  element e;
+  bool ok = true;
+  std::string str(const char* k) {
+    std::string_view v;
+    if (e[k].get_string().get(v) != simdjson::SUCCESS) ok = false;
+    return std::string(v);
+  }
+  std::int64_t i64(const char* k) {
+    std::int64_t v = 0;
+    if (e[k].get_int64().get(v) != simdjson::SUCCESS) ok = false;
+    return v;
+  }
+  bool boolean(const char* k) {
+    bool v = false;
+    if (e[k].get_bool().get(v) != simdjson::SUCCESS) ok = false;
+    return v;
+  }
+  Timestamp ts(const char* k) { return Timestamp{std::chrono::microseconds{i64(k)}}; }
+  std::optional<Timestamp> opt_ts(const char* k) {
+    std::int64_t v;
+    if (e[k].get_int64().get(v) != simdjson::SUCCESS) return std::nullopt;
+    return Timestamp{std::chrono::microseconds{v}};
+  }
+  std::optional<std::string> opt_str(const char* k) {
+    std::string_view v;
+    if (e[k].get_string().get(v) != simdjson::SUCCESS) return std::nullopt;
+    return std::string(v);
+  }
+  std::vector<std::string> strs(const char* k) {
+    std::vector<std::string> out;
+    simdjson::dom::array a;
+    if (e[k].get_array().get(a) != simdjson::SUCCESS) {
+      ok = false;
+      return out;
+    }
+    for (element x : a) {
+      std::string_view v;
+      if (x.get_string().get(v) != simdjson::SUCCESS) ok = false;
+      out.emplace_back(v);
+    }
+    return out;
+  }
+  simdjson::dom::array arr(const char* k) {
+    simdjson::dom::array a;
+    if (e[k].get_array().get(a) != simdjson::SUCCESS) ok = false;
+    return a;
+  }
+  template <class E, class P>
+  E en(const char* k, P parse) {
+    auto v = parse(str(k));
+    if (!v) ok = false;
+    return v.value_or(E{});
+  }
+  SlaClock clock(const char* k) {
+    SlaClock c;
+    In x{};
+    if (e[k].get(x.e) != simdjson::SUCCESS) {
+      ok = false;
+      return c;
+    }
+    for (element pair : x.arr("ran")) {
+      std::int64_t a = 0, b = 0;
+      if (pair.at(0).get_int64().get(a) != simdjson::SUCCESS || pair.at(1).get_int64().get(b) != simdjson::SUCCESS) {
+        ok = false;
+      }
+      c.ran.emplace_back(Timestamp{std::chrono::microseconds{a}}, Timestamp{std::chrono::microseconds{b}});
+    }
+    c.running_since = x.opt_ts("running_since");
+    c.met_at = x.opt_ts("met_at");
+    c.warned = x.boolean("warned");
+    c.breached = x.boolean("breached");
+    ok = ok && x.ok;
+    return c;
+  }
+};
+
+std::optional<Role> any_role(std::string_view s) {
+  return s == "system" ? std::optional<Role>(Role::system) : parse_role(s);
+}
+
+}  // namespace
+
+std::string encode_ticket_snapshot(const Ticket& t) {
+  JsonWriter w;
+  w.begin_object().key("format").value(kTicketSnapshotFormat);
+  w.key("id").value(t.id).key("number").value(t.number).key("tenant").value(t.tenant);
+  w.key("subject").value(t.subject).key("description").value(t.description);
+  w.key("type").value(name_of(t.type)).key("category").value(t.category);
+  w.key("priority").value(name_of(t.priority)).key("status").value(name_of(t.status));
+  w.key("queue").value(t.queue).key("requester").value(t.requester);
+  if (t.assignee) w.key("assignee").value(*t.assignee);
+  strings(w, "tags", t.tags);
+  w.key("external").begin_array();
+  for (const auto& x : t.external) w.begin_array().value(x.system).value(x.key).end_array();
+  w.end_array();
+  if (t.resolution) {
+    w.key("resolution_code").value(name_of(t.resolution->code)).key("resolution_text").value(t.resolution->text);
+  }
+  w.key("comments").begin_array();
+  for (const auto& c : t.comments) {
+    w.begin_object().key("id").value(c.id).key("author").value(c.author);
+    w.key("role").value(role_name(c.author_role)).key("body").value(c.body);
+    w.key("visibility").value(name_of(c.visibility)).key("staff").value(c.is_staff_reply);
+    strings(w, "attachments", c.attachments);
+    strings(w, "mentions", c.mentions);
+    micros(w, "at", c.at);
+    w.end_object();
+  }
+  w.end_array().key("attachments").begin_array();
+  for (const auto& a : t.attachments) {
+    w.begin_object().key("id").value(a.id).key("file_name").value(a.file_name);
+    w.key("content_type").value(a.content_type).key("size").value(a.size).key("sha256").value(a.sha256);
+    w.key("uploader").value(a.uploader).key("visibility").value(name_of(a.visibility));
+    w.key("scan_verdict").value(a.scan_verdict).end_object();
+  }
+  w.end_array().key("links").begin_array();
+  for (const auto& l : t.links) w.begin_array().value(l.kind).value(l.ticket).end_array();
+  w.end_array();
+  if (t.feedback_rating) w.key("feedback_rating").value(*t.feedback_rating);
+  w.key("feedback_comment").value(t.feedback_comment);
+  w.key("resolution_cycle").value(static_cast<std::uint64_t>(t.resolution_cycle));
+  w.key("feedback_cycle").value(static_cast<std::uint64_t>(t.feedback_cycle));
+  micros(w, "created_at", t.created_at);
+  micros(w, "updated_at", t.updated_at);
+  opt_micros(w, "resolved_at", t.resolved_at);
+  opt_micros(w, "closed_at", t.closed_at);
+  clock(w, "first_response", t.first_response);
+  clock(w, "resolution_clock", t.resolution_clock);
+  w.key("version").value(t.version).end_object();
+  return w.take();
+}
+
+Result<Ticket> decode_ticket_snapshot(std::string_view bytes) {
+  thread_local simdjson::dom::parser parser;
+  In in;
+  if (parser.parse(bytes.data(), bytes.size()).get(in.e) != simdjson::SUCCESS) {
+    return make_error(Errc::internal, "snapshot is not JSON");
+  }
+  if (in.i64("format") != kTicketSnapshotFormat) return make_error(Errc::internal, "snapshot format differs");
+  Ticket t;
+  t.id = in.str("id");
+  t.number = in.str("number");
+  t.tenant = in.str("tenant");
+  t.subject = in.str("subject");
+  t.description = in.str("description");
+  t.type = in.en<TicketType>("type", parse_ticket_type);
+  t.category = in.str("category");
+  t.priority = in.en<Priority>("priority", parse_priority);
+  t.status = in.en<Status>("status", parse_status);
+  t.queue = in.str("queue");
+  t.requester = in.str("requester");
+  t.assignee = in.opt_str("assignee");
+  t.tags = in.strs("tags");
+  for (element x : in.arr("external")) {
+    std::string_view s, k;
+    if (x.at(0).get_string().get(s) || x.at(1).get_string().get(k)) in.ok = false;
+    t.external.push_back({std::string(s), std::string(k)});
+  }
+  if (auto code = in.opt_str("resolution_code")) {
+    t.resolution = Resolution{parse_resolution_code(*code).value_or(ResolutionCode::resolved), in.str("resolution_text")};
+  }
+  for (element x : in.arr("comments")) {
+    In c{x};
+    Comment m;
+    m.id = c.str("id");
+    m.author = c.str("author");
+    m.author_role = c.en<Role>("role", any_role);
+    m.body = c.str("body");
+    m.visibility = c.en<Visibility>("visibility", parse_visibility);
+    m.is_staff_reply = c.boolean("staff");
+    m.attachments = c.strs("attachments");
+    m.mentions = c.strs("mentions");
+    m.at = c.ts("at");
+    in.ok = in.ok && c.ok;
+    t.comments.push_back(std::move(m));
+  }
+  for (element x : in.arr("attachments")) {
+    In a{x};
+    AttachmentMeta m;
+    m.id = a.str("id");
+    m.file_name = a.str("file_name");
+    m.content_type = a.str("content_type");
+    m.size = static_cast<std::uint64_t>(a.i64("size"));
+    m.sha256 = a.str("sha256");
+    m.uploader = a.str("uploader");
+    m.visibility = a.en<Visibility>("visibility", parse_visibility);
+    m.scan_verdict = a.str("scan_verdict");
+    in.ok = in.ok && a.ok;
+    t.attachments.push_back(std::move(m));
+  }
+  for (element x : in.arr("links")) {
+    std::string_view k, id;
+    if (x.at(0).get_string().get(k) || x.at(1).get_string().get(id)) in.ok = false;
+    t.links.push_back({std::string(k), std::string(id)});
+  }
+  std::int64_t rating;
+  if (in.e["feedback_rating"].get_int64().get(rating) == simdjson::SUCCESS) t.feedback_rating = static_cast<int>(rating);
+  t.feedback_comment = in.str("feedback_comment");
+  t.resolution_cycle = static_cast<std::uint32_t>(in.i64("resolution_cycle"));
+  t.feedback_cycle = static_cast<std::uint32_t>(in.i64("feedback_cycle"));
+  t.created_at = in.ts("created_at");
+  t.updated_at = in.ts("updated_at");
+  t.resolved_at = in.opt_ts("resolved_at");
+  t.closed_at = in.opt_ts("closed_at");
+  t.first_response = in.clock("first_response");
+  t.resolution_clock = in.clock("resolution_clock");
+  t.version = static_cast<std::uint64_t>(in.i64("version"));
+  if (!in.ok) return make_error(Errc::internal, "snapshot misses fields");
+  return t;
+}
+
+}  // namespace ticketd
