@@ -51,7 +51,8 @@ Result<CommandOutcome> CommandHandler::create(CreateTicket command, const Comman
   // the idempotency record still lands on the same ticket.
   const std::string id = request.idempotency_key.empty()
                              ? ids_.next_id()
-                             : derived_event_id(request.principal, request.idempotency_key, 1'000'000);
+                             : derived_event_id(request.principal, request.idempotency_key + "\n" + request.fingerprint,
+                                                1'000'000);
   auto number = numbers_.next(clock_.now());
   if (!number) return std::unexpected(number.error());
   command.id = id;

@@ -73,8 +73,9 @@ void TicketRepository::remember(Ptr state, std::uint64_t previous_version) {
     lru_.splice(lru_.begin(), lru_, it->second.second);
     return;
   }
-  lru_.push_front(state->id);
-  cache_.emplace(state->id, std::make_pair(std::move(state), lru_.begin()));
+  std::string id = state->id;
+  lru_.push_front(id);
+  cache_.emplace(std::move(id), std::make_pair(std::move(state), lru_.begin()));
   while (cache_.size() > options_.cache_capacity && !lru_.empty()) {
     cache_.erase(lru_.back());
     lru_.pop_back();

@@ -1,0 +1,62 @@
+// Time-driven work: SLA warnings (at 80 %) and breaches, and auto-close of resolved
+// tickets, issued as ordinary commands by the system principal with deterministic
+// event ids ("sla/<ticket>/<metric>/<cycle>/<kind>", "auto-close/<ticket>/<cycle>").
+// A restart or a second scheduler racing this one therefore cannot record anything
+// twice: the store acknowledges a repeated event id without writing, and decide()
+// refuses a warning or breach the ticket already holds.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "commands/command_handler.h"
+#include "commands/time_zones.h"
+
+namespace ticketd {
+
+// Ids of tickets that may still need time-driven work (not closed), kept by reading
+// the log from where it last stopped. Thread-safe.
+class ActiveTickets {
+ public:
+  explicit ActiveTickets(const EventStore& store) : store_(store) {}
+  // Reads the log up to its head.
+  [[nodiscard]] Result<void> catch_up();
+  [[nodiscard]] std::vector<std::string> ids() const;
+
+ private:
+  const EventStore& store_;
+  mutable std::mutex mu_;
+  std::uint64_t position_ = 0;
+  std::set<std::string> ids_;
+};
+
+struct SchedulerReport {
+  std::size_t checked = 0;
+  std::size_t warnings = 0;
+  std::size_t breaches = 0;
+  std::size_t auto_closed = 0;
+};
+
+class SlaScheduler {
+ public:
+  SlaScheduler(CommandHandler& handler, TicketRepository& tickets, TenantDirectory& tenants, TimeZones& zones,
+               Clock& clock)
+      : handler_(handler), tickets_(tickets), tenants_(tenants), zones_(zones), clock_(clock) {}
+
+  // Examines each ticket once and issues whatever is due now.
+  [[nodiscard]] Result<SchedulerReport> run_once(const std::vector<std::string>& ticket_ids);
+
+ private:
+  Result<void> check(const std::string& id, SchedulerReport& report);
+
+  CommandHandler& handler_;
+  TicketRepository& tickets_;
+  TenantDirectory& tenants_;
+  TimeZones& zones_;
+  Clock& clock_;
+};
+
+}  // namespace ticketd

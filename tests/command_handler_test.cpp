@@ -1,0 +1,352 @@
+// Command handling against a real store: replay equality, concurrency, idempotency,
+// ticket numbers, If-Match, merge, and the SLA scheduler.
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include <map>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "commands/ticket_event_codec.h"
+#include "tests/engine_fixture.h"
+
+using namespace ticketd;
+using namespace ticketd::test;
+using namespace std::chrono_literals;
+
+TEST_CASE("create, then the state rebuilt from the log equals the handler's") {
+  TempDir dir;
+  Engine e(dir.sub("events"));
+  auto created = e.handler.create(new_ticket(), as(customer()));
+  REQUIRE(created);
+  const Ticket& t = *created->ticket;
+  CHECK(t.number == "TICK-2026-000001");
+  CHECK(t.status == Status::new_);
+  CHECK(t.version == 1);
+  auto fresh = e.tickets.load_fresh(t.id, false);
+  REQUIRE(fresh);
+  CHECK(*fresh == t);
+  auto record = e.store->read_stream(t.id, 1, 1);
+  CHECK(record->front().type == "ticket.created");
+  CHECK(record->front().actor == Actor{"c1", "customer", "acme"});
+}
+
+TEST_CASE("random valid command sequences: log replay equals handler state, with and without snapshots") {
+  TempDir dir;
+  Engine e(dir.sub("events"), TicketRepositoryOptions{1000, 5});
+  e.add_user("a1", Role::agent);
+  e.add_user("a2", Role::agent);
+  std::mt19937 rng(20261122);
+  const std::vector<Principal> people{customer(), agent("a1"), agent("a2"), admin()};
+  std::vector<std::string> ids;
+  for (int i = 0; i < 6; ++i) ids.push_back(e.handler.create(new_ticket(fmt::format("ticket {}", i)), as(customer()))->ticket->id);
+  int accepted = 0;
+  int rejected = 0;
+  for (int step = 0; step < 600; ++step) {
+    e.clock.advance(std::chrono::minutes(rng() % 180));
+    const std::string& id = ids[rng() % ids.size()];
+    const Principal& who = people[rng() % people.size()];
+    TicketCommand command;
+    switch (rng() % 9) {
+      case 0: command = AssignTicket{who.sub, std::nullopt, false}; break;
+      case 1: command = AssignTicket{}; break;
+      case 2: command = ChangeStatus{Status::in_progress, {}}; break;
+      case 3: command = ChangeStatus{Status::waiting_on_customer, {}}; break;
+      case 4: command = ChangeStatus{Status::resolved, Resolution{ResolutionCode::resolved, "done"}}; break;
+      case 5: command = ChangeStatus{rng() % 2 ? Status::closed : Status::open, {}}; break;
+      case 6: command = AddComment{e.ids.next_id(), fmt::format("comment {}", step),
+                                   rng() % 3 ? Visibility::public_ : Visibility::internal, {}, {}}; break;
+      case 7: command = UpdateTicket{{}, {}, {}, {}, Priority(rng() % 4), {}, std::vector<std::string>{"t" + std::to_string(rng() % 3)}}; break;
+      default: command = GiveFeedback{static_cast<int>(rng() % 5) + 1, "ok"}; break;
+    }
+    auto out = e.handler.execute(id, command, as(who));
+    (out ? accepted : rejected)++;
+  }
+  CHECK(accepted > 100);
+  CHECK(rejected > 50);
+  for (const auto& id : ids) {
+    CAPTURE(id);
+    auto held = e.tickets.load(id);
+    auto replayed = e.tickets.load_fresh(id, false);
+    auto from_snapshot = e.tickets.load_fresh(id, true);
+    REQUIRE(held);
+    REQUIRE(replayed);
+    REQUIRE(from_snapshot);
+    CHECK(**held == *replayed);
+    CHECK(*from_snapshot == *replayed);
+    CHECK(replayed->version == *e.store->stream_version(id));
+    auto snap = e.store->load_snapshot(id);
+    CHECK((replayed->version < 5 || (*snap)->version >= 5));  // snapshots were taken and used
+  }
+}
+
+TEST_CASE("16 threads commenting on one ticket: every comment lands once, versions contiguous") {
+  TempDir dir;
+  Engine e(dir.sub("events"));
+  const std::string id = e.handler.create(new_ticket(), as(customer()))->ticket->id;
+  constexpr int kThreads = 16;
+  constexpr int kEach = 40;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        auto out = e.handler.execute(id, AddComment{fmt::format("c-{}-{}", t, i), fmt::format("from {} #{}", t, i),
+                                                    Visibility::public_, {}, {}},
+                                     as(agent()));
+        if (!out) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(failures == 0);
+  auto events = e.store->read_stream(id, 1, 10000);
+  REQUIRE(events->size() == 1 + kThreads * kEach);
+  std::set<std::string> comment_ids;
+  for (std::size_t i = 0; i < events->size(); ++i) {
+    CHECK((*events)[i].version == i + 1);
+    if ((*events)[i].type == "ticket.commented") {
+      auto ev = decode_ticket_event((*events)[i].type, (*events)[i].data);
+      comment_ids.insert(std::get<CommentAdded>(*ev).comment.id);
+    }
+  }
+  CHECK(comment_ids.size() == kThreads * kEach);
+  CHECK(e.tickets.load_fresh(id, false)->comments.size() == kThreads * kEach);
+}
+
+TEST_CASE("idempotency keys: a repeat returns the first result and writes nothing") {
+  TempDir dir;
+  Engine e(dir.sub("events"));
+  CommandRequest keyed = as(customer());
+  keyed.idempotency_key = "create-1";
+  keyed.fingerprint = "body-a";
+  auto first = e.handler.create(new_ticket(), keyed);
+  REQUIRE(first);
+  const auto head = e.store->head().position;
+  auto again = e.handler.create(new_ticket(), keyed);
+  REQUIRE(again);
+  CHECK(again->replayed);
+  CHECK(again->ticket->id == first->ticket->id);
+  CHECK(again->ticket->number == first->ticket->number);
+  CHECK(e.store->head().position == head);
+
+  keyed.fingerprint = "body-b";
+  auto different = e.handler.create(new_ticket("other"), keyed);
+  REQUIRE_FALSE(different);
+  CHECK(different.error().code == Errc::validation);
+
+  // The first result is returned even after the ticket moved on.
+  CommandRequest comment = as(customer());
+  comment.idempotency_key = "comment-1";
+  comment.fingerprint = "c";
+  auto c1 = e.handler.execute(first->ticket->id, AddComment{"x1", "hello", Visibility::public_, {}, {}}, comment);
+  REQUIRE(c1);
+  REQUIRE(e.handler.execute(first->ticket->id, AddComment{"x2", "more", Visibility::public_, {}, {}}, as(customer())));
+  auto c2 = e.handler.execute(first->ticket->id, AddComment{"x1", "hello", Visibility::public_, {}, {}}, comment);
+  REQUIRE(c2);
+  CHECK(c2->replayed);
+  CHECK(c2->ticket->version == c1->ticket->version);
+  CHECK(c2->ticket->comments.size() == 1);
+
+  // Keys are per principal: another customer's same key is a new request.
+  CommandRequest other = as(customer("c2"));
+  other.idempotency_key = "create-1";
+  other.fingerprint = "body-a";
+  auto theirs = e.handler.create(new_ticket(), other);
+  REQUIRE(theirs);
+  CHECK_FALSE(theirs->replayed);
+  CHECK(theirs->ticket->id != first->ticket->id);
+
+  // After 24 h the key may be used again (the record expired).
+  e.clock.advance(25h);
+  keyed.fingerprint = "body-c";
+  auto later = e.handler.create(new_ticket("later"), keyed);
+  CHECK(later.has_value());
+}
+
+TEST_CASE("ticket numbers: a per-year sequence, unique, never reused after a restart") {
+  TempDir dir;
+  std::set<std::string> numbers;
+  std::string last;
+  for (int run = 0; run < 3; ++run) {
+    Engine e(dir.sub("events"));
+    for (int i = 0; i < 5; ++i) {
+      auto t = e.handler.create(new_ticket(), as(customer()));
+      REQUIRE_MESSAGE(t.has_value(), t.error().message);
+      CHECK(numbers.insert(t->ticket->number).second);
+      CHECK(t->ticket->number > last);  // increasing (six-digit, zero-padded)
+      last = t->ticket->number;
+    }
+  }
+  CHECK(*numbers.begin() == "TICK-2026-000001");
+  // Each restart forfeits the rest of its block: the third run starts at 201.
+  CHECK(numbers.contains("TICK-2026-000201"));
+  Engine next_year(dir.sub("events"), {}, *parse_rfc3339("2027-01-01T00:00:01Z"));
+  CHECK(next_year.handler.create(new_ticket(), as(customer()))->ticket->number == "TICK-2027-000001");
+}
+
+TEST_CASE("If-Match pins the version: a stale one is precondition_failed and writes nothing") {
+  TempDir dir;
+  Engine e(dir.sub("events"));
+  const std::string id = e.handler.create(new_ticket(), as(customer()))->ticket->id;
+  CommandRequest pinned = as(agent());
+  pinned.if_match = 1;
+  REQUIRE(e.handler.execute(id, AddComment{"k1", "first", Visibility::public_, {}, {}}, pinned));
+  auto stale = e.handler.execute(id, AddComment{"k2", "second", Visibility::public_, {}, {}}, pinned);
+  REQUIRE_FALSE(stale);
+  CHECK(stale.error().code == Errc::precondition_failed);
+  CHECK(*e.store->stream_version(id) == 2);
+  // Another tenant's principal gets not_found, pinned or not.
+  CommandRequest stranger = as(Principal{"x", "globex", Role::agent, "", ""});
+  stranger.if_match = 1;
+  auto hidden = e.handler.execute(id, AddComment{"k3", "hi", Visibility::public_, {}, {}}, stranger);
+  CHECK(hidden.error().code == Errc::not_found);
+  CHECK(e.handler.get(id, Principal{"x", "globex", Role::admin, "", ""}).error().code == Errc::not_found);
+  CHECK(e.handler.get(id, customer("c2")).error().code == Errc::not_found);
+  CHECK(e.handler.get(id, customer()).has_value());
+}
+
+TEST_CASE("assignment consults the user directory and the tenant tree") {
+  TempDir dir;
+  Engine e(dir.sub("events"));
+  const std::string id = e.handler.create(new_ticket(), as(customer()))->ticket->id;
+  auto unknown = e.handler.execute(id, AssignTicket{"a1", std::nullopt, false}, as(agent()));
+  CHECK(unknown.error().code == Errc::validation);
+  e.add_user("a1", Role::agent);
+  e.add_user("g-agent", Role::agent, "globex");
+  auto other_tenant = e.handler.execute(id, AssignTicket{"g-agent", std::nullopt, false}, as(admin()));
+  CHECK(other_tenant.error().code == Errc::validation);
+  auto ok = e.handler.execute(id, AssignTicket{"a1", std::nullopt, false}, as(agent()));
+  REQUIRE(ok);
+  CHECK(ok->ticket->status == Status::open);
+  // A parent tenant's agent covers a sub-tenant's ticket.
+  TenantConfig sub;
+  sub.id = "acme-de";
+  sub.parent = "acme";
+  REQUIRE(e.tenants.put(sub, Principal{"root", "root", Role::global_admin, "", ""}, e.clock.now(), "t-1"));
+  CreateTicket de = new_ticket();
+  de.tenant = "acme-de";
+  auto de_ticket = e.handler.create(de, as(Principal{"c9", "acme-de", Role::customer, "", ""}));
+  REQUIRE(de_ticket);
+  CHECK(e.handler.execute(de_ticket->ticket->id, AssignTicket{"a1", std::nullopt, false}, as(agent())).has_value());
+}
+
+TEST_CASE("merge closes the source as duplicate and notes it on the target") {
+  TempDir dir;
+  Engine e(dir.sub("events"));
+  const std::string a = e.handler.create(new_ticket("A"), as(customer()))->ticket->id;
+  const std::string b = e.handler.create(new_ticket("B"), as(customer()))->ticket->id;
+  auto merged = e.handler.execute(a, MergeTicket{b, "", Status::new_, false}, as(agent()));
+  REQUIRE(merged);
+  CHECK(merged->ticket->status == Status::closed);
+  CHECK(merged->ticket->resolution->code == ResolutionCode::duplicate);
+  auto target = e.handler.get(b, agent());
+  REQUIRE(target);
+  CHECK((*target)->links == std::vector<Link>{{"merged_from", a}});
+  auto missing = e.handler.execute(b, MergeTicket{"nope", "", Status::new_, false}, as(agent()));
+  CHECK(missing.error().code == Errc::validation);
+}
+
+namespace {
+
+// Counts SLA events per (ticket, type, metric) in the whole log.
+std::map<std::string, int> sla_events(const EventStore& store) {
+  std::map<std::string, int> counts;
+  auto all = store.read_all(0, 1'000'000);
+  for (const auto& r : *all) {
+    if (r.type == "ticket.sla_warning" || r.type == "ticket.sla_breached") {
+      auto ev = decode_ticket_event(r.type, r.data);
+      const SlaMetric m = r.type == "ticket.sla_warning" ? std::get<SlaWarning>(*ev).metric : std::get<SlaBreached>(*ev).metric;
+      counts[fmt::format("{} {} {}", r.stream, r.type, name_of(m))]++;
+    }
+  }
+  return counts;
+}
+
+}  // namespace
+
+TEST_CASE("scheduler: warning then breach, exactly once, across a restart") {
+  TempDir dir;
+  std::string id;
+  const Timestamp start = *parse_rfc3339("2026-11-20T08:00:00Z");
+  {
+    Engine e(dir.sub("events"), {}, start);
+    id = e.handler.create(new_ticket("urgent", Priority::urgent), as(customer()))->ticket->id;  // 1 h / 4 h
+    ActiveTickets active(*e.store);
+    REQUIRE(active.catch_up());
+    CHECK(active.ids() == std::vector<std::string>{id});
+    e.clock.set(start + 47min);
+    CHECK(e.scheduler.run_once(active.ids())->warnings == 0);
+    e.clock.set(start + 48min);  // 80 % of 1 h
+    auto report = e.scheduler.run_once(active.ids());
+    CHECK(report->warnings == 1);
+    CHECK(e.scheduler.run_once(active.ids())->warnings == 0);  // not twice
+  }
+  {
+    Engine e(dir.sub("events"), {}, start + 61min);  // restarted between warning and breach
+    ActiveTickets active(*e.store);
+    REQUIRE(active.catch_up());
+    auto report = e.scheduler.run_once(active.ids());
+    CHECK(report->warnings == 0);
+    CHECK(report->breaches == 1);
+    auto t = e.tickets.load_fresh(id, false);
+    CHECK(t->first_response.warned);
+    CHECK(t->first_response.breached);
+    auto events = e.store->read_stream(id, 1, 100);
+    auto breach = decode_ticket_event("ticket.sla_breached", events->back().data);
+    CHECK(std::get<SlaBreached>(*breach).due == start + 60min);  // the exact breach instant
+  }
+  Engine e(dir.sub("events"), {}, start + 10h);
+  ActiveTickets active(*e.store);
+  REQUIRE(active.catch_up());
+  REQUIRE(e.scheduler.run_once(active.ids()));
+  const auto counts = sla_events(*e.store);
+  for (const auto& [key, n] : counts) CHECK_MESSAGE(n == 1, key);
+  CHECK(counts.size() == 4);  // first response and resolution, each warned and breached once
+}
+
+TEST_CASE("two schedulers at once record nothing twice and miss nothing") {
+  TempDir dir;
+  const Timestamp start = *parse_rfc3339("2026-11-20T08:00:00Z");
+  Engine a(dir.sub("events"), {}, start);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 30; ++i) ids.push_back(a.handler.create(new_ticket("t", Priority::urgent), as(customer()))->ticket->id);
+  // A second engine on the same store: its own caches, handler and scheduler.
+  TicketRepository tickets_b(*a.store);
+  TenantDirectory tenants_b(*a.store);
+  UserDirectory users_b(*a.store);
+  TicketNumbers numbers_b(*a.store);
+  IdempotencyStore idem_b(*a.store);
+  SequentialIds ids_b("b");
+  CommandHandler handler_b(*a.store, tickets_b, tenants_b, users_b, numbers_b, idem_b, a.clock, ids_b);
+  TimeZones zones_b;
+  SlaScheduler scheduler_b(handler_b, tickets_b, tenants_b, zones_b, a.clock);
+  for (std::chrono::minutes step : {50min, 70min, 300min}) {
+    a.clock.set(start + step);
+    std::thread t1([&] { REQUIRE(a.scheduler.run_once(ids)); });
+    std::thread t2([&] { REQUIRE(scheduler_b.run_once(ids)); });
+    t1.join();
+    t2.join();
+  }
+  const auto counts = sla_events(*a.store);
+  CHECK(counts.size() == ids.size() * 4);
+  for (const auto& [key, n] : counts) CHECK_MESSAGE(n == 1, key);
+}
+
+TEST_CASE("auto-close of resolved tickets after the delay, once") {
+  TempDir dir;
+  const Timestamp start = *parse_rfc3339("2026-11-20T08:00:00Z");
+  Engine e(dir.sub("events"), {}, start);
+  e.add_user("a1", Role::agent);
+  const std::string id = e.handler.create(new_ticket(), as(customer()))->ticket->id;
+  REQUIRE(e.handler.execute(id, AssignTicket{"a1", std::nullopt, false}, as(agent())));
+  REQUIRE(e.handler.execute(id, ChangeStatus{Status::in_progress, {}}, as(agent())));
+  REQUIRE(e.handler.execute(id, ChangeStatus{Status::resolved, Resolution{ResolutionCode::resolved, "ok"}}, as(agent())));
+  e.clock.set(start + 47h);
+  CHECK(e.scheduler.run_once({id})->auto_closed == 0);
+  e.clock.set(start + 49h);
+  CHECK(e.scheduler.run_once({id})->auto_closed == 1);
+  CHECK(e.scheduler.run_once({id})->auto_closed == 0);
+  CHECK(e.tickets.load_fresh(id, false)->status == Status::closed);
+}

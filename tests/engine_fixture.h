@@ -1,0 +1,72 @@
+// A command-side engine on a real RocksDB store in a temporary directory, with a
+// manual clock and sequential ids, for the commands tests and benchmarks.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "commands/command_handler.h"
+#include "commands/sla_scheduler.h"
+#include "tests/test_support.h"
+
+namespace ticketd::test {
+
+inline int next_engine_number() {
+  static std::atomic<int> n{0};
+  return ++n;
+}
+
+struct Engine {
+  explicit Engine(const std::string& store_dir, TicketRepositoryOptions repo_options = {},
+                  Timestamp start = *parse_rfc3339("2026-11-20T08:00:00Z"))
+      : store(std::move(*open_rocksdb_event_store(store_dir))),
+        clock(start),
+        tickets(*store, repo_options),
+        tenants(*store),
+        users(*store),
+        numbers(*store),
+        idempotency(*store),
+        handler(*store, tickets, tenants, users, numbers, idempotency, clock, ids),
+        scheduler(handler, tickets, tenants, zones, clock) {}
+
+  // Records a user in the directory (as an admin would register them ahead).
+  void add_user(const std::string& sub, Role role, const std::string& tenant = "acme") {
+    auto r = users.record(UserRecord{sub, tenant, "", "", role}, Principal{sub, tenant, role, "", ""}, clock.now(),
+                          ids.next_id());
+    if (!r) throw std::runtime_error(r.error().message);
+  }
+
+  std::unique_ptr<EventStore> store;
+  ManualClock clock;
+  // Ids differ between engines, so engines reopening one store never reuse an id.
+  SequentialIds ids{"id" + std::to_string(next_engine_number())};
+  TicketRepository tickets;
+  TenantDirectory tenants;
+  UserDirectory users;
+  TicketNumbers numbers;
+  IdempotencyStore idempotency;
+  CommandHandler handler;
+  TimeZones zones;
+  SlaScheduler scheduler;
+};
+
+inline Principal customer(std::string sub = "c1") { return {std::move(sub), "acme", Role::customer, "", ""}; }
+inline Principal agent(std::string sub = "a1") { return {std::move(sub), "acme", Role::agent, "", ""}; }
+inline Principal admin(std::string sub = "ad1") { return {std::move(sub), "acme", Role::admin, "", ""}; }
+
+inline CommandRequest as(const Principal& p) {
+  CommandRequest r;
+  r.principal = p;
+  return r;
+}
+
+inline CreateTicket new_ticket(std::string subject = "Printer on fire", std::optional<Priority> priority = {}) {
+  CreateTicket c;
+  c.tenant = "acme";
+  c.subject = std::move(subject);
+  c.description = "It smokes.";
+  c.priority = priority;
+  return c;
+}
+
+}  // namespace ticketd::test
