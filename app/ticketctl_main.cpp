@@ -3,12 +3,16 @@
 //
 //   ticketctl verify                          walk the hash chain
 //   ticketctl dump --after POS --limit N      stored records as JSON lines
-//   ticketctl replay --stream ID [--as-of T]  a stream's events up to T as JSON lines
+//   ticketctl replay --stream ID [--as-of T] [--state]
+//                                             a stream's events up to T as JSON lines, or
+//                                             (--state) the ticket as it was at T
 // Exit status: 0 success, 1 verification failure or error, 2 usage error.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "app/data_dir.h"
+#include "commands/ticket_repository.h"
+#include "commands/ticket_snapshot_codec.h"
 #include "domain/timestamp.h"
 #include "eventstore/chain_verifier.h"
 #include "eventstore/event_store.h"
@@ -68,7 +72,22 @@ int run_dump(const std::string& data_dir, std::uint64_t after, std::uint64_t lim
   return 0;
 }
 
-int run_replay(const std::string& data_dir, const std::string& stream, const std::string& as_of) {
+int print_state(EventStore& store, const std::string& stream, std::optional<ticketd::Timestamp> until) {
+  ticketd::TicketRepository tickets(store);
+  auto state = until ? tickets.load_as_of(stream, *until) : tickets.load_fresh(stream, false);
+  if (!state) {
+    fmt::print(stderr, "ticketctl: replay: {}\n", state.error().message);
+    return 1;
+  }
+  if (!state->exists()) {
+    fmt::print(stderr, "ticketctl: replay: no ticket {} at that time\n", stream);
+    return 1;
+  }
+  fmt::print("{}\n", ticketd::encode_ticket_snapshot(*state));
+  return 0;
+}
+
+int run_replay(const std::string& data_dir, const std::string& stream, const std::string& as_of, bool state) {
   std::optional<ticketd::Timestamp> until;
   if (!as_of.empty()) {
     until = ticketd::parse_rfc3339(as_of);
@@ -79,6 +98,7 @@ int run_replay(const std::string& data_dir, const std::string& stream, const std
   }
   auto store = open_read_only(data_dir);
   if (!store) return 1;
+  if (state) return print_state(*store, stream, until);
   constexpr std::size_t kPage = 1024;
   std::uint64_t from = 1;
   std::size_t shown = 0;
@@ -124,6 +144,8 @@ int main(int argc, char** argv) {
   auto* replay = cli.add_subcommand("replay", "print a stream's events, optionally up to a time");
   replay->add_option("--stream", stream, "stream (ticket) id")->required();
   replay->add_option("--as-of", as_of, "RFC 3339 time; events after it are left out");
+  bool state = false;
+  replay->add_flag("--state", state, "print the ticket's state (rebuilt from its events) instead of the events");
 
   try {
     cli.parse(argc, argv);
@@ -132,6 +154,6 @@ int main(int argc, char** argv) {
   }
   if (*verify) return run_verify(data_dir);
   if (*dump) return run_dump(data_dir, after, limit);
-  if (*replay) return run_replay(data_dir, stream, as_of);
+  if (*replay) return run_replay(data_dir, stream, as_of, state);
   return 2;
 }

@@ -1,14 +1,46 @@
 // ticketd: the ticket engine server.
 //
-// So far it opens (or creates) the event store in the data directory, reports its
-// head, and runs until SIGTERM or SIGINT, then closes the store cleanly and exits 0.
+// So far it opens (or creates) the event store in the data directory, runs the SLA
+// scheduler (warnings, breaches, auto-close) every kSchedulerInterval, and runs until
+// SIGTERM or SIGINT, then stops the scheduler, closes the store cleanly and exits 0.
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <filesystem>
 #include <fmt/format.h>
 
+#include <condition_variable>
+#include <thread>
+
 #include "app/data_dir.h"
+#include "commands/command_handler.h"
+#include "commands/sla_scheduler.h"
 #include "eventstore/event_store.h"
+
+namespace {
+
+constexpr std::chrono::seconds kSchedulerInterval{30};
+
+// The command side of the engine, wired on one store.
+struct Engine {
+  explicit Engine(ticketd::EventStore& s)
+      : store(s), tickets(s), tenants(s), users(s), numbers(s), idempotency(s),
+        handler(s, tickets, tenants, users, numbers, idempotency, clock, ids),
+        scheduler(handler, tickets, tenants, zones, clock), active(s) {}
+  ticketd::EventStore& store;
+  ticketd::SystemClock clock;
+  ticketd::RandomIds ids;
+  ticketd::TicketRepository tickets;
+  ticketd::TenantDirectory tenants;
+  ticketd::UserDirectory users;
+  ticketd::TicketNumbers numbers;
+  ticketd::IdempotencyStore idempotency;
+  ticketd::CommandHandler handler;
+  ticketd::TimeZones zones;
+  ticketd::SlaScheduler scheduler;
+  ticketd::ActiveTickets active;
+};
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App cli{"ticketd: event-sourced ticket engine"};
@@ -37,9 +69,38 @@ int main(int argc, char** argv) {
   fmt::print("event store open in {}: head position {} hash {}\n", data_dir, head.position, head.hash);
   std::fflush(stdout);
 
+  auto engine = std::make_unique<Engine>(**store);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stopping = false;
+  std::thread scheduler([&] {
+    std::unique_lock lock(mu);
+    while (!cv.wait_for(lock, kSchedulerInterval, [&] { return stopping; })) {
+      lock.unlock();
+      auto caught_up = engine->active.catch_up();
+      auto report = caught_up ? engine->scheduler.run_once(engine->active.ids())
+                              : ticketd::Result<ticketd::SchedulerReport>(std::unexpected(caught_up.error()));
+      if (!report) {
+        fmt::print(stderr, "ticketd: scheduler: {}\n", report.error().message);
+      } else if (report->warnings + report->breaches + report->auto_closed > 0) {
+        fmt::print("scheduler: {} tickets checked, {} SLA warnings, {} breaches, {} auto-closed\n", report->checked,
+                   report->warnings, report->breaches, report->auto_closed);
+      }
+      std::fflush(stdout);
+      lock.lock();
+    }
+  });
+
   int sig = 0;
   sigwait(&signals, &sig);
-  fmt::print("ticketd: signal {}, closing the event store\n", sig);
+  fmt::print("ticketd: signal {}, stopping\n", sig);
+  {
+    std::lock_guard lock(mu);
+    stopping = true;
+  }
+  cv.notify_all();
+  scheduler.join();
+  engine.reset();
   store->reset();
   return 0;
 }

@@ -11,6 +11,7 @@
 
 #include "app/data_dir.h"
 #include "eventstore/event_store.h"
+#include "tests/engine_fixture.h"
 #include "tests/process_support.h"
 #include "tests/test_support.h"
 
@@ -109,4 +110,29 @@ TEST_CASE("ticketd opens the store, keeps what it held, and exits 0 on SIGTERM")
   REQUIRE(::waitpid(pid, &status, 0) == pid);
   CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
+}
+
+TEST_CASE("replay --state rebuilds a ticket as it was at a past instant") {
+  TempDir dir;
+  std::string id;
+  {
+    test::Engine e(app::event_store_dir(dir.str()));
+    e.add_user("a1", Role::agent);
+    id = e.handler.create(test::new_ticket(), test::as(test::customer()))->ticket->id;  // 08:00
+    e.clock.set(*parse_rfc3339("2026-11-20T09:00:00Z"));
+    REQUIRE(e.handler.execute(id, AssignTicket{"a1", std::nullopt, false}, test::as(test::agent())));
+    e.clock.set(*parse_rfc3339("2026-11-20T10:00:00Z"));
+    REQUIRE(e.handler.execute(id, ChangeStatus{Status::in_progress, {}}, test::as(test::agent())));
+  }
+  auto at_830 = run_command(ctl(dir, "replay --state --stream " + id + " --as-of 2026-11-20T08:30:00Z"));
+  CHECK(at_830.exit_code == 0);
+  CHECK(at_830.out.find(R"("status":"new")") != std::string::npos);
+  CHECK(at_830.out.find(R"("version":1})") != std::string::npos);
+  auto at_930 = run_command(ctl(dir, "replay --state --stream " + id + " --as-of 2026-11-20T09:30:00Z"));
+  CHECK(at_930.out.find(R"("status":"open")") != std::string::npos);
+  CHECK(at_930.out.find(R"("assignee":"a1")") != std::string::npos);
+  auto now = run_command(ctl(dir, "replay --state --stream " + id));
+  CHECK(now.out.find(R"("status":"in_progress")") != std::string::npos);
+  auto before = run_command(ctl(dir, "replay --state --stream " + id + " --as-of 2026-11-19T00:00:00Z"));
+  CHECK(before.exit_code == 1);
 }
