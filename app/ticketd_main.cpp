@@ -12,33 +12,12 @@
 #include <thread>
 
 #include "app/data_dir.h"
-#include "commands/command_handler.h"
-#include "commands/sla_scheduler.h"
+#include "commands/command_engine.h"
 #include "eventstore/event_store.h"
 
 namespace {
 
 constexpr std::chrono::seconds kSchedulerInterval{30};
-
-// The command side of the engine, wired on one store.
-struct Engine {
-  explicit Engine(ticketd::EventStore& s)
-      : store(s), tickets(s), tenants(s), users(s), numbers(s), idempotency(s),
-        handler(s, tickets, tenants, users, numbers, idempotency, clock, ids),
-        scheduler(handler, tickets, tenants, zones, clock), active(s) {}
-  ticketd::EventStore& store;
-  ticketd::SystemClock clock;
-  ticketd::RandomIds ids;
-  ticketd::TicketRepository tickets;
-  ticketd::TenantDirectory tenants;
-  ticketd::UserDirectory users;
-  ticketd::TicketNumbers numbers;
-  ticketd::IdempotencyStore idempotency;
-  ticketd::CommandHandler handler;
-  ticketd::TimeZones zones;
-  ticketd::SlaScheduler scheduler;
-  ticketd::ActiveTickets active;
-};
 
 }  // namespace
 
@@ -69,7 +48,9 @@ int main(int argc, char** argv) {
   fmt::print("event store open in {}: head position {} hash {}\n", data_dir, head.position, head.hash);
   std::fflush(stdout);
 
-  auto engine = std::make_unique<Engine>(**store);
+  ticketd::SystemClock clock;
+  ticketd::RandomIds ids;
+  auto engine = std::make_unique<ticketd::CommandEngine>(**store, clock, ids);
   std::mutex mu;
   std::condition_variable cv;
   bool stopping = false;

@@ -14,26 +14,25 @@
 #include <filesystem>
 #include <thread>
 
-#include "commands/command_handler.h"
+#include "commands/command_engine.h"
 
 namespace {
 
 using namespace ticketd;
 using Clock_ = std::chrono::steady_clock;
 
+// A store and the command side wired on it.
 struct Engine {
   explicit Engine(const std::string& dir, TicketRepositoryOptions repo = {})
-      : store(std::move(*open_rocksdb_event_store(dir))), tickets(*store, repo), tenants(*store), users(*store),
-        numbers(*store), idempotency(*store), handler(*store, tickets, tenants, users, numbers, idempotency, clock, ids) {}
+      : store(std::move(*open_rocksdb_event_store(dir))), engine(*store, clock, ids, repo),
+        tickets(engine.tickets), users(engine.users), handler(engine.handler) {}
   std::unique_ptr<EventStore> store;
   SystemClock clock;
   RandomIds ids;
-  TicketRepository tickets;
-  TenantDirectory tenants;
-  UserDirectory users;
-  TicketNumbers numbers;
-  IdempotencyStore idempotency;
-  CommandHandler handler;
+  CommandEngine engine;
+  TicketRepository& tickets;
+  UserDirectory& users;
+  CommandHandler& handler;
 };
 
 void must(const Result<CommandOutcome>& r, const char* what) {

@@ -313,15 +313,9 @@ TEST_CASE("two schedulers at once record nothing twice and miss nothing") {
   std::vector<std::string> ids;
   for (int i = 0; i < 30; ++i) ids.push_back(a.handler.create(new_ticket("t", Priority::urgent), as(customer()))->ticket->id);
   // A second engine on the same store: its own caches, handler and scheduler.
-  TicketRepository tickets_b(*a.store);
-  TenantDirectory tenants_b(*a.store);
-  UserDirectory users_b(*a.store);
-  TicketNumbers numbers_b(*a.store);
-  IdempotencyStore idem_b(*a.store);
   SequentialIds ids_b("b");
-  CommandHandler handler_b(*a.store, tickets_b, tenants_b, users_b, numbers_b, idem_b, a.clock, ids_b);
-  TimeZones zones_b;
-  SlaScheduler scheduler_b(handler_b, tickets_b, tenants_b, zones_b, a.clock);
+  CommandEngine b(*a.store, a.clock, ids_b);
+  SlaScheduler& scheduler_b = b.scheduler;
   for (std::chrono::minutes step : {50min, 70min, 300min}) {
     a.clock.set(start + step);
     std::thread t1([&] { REQUIRE(a.scheduler.run_once(ids)); });

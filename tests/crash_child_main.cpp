@@ -1,6 +1,9 @@
-// Helper process for the crash test: appends from many threads forever and writes
-// each acknowledged event id, one per line, to stdout (single write() calls below
-// PIPE_BUF, so lines never interleave). The parent SIGKILLs it.
+// Helper process for the crash tests; the parent SIGKILLs it.
+//   crash_child DIR THREADS           appends events from many threads forever and writes
+//                                     each acknowledged event id, one per line, to stdout
+//   crash_child DIR THREADS tickets   creates tickets through the command handler and writes
+//                                     "<ticket id> <number>" per acknowledged ticket
+// Lines go out in single write() calls below PIPE_BUF, so they never interleave.
 #include <unistd.h>
 
 #include <cstdio>
@@ -8,11 +11,47 @@
 #include <thread>
 #include <vector>
 
+#include "commands/command_engine.h"
 #include "eventstore/event_store.h"
 
+namespace {
+
+void write_line(const std::string& line) {
+  if (::write(1, line.data(), line.size()) != static_cast<ssize_t>(line.size())) _exit(1);
+}
+
+int create_tickets(ticketd::EventStore& store, int threads) {
+  using namespace ticketd;
+  SystemClock clock;
+  RandomIds ids;
+  CommandEngine engine(store, clock, ids);
+  CommandHandler& handler = engine.handler;
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      const Principal customer{"c" + std::to_string(t), "acme", Role::customer, "", ""};
+      for (;;) {
+        CreateTicket c;
+        c.tenant = "acme";
+        c.subject = "crash test ticket";
+        auto r = handler.create(std::move(c), CommandRequest{customer, {}, "", "", "", ""});
+        if (!r) {
+          std::fprintf(stderr, "crash_child: create failed: %s\n", r.error().message.c_str());
+          _exit(1);
+        }
+        write_line(r->ticket->id + " " + r->ticket->number + "\n");
+      }
+    });
+  }
+  for (auto& w : workers) w.join();
+  return 0;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: crash_child DIR THREADS\n");
+  if (argc != 3 && argc != 4) {
+    std::fprintf(stderr, "usage: crash_child DIR THREADS [tickets]\n");
     return 2;
   }
   auto store = ticketd::open_rocksdb_event_store(argv[1]);
@@ -21,6 +60,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   const int threads = std::stoi(argv[2]);
+  if (argc == 4) return create_tickets(**store, threads);
   std::vector<std::thread> workers;
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&store, t] {
@@ -43,7 +83,7 @@ int main(int argc, char** argv) {
         }
         std::string line;
         for (const auto& e : events) line += e.event_id + "\n";
-        if (::write(1, line.data(), line.size()) != static_cast<ssize_t>(line.size())) _exit(1);
+        write_line(line);
       }
     });
   }

@@ -5,8 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "commands/command_handler.h"
-#include "commands/sla_scheduler.h"
+#include "commands/command_engine.h"
 #include "tests/test_support.h"
 
 namespace ticketd::test {
@@ -21,13 +20,12 @@ struct Engine {
                   Timestamp start = *parse_rfc3339("2026-11-20T08:00:00Z"))
       : store(std::move(*open_rocksdb_event_store(store_dir))),
         clock(start),
-        tickets(*store, repo_options),
-        tenants(*store),
-        users(*store),
-        numbers(*store),
-        idempotency(*store),
-        handler(*store, tickets, tenants, users, numbers, idempotency, clock, ids),
-        scheduler(handler, tickets, tenants, zones, clock) {}
+        engine(*store, clock, ids, repo_options),
+        tickets(engine.tickets),
+        tenants(engine.tenants),
+        users(engine.users),
+        handler(engine.handler),
+        scheduler(engine.scheduler) {}
 
   // Records a user in the directory (as an admin would register them ahead).
   void add_user(const std::string& sub, Role role, const std::string& tenant = "acme") {
@@ -40,14 +38,12 @@ struct Engine {
   ManualClock clock;
   // Ids differ between engines, so engines reopening one store never reuse an id.
   SequentialIds ids{"id" + std::to_string(next_engine_number())};
-  TicketRepository tickets;
-  TenantDirectory tenants;
-  UserDirectory users;
-  TicketNumbers numbers;
-  IdempotencyStore idempotency;
-  CommandHandler handler;
-  TimeZones zones;
-  SlaScheduler scheduler;
+  CommandEngine engine;
+  TicketRepository& tickets;
+  TenantDirectory& tenants;
+  UserDirectory& users;
+  CommandHandler& handler;
+  SlaScheduler& scheduler;
 };
 
 inline Principal customer(std::string sub = "c1") { return {std::move(sub), "acme", Role::customer, "", ""}; }

@@ -12,48 +12,17 @@
 
 #include "eventstore/chain_verifier.h"
 #include "eventstore/event_store.h"
+#include "tests/process_support.h"
 #include "tests/test_support.h"
 
 using namespace ticketd;
+using ticketd::test::read_until;
 using ticketd::test::TempDir;
 
 namespace {
 
-// Starts crash_child on `dir`; returns its pid and the read end of its stdout.
 std::pair<pid_t, int> spawn_child(const std::string& dir, int threads) {
-  int fds[2];
-  REQUIRE(::pipe(fds) == 0);
-  const pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    ::dup2(fds[1], 1);
-    ::close(fds[0]);
-    ::close(fds[1]);
-    const std::string t = std::to_string(threads);
-    ::execl(CRASH_CHILD_PATH, CRASH_CHILD_PATH, dir.c_str(), t.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  ::close(fds[1]);
-  return {pid, fds[0]};
-}
-
-// Reads from `fd` into `out` until `deadline`, or EOF when deadline is nullopt.
-void read_until(int fd, std::string& out, std::optional<std::chrono::steady_clock::time_point> deadline) {
-  char buf[65536];
-  for (;;) {
-    int timeout_ms = -1;
-    if (deadline) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return;
-      timeout_ms = static_cast<int>(left.count());
-    }
-    pollfd p{fd, POLLIN, 0};
-    const int ready = ::poll(&p, 1, timeout_ms);
-    if (ready == 0) return;
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n <= 0) return;
-    out.append(buf, static_cast<std::size_t>(n));
-  }
+  return ticketd::test::spawn_with_stdout({CRASH_CHILD_PATH, dir, std::to_string(threads)});
 }
 
 }  // namespace
@@ -71,10 +40,7 @@ TEST_CASE("SIGKILL at a random moment loses no acknowledged event (20 rounds)") 
     std::string acked_text;
     // Wait for the first acknowledgement (a sanitizer build starts slowly), then kill at a
     // random moment of the appending.
-    const auto start_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (acked_text.empty() && std::chrono::steady_clock::now() < start_deadline) {
-      read_until(fd, acked_text, std::chrono::steady_clock::now() + std::chrono::milliseconds(10));
-    }
+    ticketd::test::read_first(fd, acked_text, std::chrono::seconds(60));
     read_until(fd, acked_text, std::chrono::steady_clock::now() + std::chrono::milliseconds(delay_ms(rng)));
     REQUIRE(::kill(pid, SIGKILL) == 0);
     int status = 0;
