@@ -97,6 +97,20 @@ Result<void> CommandHandler::enrich(const Ticket& state, TicketCommand& command,
       if (!covers) return std::unexpected(covers.error());
       assign->assignee_in_scope = *covers;
     }
+  } else if (const auto* comment = std::get_if<AddComment>(&command)) {
+    // @mentions must name known users whose scope covers the ticket.
+    for (const auto& sub : comment->mentions) {
+      auto user = users_.get(sub);
+      if (!user) return std::unexpected(user.error());
+      auto covers = *user ? tenants_.covers(Principal{sub, (*user)->tenant, (*user)->role, "", ""}, state.tenant)
+                          : Result<bool>(false);
+      if (!covers) return std::unexpected(covers.error());
+      if (!*covers) {
+        Error e{Errc::validation, "mention of an unknown user or one outside the ticket's tenant: " + sub,
+                {{"mentions", "unknown user " + sub}}, std::nullopt, {}, {}};
+        return std::unexpected(std::move(e));
+      }
+    }
   } else if (auto* merge = std::get_if<MergeTicket>(&command)) {
     auto target = tickets_.load(merge->into);
     if (!target) return std::unexpected(target.error());

@@ -344,3 +344,18 @@ TEST_CASE("auto-close of resolved tickets after the delay, once") {
   CHECK(e.scheduler.run_once({id})->auto_closed == 0);
   CHECK(e.tickets.load_fresh(id, false)->status == Status::closed);
 }
+
+TEST_CASE("mentions must name known users in the ticket's scope") {
+  TempDir dir;
+  Engine e(dir.sub("events"));
+  e.add_user("a1", Role::agent);
+  e.add_user("g1", Role::agent, "globex");
+  const std::string id = e.handler.create(new_ticket(), as(customer()))->ticket->id;
+  auto unknown = e.handler.execute(id, AddComment{"m1", "@nobody look", Visibility::public_, {}, {"nobody"}}, as(agent()));
+  CHECK(unknown.error().code == Errc::validation);
+  auto foreign = e.handler.execute(id, AddComment{"m2", "@g1 look", Visibility::public_, {}, {"g1"}}, as(agent()));
+  CHECK(foreign.error().code == Errc::validation);
+  auto ok = e.handler.execute(id, AddComment{"m3", "@a1 look", Visibility::internal, {}, {"a1"}}, as(agent()));
+  REQUIRE(ok);
+  CHECK(ok->ticket->comments.back().mentions == std::vector<std::string>{"a1"});
+}
