@@ -3,6 +3,8 @@
 //                                     each acknowledged event id, one per line, to stdout
 //   crash_child DIR THREADS tickets   creates tickets through the command handler and writes
 //                                     "<ticket id> <number>" per acknowledged ticket
+//   crash_child DIR 1 project DB      projects the log into the read-model database DB,
+//                                     after writing "start"
 // Lines go out in single write() calls below PIPE_BUF, so they never interleave.
 #include <unistd.h>
 
@@ -12,6 +14,8 @@
 #include <vector>
 
 #include "commands/command_engine.h"
+#include "projections/projection_runner.h"
+#include "projections/tickets_projection.h"
 #include "eventstore/event_store.h"
 
 namespace {
@@ -49,9 +53,23 @@ int create_tickets(ticketd::EventStore& store, int threads) {
 
 }  // namespace
 
+int project(const ticketd::EventStore& store, const std::string& db) {
+  std::vector<std::unique_ptr<ticketd::Projection>> projections;
+  projections.push_back(std::make_unique<ticketd::TicketsProjection>());
+  ticketd::ProjectionRunner runner(store, db, std::move(projections));
+  write_line("start\n");
+  auto r = runner.catch_up();
+  if (!r) {
+    std::fprintf(stderr, "crash_child: %s\n", r.error().message.c_str());
+    return 1;
+  }
+  write_line("done\n");
+  return 0;
+}
+
 int main(int argc, char** argv) {
-  if (argc != 3 && argc != 4) {
-    std::fprintf(stderr, "usage: crash_child DIR THREADS [tickets]\n");
+  if (argc < 3 || argc > 5) {
+    std::fprintf(stderr, "usage: crash_child DIR THREADS [tickets | project DB]\n");
     return 2;
   }
   auto store = ticketd::open_rocksdb_event_store(argv[1]);
@@ -60,6 +78,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   const int threads = std::stoi(argv[2]);
+  if (argc == 5 && std::string(argv[3]) == "project") return project(**store, argv[4]);
   if (argc == 4) return create_tickets(**store, threads);
   std::vector<std::thread> workers;
   for (int t = 0; t < threads; ++t) {

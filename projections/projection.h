@@ -1,0 +1,27 @@
+// A read model kept in SQLite from the log. The runner calls apply() for every event in
+// position order, inside a transaction that also stores the projection's checkpoint, so
+// a crash neither skips nor repeats an event. Any projection can be dropped and rebuilt.
+#pragma once
+
+#include <string_view>
+
+#include "eventstore/event.h"
+#include "projections/sqlite.h"
+
+namespace ticketd {
+
+class Projection {
+ public:
+  virtual ~Projection() = default;
+  [[nodiscard]] virtual std::string_view name() const = 0;
+  // Creates its tables and indexes if missing.
+  virtual void create_schema(sql::Database& db) = 0;
+  // Drops everything create_schema made.
+  virtual void drop(sql::Database& db) = 0;
+  // Prepares statements on the writer connection (after create_schema).
+  virtual void open(sql::Database& db) = 0;
+  // Applies one event; runs inside the runner's transaction.
+  virtual void apply(const EventRecord& record) = 0;
+};
+
+}  // namespace ticketd

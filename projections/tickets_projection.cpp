@@ -1,0 +1,317 @@
+#include "projections/tickets_projection.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "commands/tenant_directory.h"
+#include "commands/ticket_event_codec.h"
+#include "commands/ticket_snapshot_codec.h"
+#include "domain/json_writer.h"
+#include "domain/sla.h"
+#include "domain/ticket_workflow.h"
+
+namespace ticketd {
+
+inline constexpr std::int64_t kNoDue = std::numeric_limits<std::int64_t>::max();
+
+int priority_rank(Priority p) {
+  switch (p) {
+    case Priority::low: return 0;
+    case Priority::medium: return 1;
+    case Priority::high: return 2;
+    case Priority::urgent: return 3;
+  }
+  return 1;
+}
+
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS tickets (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  number TEXT NOT NULL,
+  tenant TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  type TEXT NOT NULL,
+  category TEXT NOT NULL,
+  priority INTEGER NOT NULL,
+  urgency INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  active INTEGER NOT NULL,
+  queue TEXT NOT NULL,
+  requester TEXT NOT NULL,
+  assignee TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  resolved_at INTEGER,
+  closed_at INTEGER,
+  version INTEGER NOT NULL,
+  first_response_at INTEGER,
+  fr_due INTEGER,
+  fr_at_risk INTEGER,
+  fr_breached INTEGER NOT NULL,
+  res_due INTEGER,
+  res_at_risk INTEGER,
+  res_breached INTEGER NOT NULL,
+  sla_due INTEGER NOT NULL,
+  sla_at_risk INTEGER NOT NULL,
+  feedback_rating INTEGER,
+  comment_count INTEGER NOT NULL,
+  public_comment_count INTEGER NOT NULL,
+  attachment_count INTEGER NOT NULL,
+  public_attachment_count INTEGER NOT NULL,
+  state TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tickets_tenant_created ON tickets(tenant, created_at, seq);
+CREATE INDEX IF NOT EXISTS tickets_tenant_updated ON tickets(tenant, updated_at, seq);
+CREATE INDEX IF NOT EXISTS tickets_tenant_status ON tickets(tenant, status, created_at, seq);
+CREATE INDEX IF NOT EXISTS tickets_tenant_urgency ON tickets(tenant, urgency, seq);
+CREATE INDEX IF NOT EXISTS tickets_requester ON tickets(requester, created_at, seq);
+CREATE INDEX IF NOT EXISTS tickets_assignee ON tickets(assignee, active);
+CREATE INDEX IF NOT EXISTS tickets_work ON tickets(tenant, sla_due, urgency, created_at, seq) WHERE active = 1;
+CREATE INDEX IF NOT EXISTS tickets_number ON tickets(number);
+CREATE TABLE IF NOT EXISTS ticket_tags (
+  tag TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (tag, seq)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS ticket_tags_seq ON ticket_tags(seq);
+CREATE TABLE IF NOT EXISTS comments (
+  seq INTEGER NOT NULL, n INTEGER NOT NULL, comment_id TEXT NOT NULL, author TEXT NOT NULL,
+  author_role TEXT NOT NULL, visibility TEXT NOT NULL, is_staff INTEGER NOT NULL, body TEXT NOT NULL,
+  attachments TEXT NOT NULL, mentions TEXT NOT NULL, created_at INTEGER NOT NULL,
+  PRIMARY KEY (seq, n)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS attachments (
+  id TEXT PRIMARY KEY, seq INTEGER NOT NULL, file_name TEXT NOT NULL, content_type TEXT NOT NULL,
+  size INTEGER NOT NULL, sha256 TEXT NOT NULL, uploader TEXT NOT NULL, visibility TEXT NOT NULL,
+  scan_verdict TEXT NOT NULL, created_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS attachments_seq ON attachments(seq);
+CREATE VIRTUAL TABLE IF NOT EXISTS tickets_fts USING fts5(subject, description, public_text, internal_text);
+CREATE TABLE IF NOT EXISTS tenants (
+  id TEXT PRIMARY KEY, parent TEXT NOT NULL, name TEXT NOT NULL, config TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS tenants_parent ON tenants(parent);
+)sql";
+
+std::int64_t micros(Timestamp t) { return t.time_since_epoch().count(); }
+std::optional<std::int64_t> micros(const std::optional<Timestamp>& t) {
+  if (!t) return std::nullopt;
+  return micros(*t);
+}
+
+std::string json_list(const std::vector<std::string>& v) {
+  JsonWriter w;
+  w.begin_array();
+  for (const auto& s : v) w.value(s);
+  w.end_array();
+  return w.take();
+}
+
+}  // namespace
+
+struct TicketsProjection::Statements {
+  explicit Statements(sql::Database& db)
+      : find(db.prepare("SELECT seq, state, comment_count, public_comment_count, attachment_count, "
+                        "public_attachment_count FROM tickets WHERE id = ?")),
+        upsert(db.prepare(
+            "INSERT INTO tickets(seq, id, number, tenant, subject, type, category, priority, urgency, status, active,"
+            " queue, requester, assignee, created_at, updated_at, resolved_at, closed_at, version, first_response_at,"
+            " fr_due, fr_at_risk, fr_breached, res_due, res_at_risk, res_breached, sla_due, feedback_rating,"
+            " comment_count, public_comment_count, attachment_count, public_attachment_count, state, sla_at_risk)"
+            " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,"
+            "?27,?28,?29,?30,?31,?32,?33,?34)"
+            " ON CONFLICT(seq) DO UPDATE SET subject=?5, type=?6, category=?7, priority=?8, urgency=?9,"
+            " status=?10, active=?11, queue=?12, assignee=?14, updated_at=?16, resolved_at=?17, closed_at=?18,"
+            " version=?19, first_response_at=?20, fr_due=?21, fr_at_risk=?22, fr_breached=?23, res_due=?24,"
+            " res_at_risk=?25, res_breached=?26, sla_due=?27, feedback_rating=?28, comment_count=?29,"
+            " public_comment_count=?30, attachment_count=?31, public_attachment_count=?32, state=?33,"
+            " sla_at_risk=?34")),
+        next_seq(db.prepare("SELECT COALESCE(MAX(seq), 0) + 1 FROM tickets")),
+        delete_tags(db.prepare("DELETE FROM ticket_tags WHERE seq = ?")),
+        insert_tag(db.prepare("INSERT OR IGNORE INTO ticket_tags(tag, seq) VALUES(?, ?)")),
+        insert_comment(db.prepare(
+            "INSERT INTO comments(seq, n, comment_id, author, author_role, visibility, is_staff, body, attachments,"
+            " mentions, created_at) VALUES(?,?,?,?,?,?,?,?,?,?,?)")),
+        insert_attachment(db.prepare(
+            "INSERT OR REPLACE INTO attachments(id, seq, file_name, content_type, size, sha256, uploader,"
+            " visibility, scan_verdict, created_at) VALUES(?,?,?,?,?,?,?,?,?,?)")),
+        fts_insert(db.prepare(
+            "INSERT INTO tickets_fts(rowid, subject, description, public_text, internal_text) VALUES(?, ?, ?, '', '')")),
+        fts_texts(db.prepare("UPDATE tickets_fts SET subject = ?, description = ? WHERE rowid = ?")),
+        fts_public(db.prepare("UPDATE tickets_fts SET public_text = public_text || ' ' || ? WHERE rowid = ?")),
+        fts_internal(db.prepare("UPDATE tickets_fts SET internal_text = internal_text || ' ' || ? WHERE rowid = ?")),
+        upsert_tenant(db.prepare(
+            "INSERT INTO tenants(id, parent, name, config) VALUES(?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
+            " parent = excluded.parent, name = excluded.name, config = excluded.config")) {}
+
+  sql::Statement find, upsert, next_seq, delete_tags, insert_tag, insert_comment, insert_attachment, fts_insert,
+      fts_texts, fts_public, fts_internal, upsert_tenant;
+};
+
+TicketsProjection::TicketsProjection() = default;
+TicketsProjection::~TicketsProjection() = default;
+
+void TicketsProjection::create_schema(sql::Database& db) { db.exec(kSchema); }
+
+void TicketsProjection::drop(sql::Database& db) {
+  st_.reset();
+  tenants_.clear();
+  db.exec(
+      "DROP TABLE IF EXISTS tickets; DROP TABLE IF EXISTS ticket_tags; DROP TABLE IF EXISTS comments;"
+      " DROP TABLE IF EXISTS attachments; DROP TABLE IF EXISTS tickets_fts; DROP TABLE IF EXISTS tenants;");
+}
+
+void TicketsProjection::open(sql::Database& db) {
+  st_ = std::make_unique<Statements>(db);
+  tenants_.clear();
+  auto q = db.prepare("SELECT id, config FROM tenants");
+  while (q.step()) {
+    auto config = decode_tenant_config(q.text(0), q.text(1));
+    if (config) tenants_[q.text(0)] = std::move(*config);
+  }
+}
+
+const TenantConfig& TicketsProjection::config_of(const std::string& tenant) {
+  auto it = tenants_.find(tenant);
+  if (it != tenants_.end()) return it->second;
+  TenantConfig defaults;
+  defaults.id = tenant;
+  return tenants_.emplace(tenant, std::move(defaults)).first->second;
+}
+
+void TicketsProjection::apply(const EventRecord& record) {
+  if (record.type == "tenant.configured") {
+    apply_tenant(record);
+  } else if (record.type.starts_with("ticket.")) {
+    apply_ticket(record);
+  }
+}
+
+void TicketsProjection::apply_tenant(const EventRecord& record) {
+  const std::string id = record.stream.substr(record.stream.find(':') + 1);
+  auto config = decode_tenant_config(id, record.data);
+  if (!config) throw sql::SqliteError("tenant " + id + " has an unreadable configuration");
+  st_->upsert_tenant.bind(1, id).bind(2, config->parent).bind(3, config->name).bind(4, record.data);
+  st_->upsert_tenant.run();
+  tenants_[id] = std::move(*config);
+}
+
+void TicketsProjection::apply_ticket(const EventRecord& record) {
+  auto event = decode_ticket_event(record.type, record.data);
+  if (!event) throw sql::SqliteError(event.error().message);
+  Statements& st = *st_;
+
+  Ticket t;
+  std::int64_t seq = 0;
+  std::int64_t comments = 0, public_comments = 0, attachments = 0, public_attachments = 0;
+  if (std::holds_alternative<TicketCreated>(*event)) {
+    st.next_seq.step();
+    seq = st.next_seq.int64(0);
+    st.next_seq.reset();
+  } else {
+    st.find.bind(1, record.stream);
+    if (!st.find.step()) {
+      st.find.reset();
+      throw sql::SqliteError("event for unknown ticket " + record.stream);
+    }
+    seq = st.find.int64(0);
+    auto state = decode_ticket_snapshot(st.find.text(1));
+    comments = st.find.int64(2);
+    public_comments = st.find.int64(3);
+    attachments = st.find.int64(4);
+    public_attachments = st.find.int64(5);
+    st.find.reset();
+    if (!state) throw sql::SqliteError("ticket " + record.stream + " has an unreadable state");
+    t = std::move(*state);
+  }
+  if (t.version + 1 != record.version) {
+    throw sql::SqliteError("ticket " + record.stream + " event out of order");
+  }
+  t = ticketd::apply(std::move(t), *event, record.time);
+
+  // Side tables.
+  if (const auto* created = std::get_if<TicketCreated>(&*event)) {
+    st.fts_insert.bind(1, seq).bind(2, created->subject).bind(3, created->description);
+    st.fts_insert.run();
+    for (const auto& tag : t.tags) {
+      st.insert_tag.bind(1, tag).bind(2, seq);
+      st.insert_tag.run();
+    }
+  } else if (const auto* updated = std::get_if<TicketUpdated>(&*event)) {
+    if (updated->tags_after) {
+      st.delete_tags.bind(1, seq);
+      st.delete_tags.run();
+      for (const auto& tag : *updated->tags_after) {
+        st.insert_tag.bind(1, tag).bind(2, seq);
+        st.insert_tag.run();
+      }
+    }
+    if (std::any_of(updated->changes.begin(), updated->changes.end(),
+                    [](const auto& c) { return c.field == "subject" || c.field == "description"; })) {
+      st.fts_texts.bind(1, t.subject).bind(2, t.description).bind(3, seq);
+      st.fts_texts.run();
+    }
+  } else if (std::holds_alternative<CommentAdded>(*event)) {
+    const Comment& c = t.comments.back();
+    const bool is_public = c.visibility == Visibility::public_;
+    st.insert_comment.bind(1, seq).bind(2, comments).bind(3, c.id).bind(4, c.author)
+        .bind(5, role_name(c.author_role)).bind(6, name_of(c.visibility)).bind(7, c.is_staff_reply ? 1 : 0)
+        .bind(8, c.body).bind(9, json_list(c.attachments)).bind(10, json_list(c.mentions)).bind(11, micros(c.at));
+    st.insert_comment.run();
+    auto& fts = is_public ? st.fts_public : st.fts_internal;
+    fts.bind(1, c.body).bind(2, seq);
+    fts.run();
+    ++comments;
+    if (is_public) ++public_comments;
+  } else if (std::holds_alternative<AttachmentAdded>(*event)) {
+    const AttachmentMeta& a = t.attachments.back();
+    st.insert_attachment.bind(1, a.id).bind(2, seq).bind(3, a.file_name).bind(4, a.content_type)
+        .bind(5, static_cast<std::int64_t>(a.size)).bind(6, a.sha256).bind(7, a.uploader)
+        .bind(8, name_of(a.visibility)).bind(9, a.scan_verdict).bind(10, micros(record.time));
+    st.insert_attachment.run();
+    ++attachments;
+    if (a.visibility == Visibility::public_) ++public_attachments;
+  }
+
+  // SLA due instants under the tenant's configuration in force now.
+  const TenantConfig& config = config_of(t.tenant);
+  const TimeZoneRules* tz = nullptr;
+  if (auto zone = zones_.get(config.calendar.time_zone)) tz = *zone;
+  UtcRules utc;
+  const TimeZoneRules& rules = tz ? *tz : static_cast<const TimeZoneRules&>(utc);
+  const auto fr = evaluate_sla(t.first_response, sla_target(config, t.priority, SlaMetric::first_response),
+                               config.calendar, rules, record.time);
+  const auto res = evaluate_sla(t.resolution_clock, sla_target(config, t.priority, SlaMetric::resolution),
+                                config.calendar, rules, record.time);
+  // Earliest due and at-risk instants of the clocks still running (the queue's order).
+  std::int64_t sla_due = kNoDue;
+  std::int64_t sla_at_risk = kNoDue;
+  auto consider = [&](const SlaClock& clock, const SlaStatus& status) {
+    if (!is_active(t.status) || clock.met_at || !clock.running_since) return;
+    if (status.due) sla_due = std::min(sla_due, micros(*status.due));
+    if (status.at_risk_from) sla_at_risk = std::min(sla_at_risk, micros(*status.at_risk_from));
+  };
+  consider(t.first_response, fr);
+  consider(t.resolution_clock, res);
+
+  // The scalar state goes back without the comment and attachment lists.
+  t.comments.clear();
+  t.attachments.clear();
+  const int rank = priority_rank(t.priority);
+  st.upsert.bind(1, seq).bind(2, t.id).bind(3, t.number).bind(4, t.tenant).bind(5, t.subject)
+      .bind(6, name_of(t.type)).bind(7, t.category).bind(8, rank).bind(9, 3 - rank).bind(10, name_of(t.status))
+      .bind(11, is_active(t.status) ? 1 : 0).bind(12, t.queue).bind(13, t.requester).bind(14, t.assignee)
+      .bind(15, micros(t.created_at)).bind(16, micros(t.updated_at)).bind(17, micros(t.resolved_at))
+      .bind(18, micros(t.closed_at)).bind(19, static_cast<std::int64_t>(t.version))
+      .bind(20, micros(t.first_response.met_at))
+      .bind(21, fr.due ? std::optional<std::int64_t>(micros(*fr.due)) : std::nullopt)
+      .bind(22, fr.at_risk_from ? std::optional<std::int64_t>(micros(*fr.at_risk_from)) : std::nullopt)
+      .bind(23, t.first_response.breached || fr.breached ? 1 : 0)
+      .bind(24, res.due ? std::optional<std::int64_t>(micros(*res.due)) : std::nullopt)
+      .bind(25, res.at_risk_from ? std::optional<std::int64_t>(micros(*res.at_risk_from)) : std::nullopt)
+      .bind(26, t.resolution_clock.breached || res.breached ? 1 : 0)
+      .bind(27, sla_due)
+      .bind(28, t.feedback_rating ? std::optional<std::int64_t>(*t.feedback_rating) : std::nullopt)
+      .bind(29, comments).bind(30, public_comments).bind(31, attachments).bind(32, public_attachments)
+      .bind(33, encode_ticket_snapshot(t)).bind(34, sla_at_risk);
+  st.upsert.run();
+}
+
+}  // namespace ticketd

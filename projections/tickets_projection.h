@@ -1,0 +1,55 @@
+// The "tickets" projection: every read model of API.md's ticket queries.
+//
+// Tables (schema in tickets_schema.cpp):
+//   tickets        one row per ticket: list/queue/report columns, SLA due instants, and
+//                  `state`, the aggregate's scalar state (ticket snapshot JSON without
+//                  comments and attachments) that domain apply() advances per event
+//   ticket_tags    (ticket, tag)
+//   comments       every comment with its visibility
+//   attachments    attachment metadata with visibility
+//   tickets_fts    FTS5 over subject, description, public and internal comment text
+//   tenants        the tenant tree and each tenant's configuration (as of the event)
+// SLA due instants use the tenant configuration in force when the event was applied,
+// so a rebuild reproduces them exactly.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "commands/time_zones.h"
+#include "domain/tenant_config.h"
+#include "domain/ticket.h"
+#include "projections/projection.h"
+
+namespace ticketd {
+
+class TicketsProjection final : public Projection {
+ public:
+  static constexpr std::string_view kName = "tickets";
+
+  TicketsProjection();
+  ~TicketsProjection() override;
+
+  [[nodiscard]] std::string_view name() const override { return kName; }
+  void create_schema(sql::Database& db) override;
+  void drop(sql::Database& db) override;
+  void open(sql::Database& db) override;
+  void apply(const EventRecord& record) override;
+
+ private:
+  struct Statements;
+  void apply_tenant(const EventRecord& record);
+  void apply_ticket(const EventRecord& record);
+  [[nodiscard]] const TenantConfig& config_of(const std::string& tenant);
+
+  std::unique_ptr<Statements> st_;
+  std::unordered_map<std::string, TenantConfig> tenants_;
+  TimeZones zones_;
+};
+
+// Priority as a number for sorting (low 0 ... urgent 3).
+[[nodiscard]] int priority_rank(Priority p);
+
+}  // namespace ticketd

@@ -1,0 +1,370 @@
+// Read models: incremental equals rebuild, crash mid-batch equals rebuild, visibility in
+// search and lists, pagination, and report arithmetic on a fixed history.
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <random>
+#include <set>
+
+#include "projections/projection_runner.h"
+#include "projections/ticket_queries.h"
+#include "projections/tickets_projection.h"
+#include "tests/engine_fixture.h"
+#include "tests/process_support.h"
+
+using namespace ticketd;
+using namespace ticketd::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::unique_ptr<ProjectionRunner> runner_for(const EventStore& store, const std::string& db) {
+  std::vector<std::unique_ptr<Projection>> projections;
+  projections.push_back(std::make_unique<TicketsProjection>());
+  return std::make_unique<ProjectionRunner>(store, db, std::move(projections));
+}
+
+// Every row of every read-model table, as text, sorted.
+std::vector<std::string> dump(const std::string& db_path) {
+  sql::Database db(db_path, true);
+  std::vector<std::string> rows;
+  for (const char* table : {"tickets", "ticket_tags", "comments", "attachments", "tenants"}) {
+    auto st = db.prepare(fmt::format("SELECT * FROM {}", table));
+    while (st.step()) {
+      std::string row = table;
+      for (int c = 0; c < st.columns(); ++c) row += "|" + (st.is_null(c) ? std::string("NULL") : st.text(c));
+      rows.push_back(std::move(row));
+    }
+  }
+  auto fts = db.prepare("SELECT rowid, subject, description, public_text, internal_text FROM tickets_fts");
+  while (fts.step()) {
+    rows.push_back(fmt::format("fts|{}|{}|{}|{}|{}", fts.int64(0), fts.text(1), fts.text(2), fts.text(3), fts.text(4)));
+  }
+  std::sort(rows.begin(), rows.end());
+  return rows;
+}
+
+// A varied history: tenants, users, tickets, comments, attachments, status changes.
+void write_history(Engine& e, int tickets, int steps, unsigned seed) {
+  TenantConfig acme;
+  acme.id = "acme";
+  acme.queues = {"general", "network"};
+  REQUIRE(e.tenants.put(acme, Principal{"root", "root", Role::global_admin, "", ""}, e.clock.now(), "cfg-acme"));
+  e.add_user("a1", Role::agent);
+  e.add_user("a2", Role::agent);
+  std::mt19937 rng(seed);
+  std::vector<std::string> ids;
+  for (int i = 0; i < tickets; ++i) {
+    CreateTicket c = new_ticket(fmt::format("printer {} jammed", i), Priority(rng() % 4));
+    c.tags = {"hw", i % 2 ? "floor-2" : "floor-3"};
+    c.queue = i % 3 ? "general" : "network";
+    ids.push_back(e.handler.create(c, as(customer(i % 2 ? "c1" : "c2")))->ticket->id);
+  }
+  const std::vector<Principal> people{customer("c1"), customer("c2"), agent("a1"), agent("a2"), admin()};
+  for (int step = 0; step < steps; ++step) {
+    e.clock.advance(std::chrono::minutes(rng() % 90));
+    const std::string& id = ids[rng() % ids.size()];
+    const Principal& who = people[rng() % people.size()];
+    TicketCommand command;
+    switch (rng() % 8) {
+      case 0: command = AssignTicket{who.sub, std::nullopt, false}; break;
+      case 1: command = ChangeStatus{Status::in_progress, {}}; break;
+      case 2: command = ChangeStatus{Status::resolved, Resolution{ResolutionCode::resolved, "fixed"}}; break;
+      case 3: command = ChangeStatus{Status::waiting_on_customer, {}}; break;
+      case 4:
+        command = AddComment{e.ids.next_id(), fmt::format("note {} toner", step),
+                             rng() % 2 ? Visibility::public_ : Visibility::internal, {}, {}};
+        break;
+      case 5: {
+        AttachmentMeta a{e.ids.next_id(), "log.txt", "text/plain", 42, std::string(64, 'a'), "", 
+                         rng() % 2 ? Visibility::public_ : Visibility::internal, "clean"};
+        command = AddAttachment{a};
+        break;
+      }
+      case 6: command = UpdateTicket{fmt::format("printer {} still jammed", step), {}, {}, {}, {}, {},
+                                     std::vector<std::string>{"hw", "urgent-fix"}}; break;
+      default: command = GiveFeedback{static_cast<int>(rng() % 5) + 1, ""}; break;
+    }
+    (void)e.handler.execute(id, command, as(who));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("incremental projection and a full rebuild give identical tables") {
+  TempDir dir;
+  Engine e(dir.sub("events"));
+  auto incremental = runner_for(*e.store, dir.sub("incremental.sqlite"));
+  for (int round = 0; round < 4; ++round) {
+    write_history(e, 5, 60, 7 + round);
+    REQUIRE(incremental->catch_up());
+    CHECK(incremental->lag() == 0);
+  }
+  auto rebuilt = runner_for(*e.store, dir.sub("rebuilt.sqlite"));
+  REQUIRE(rebuilt->catch_up());
+  const auto a = dump(dir.sub("incremental.sqlite"));
+  const auto b = dump(dir.sub("rebuilt.sqlite"));
+  CHECK(a.size() > 100);
+  CHECK(a == b);
+
+  // Resetting a projection in place rebuilds the same tables.
+  REQUIRE(incremental->reset("tickets"));
+  CHECK(incremental->checkpoint() == 0);
+  REQUIRE(incremental->catch_up());
+  CHECK(dump(dir.sub("incremental.sqlite")) == b);
+  CHECK(incremental->reset("nope").error().code == Errc::not_found);
+}
+
+TEST_CASE("killing the projector mid-batch loses nothing and repeats nothing") {
+  TempDir dir;
+  {
+    Engine e(dir.sub("events"));
+    write_history(e, 40, 8000, 99);  // several batches of events
+  }
+  std::mt19937 rng(std::random_device{}());
+  int interrupted = 0;
+  for (int round = 0; round < 5; ++round) {
+    CAPTURE(round);
+    const std::string db = dir.sub(fmt::format("crash-{}.sqlite", round));
+    auto [pid, fd] = spawn_with_stdout({CRASH_CHILD_PATH, dir.sub("events"), "1", "project", db});
+    std::string out;
+    read_first(fd, out, std::chrono::seconds(60));  // the child says when it starts applying
+    read_until(fd, out, std::chrono::steady_clock::now() + std::chrono::milliseconds(rng() % 40));
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    read_until(fd, out, std::nullopt);
+    ::close(fd);
+    interrupted += out.find("done") == std::string::npos;
+    auto store = std::move(*open_rocksdb_event_store(dir.sub("events")));
+    {
+      auto resumed = runner_for(*store, db);
+      REQUIRE(resumed->catch_up());
+    }
+    if (round == 0) {
+      auto fresh = runner_for(*store, dir.sub("fresh.sqlite"));
+      REQUIRE(fresh->catch_up());
+    }
+    CHECK(dump(db) == dump(dir.sub("fresh.sqlite")));
+  }
+  CHECK(interrupted > 0);  // at least one kill landed before the projector finished
+}
+
+TEST_CASE("internal words never reach a customer: search, lists, counts, comments, attachments") {
+  TempDir dir;
+  Engine e(dir.sub("events"));
+  e.add_user("a1", Role::agent);
+  const std::string id = e.handler.create(new_ticket("Laptop will not boot"), as(customer()))->ticket->id;
+  REQUIRE(e.handler.execute(id, AddComment{"c1", "Customer may be lying about xylophone", Visibility::internal, {}, {}},
+                            as(agent())));
+  REQUIRE(e.handler.execute(id, AddComment{"c2", "Please try safe mode", Visibility::public_, {}, {}}, as(agent())));
+  REQUIRE(e.handler.execute(
+      id, AddAttachment{AttachmentMeta{"att-1", "notes.txt", "text/plain", 3, std::string(64, 'b'), "",
+                                       Visibility::internal, "clean"}},
+      as(agent())));
+  auto runner = runner_for(*e.store, dir.sub("rm.sqlite"));
+  REQUIRE(runner->catch_up());
+  TicketQueries q(dir.sub("rm.sqlite"));
+  const Timestamp now = e.clock.now();
+  TicketFilter search;
+  search.q = "xylophone";
+  CHECK(q.list(agent(), search, now)->items.size() == 1);
+  CHECK(q.list(customer(), search, now)->items.empty());
+  search.q = "lying";
+  CHECK(q.list(customer(), search, now)->items.empty());
+  search.q = "safe mode";
+  CHECK(q.list(customer(), search, now)->items.size() == 1);
+  search.q = "laptop";
+  auto mine = q.list(customer(), search, now);
+  REQUIRE(mine->items.size() == 1);
+  CHECK(mine->items[0].comment_count == 1);
+  CHECK(mine->items[0].attachment_count == 0);
+  CHECK(q.get(agent(), id, now)->comment_count == 2);
+  auto visible = q.comments(customer(), id);
+  REQUIRE(visible->size() == 1);
+  CHECK(visible->front().body == "Please try safe mode");
+  CHECK(q.comments(agent(), id)->size() == 2);
+  CHECK(q.attachments(customer(), id)->empty());
+  CHECK(q.attachments(agent(), id)->size() == 1);
+  // Another customer, another tenant: the ticket does not exist for them.
+  CHECK(q.get(customer("c2"), id, now).error().code == Errc::not_found);
+  CHECK(q.comments(customer("c2"), id).error().code == Errc::not_found);
+  CHECK(q.get(Principal{"x", "globex", Role::agent, "", ""}, id, now).error().code == Errc::not_found);
+  search.q = "laptop";
+  CHECK(q.list(Principal{"x", "globex", Role::admin, "", ""}, search, now)->items.empty());
+  // By number too.
+  CHECK(q.get(customer(), "TICK-2026-000001", now)->id == id);
+  // Query syntax in q is data, not FTS syntax.
+  search.q = "\"unbalanced AND (";
+  CHECK(q.list(agent(), search, now).has_value());
+}
+
+TEST_CASE("lists: filters, every sort, and cursors that visit each ticket once") {
+  TempDir dir;
+  Engine e(dir.sub("events"));
+  write_history(e, 37, 300, 5);
+  auto runner = runner_for(*e.store, dir.sub("rm.sqlite"));
+  REQUIRE(runner->catch_up());
+  TicketQueries q(dir.sub("rm.sqlite"));
+  const Timestamp now = e.clock.now();
+  for (const char* sort : {"created", "-created", "updated", "-updated", "priority", "due"}) {
+    CAPTURE(sort);
+    TicketFilter f;
+    f.sort = sort;
+    f.limit = 7;
+    std::set<std::string> seen;
+    int pages = 0;
+    do {
+      auto page = q.list(admin(), f, now);
+      REQUIRE(page);
+      for (const auto& t : page->items) CHECK(seen.insert(t.id).second);
+      f.cursor = page->next_cursor;
+      ++pages;
+    } while (!f.cursor.empty() && pages < 20);
+    CHECK(seen.size() == 37);
+    CHECK(pages == 6);
+  }
+  TicketFilter open_network;
+  open_network.queue = "network";
+  open_network.limit = 200;
+  auto network = q.list(agent(), open_network, now);
+  CHECK(network->items.size() == 13);  // every third ticket
+  for (const auto& t : network->items) CHECK(t.queue == "network");
+  TicketFilter by_customer;
+  by_customer.limit = 200;
+  auto c1 = q.list(customer("c1"), by_customer, now);
+  for (const auto& t : c1->items) CHECK(t.requester == "c1");
+  CHECK(c1->items.size() == 18);
+  TicketFilter tagged;
+  tagged.tag = "floor-2";
+  tagged.limit = 200;
+  for (const auto& t : q.list(agent(), tagged, now)->items) CHECK(t.requester == "c1");
+  TicketFilter bad;
+  bad.sort = "sideways";
+  CHECK(q.list(agent(), bad, now).error().code == Errc::validation);
+  bad = TicketFilter{};
+  bad.limit = 201;
+  CHECK(q.list(agent(), bad, now).error().code == Errc::validation);
+  bad = TicketFilter{};
+  bad.cursor = "created.1.2";
+  CHECK(q.list(agent(), bad, now).error().code == Errc::validation);  // cursor of another sort
+  bad = TicketFilter{};
+  bad.status = {"open", "lost"};
+  CHECK(q.list(agent(), bad, now).error().code == Errc::validation);
+
+  // The queue: active only, ordered by SLA due (of running clocks), then priority, then age.
+  auto work = q.queue(admin(), std::nullopt, std::nullopt, 200, "", now);
+  REQUIRE(work);
+  auto key = [](const TicketRow& t) {
+    std::int64_t due = INT64_MAX;
+    if (t.status != "waiting_on_customer" && t.status != "waiting_on_third_party") {
+      if (t.sla.first_response_due && !t.sla.first_response_at) due = t.sla.first_response_due->time_since_epoch().count();
+      if (t.sla.resolution_due) due = std::min(due, t.sla.resolution_due->time_since_epoch().count());
+    }
+    const int urgency = 3 - static_cast<int>(*parse_priority(t.priority));
+    return std::make_tuple(due, urgency, t.created_at);
+  };
+  TicketFilter active;
+  active.status = {"new", "open", "in_progress", "waiting_on_customer", "waiting_on_third_party"};
+  active.limit = 200;
+  CHECK(work->items.size() == q.list(admin(), active, now)->items.size());
+  for (std::size_t i = 0; i + 1 < work->items.size(); ++i) CHECK(key(work->items[i]) <= key(work->items[i + 1]));
+  auto first_page = q.queue(admin(), std::nullopt, std::nullopt, 5, "", now);
+  auto second_page = q.queue(admin(), std::nullopt, std::nullopt, 5, first_page->next_cursor, now);
+  REQUIRE(second_page->items.size() == 5);
+  CHECK(second_page->items[0].id == work->items[5].id);
+  auto stats = q.stats(admin(), now);
+  std::int64_t total = 0;
+  for (const auto& [status, n] : stats->by_status) total += n;
+  CHECK(total == 37);
+}
+
+TEST_CASE("report arithmetic on a small fixed history") {
+  TempDir dir;
+  const Timestamp t0 = *parse_rfc3339("2026-11-02T09:00:00Z");
+  Engine e(dir.sub("events"), {}, t0);
+  e.add_user("a1", Role::agent);
+  e.add_user("a2", Role::agent);
+  // Three urgent tickets (first response target 1 h, resolution 4 h):
+  //  A: category billing, first reply after 30 min, resolved after 2 h, rated 5
+  //  B: category billing, first reply after 90 min (breach), resolved after 5 h (breach), rated 2
+  //  C: category access, no reply, unresolved
+  auto make = [&](const char* subject, const char* category) {
+    CreateTicket c = new_ticket(subject, Priority::urgent);
+    c.category = category;
+    return e.handler.create(c, as(customer()))->ticket->id;
+  };
+  const std::string a = make("A", "billing");
+  const std::string b = make("B", "billing");
+  const std::string c = make("C", "access");
+  auto reply = [&](const std::string& id, const char* who, Timestamp at) {
+    e.clock.set(at);
+    REQUIRE(e.handler.execute(id, AssignTicket{who, std::nullopt, false}, as(agent(who))));
+    REQUIRE(e.handler.execute(id, AddComment{e.ids.next_id(), "on it", Visibility::public_, {}, {}}, as(agent(who))));
+    REQUIRE(e.handler.execute(id, ChangeStatus{Status::in_progress, {}}, as(agent(who))));
+  };
+  auto resolve = [&](const std::string& id, const char* who, Timestamp at, int rating) {
+    e.clock.set(at);
+    REQUIRE(e.handler.execute(id, ChangeStatus{Status::resolved, Resolution{ResolutionCode::resolved, "done"}},
+                              as(agent(who))));
+    REQUIRE(e.handler.execute(id, GiveFeedback{rating, ""}, as(customer())));
+  };
+  reply(a, "a1", t0 + 30min);
+  reply(b, "a2", t0 + 90min);
+  resolve(a, "a1", t0 + 2h, 5);
+  resolve(b, "a2", t0 + 5h, 2);
+  // Breaches are recorded by the scheduler, as in production.
+  e.clock.set(t0 + 6h);
+  REQUIRE(e.scheduler.run_once({a, b, c}));
+
+  auto runner = runner_for(*e.store, dir.sub("rm.sqlite"));
+  REQUIRE(runner->catch_up());
+  TicketQueries q(dir.sub("rm.sqlite"));
+  auto report = q.report(admin(), t0 - 1h, t0 + 24h, "category");
+  REQUIRE(report);
+  REQUIRE(report->size() == 2);
+  const ReportRow& access = (*report)[0];
+  const ReportRow& billing = (*report)[1];
+  CHECK(access.group == "access");
+  CHECK(access.volume == 1);
+  CHECK(access.first_response.count == 0);
+  CHECK(access.first_response_compliance == std::optional<double>(0.0));  // C breached, never answered
+  CHECK_FALSE(access.csat_average.has_value());
+  CHECK(billing.group == "billing");
+  CHECK(billing.volume == 2);
+  CHECK(billing.first_response.count == 2);
+  CHECK(*billing.first_response.mean_seconds == doctest::Approx(3600.0));    // (1800 + 5400) / 2
+  CHECK(*billing.first_response.median_seconds == doctest::Approx(3600.0));  // mean of the two middle values
+  CHECK(*billing.first_response.p90_seconds == doctest::Approx(5400.0));     // nearest rank: ceil(0.9 * 2) = 2nd
+  CHECK(*billing.resolution.mean_seconds == doctest::Approx((7200.0 + 18000.0) / 2));
+  CHECK(*billing.first_response_compliance == doctest::Approx(0.5));
+  CHECK(*billing.resolution_compliance == doctest::Approx(0.5));
+  CHECK(billing.csat_responses == 2);
+  CHECK(*billing.csat_average == doctest::Approx(3.5));
+  CHECK(*billing.csat_satisfied == doctest::Approx(0.5));
+
+  auto by_agent = q.report(admin(), t0 - 1h, t0 + 24h, "agent");
+  REQUIRE(by_agent->size() == 3);  // "", a1, a2
+  CHECK((*by_agent)[1].group == "a1");
+  CHECK(*(*by_agent)[1].first_response.mean_seconds == doctest::Approx(1800.0));
+  auto by_day = q.report(admin(), t0 - 1h, t0 + 24h, "day");
+  REQUIRE(by_day->size() == 1);
+  CHECK((*by_day)[0].group == "2026-11-02");
+  CHECK(q.report(admin(), t0, t0 + 24h, "mood").error().code == Errc::validation);
+
+  const std::string csv = report_csv(*report);
+  CHECK(csv.starts_with("group,volume,"));
+  CHECK(csv.find("\r\nbilling,2,2,3600.000,3600.000,5400.000,2,12600.000,12600.000,18000.000,0.500,0.500,2,3.500,0.500\r\n") !=
+        std::string::npos);
+
+  // Workload and stats.
+  auto workload = q.workload(admin());
+  CHECK(workload->empty());  // both assigned tickets are resolved
+  auto stats = q.stats(admin(), t0 + 6h);
+  CHECK(stats->unassigned == 1);
+  CHECK(stats->breached == 1);  // C, still active
+  CHECK(duration_stats({1, 2, 3, 4, 5, 6, 7, 8, 9, 10}).p90_seconds == std::optional<double>(9));
+  CHECK(duration_stats({5, 1, 3}).median_seconds == std::optional<double>(3));
+}
