@@ -11,4 +11,7 @@ inline constexpr const char* kDataDirEnv = "TICKETD_DATA_DIR";
 // The RocksDB event store.
 inline std::string event_store_dir(const std::string& data_dir) { return data_dir + "/events"; }
 
+// The SQLite read models (projections).
+inline std::string read_model_path(const std::string& data_dir) { return data_dir + "/readmodels.sqlite"; }
+
 }  // namespace ticketd::app

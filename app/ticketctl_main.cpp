@@ -3,6 +3,8 @@
 //
 //   ticketctl verify                          walk the hash chain
 //   ticketctl dump --after POS --limit N      stored records as JSON lines
+//   ticketctl rebuild [--projection NAME]     drop and rebuild read models from the log
+//                                             (ticketd must be stopped: it is the writer)
 //   ticketctl replay --stream ID [--as-of T] [--state]
 //                                             a stream's events up to T as JSON lines, or
 //                                             (--state) the ticket as it was at T
@@ -17,6 +19,8 @@
 #include "eventstore/chain_verifier.h"
 #include "eventstore/event_store.h"
 #include "eventstore/record_codec.h"
+#include "projections/projection_runner.h"
+#include "projections/tickets_projection.h"
 
 namespace {
 
@@ -54,6 +58,39 @@ int run_verify(const std::string& data_dir) {
   }
   fmt::print("ok: {} records, head position {} hash {}\n", report->checked, report->head.position,
              report->head.hash);
+  return 0;
+}
+
+int run_rebuild(const std::string& data_dir, const std::string& projection) {
+  // A read-write open takes the store's lock: it fails while ticketd runs, and keeps
+  // ticketd from starting during the rebuild.
+  auto store = ticketd::open_rocksdb_event_store(ticketd::app::event_store_dir(data_dir));
+  if (!store) {
+    fmt::print(stderr, "ticketctl: rebuild: cannot lock the event store (is ticketd running? stop it first): {}\n",
+               store.error().message);
+    return 1;
+  }
+  try {
+    std::vector<std::unique_ptr<ticketd::Projection>> projections;
+    projections.push_back(std::make_unique<ticketd::TicketsProjection>());
+    ticketd::ProjectionRunner runner(**store, ticketd::app::read_model_path(data_dir), std::move(projections));
+    if (auto r = runner.reset(projection); !r) {
+      fmt::print(stderr, "ticketctl: rebuild: {}\n", r.error().message);
+      return 1;
+    }
+    const auto start = std::chrono::steady_clock::now();
+    auto done = runner.catch_up();
+    if (!done) {
+      fmt::print(stderr, "ticketctl: rebuild: {}\n", done.error().message);
+      return 1;
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    fmt::print("rebuilt {} to position {} in {:.2f} s\n", projection.empty() ? "all projections" : projection, *done,
+               seconds);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "ticketctl: rebuild: {}\n", e.what());
+    return 1;
+  }
   return 0;
 }
 
@@ -147,6 +184,10 @@ int main(int argc, char** argv) {
   bool state = false;
   replay->add_flag("--state", state, "print the ticket's state (rebuilt from its events) instead of the events");
 
+  std::string projection;
+  auto* rebuild = cli.add_subcommand("rebuild", "drop and rebuild read models from the log (ticketd stopped)");
+  rebuild->add_option("--projection", projection, "only this projection (default: all)");
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -154,6 +195,7 @@ int main(int argc, char** argv) {
   }
   if (*verify) return run_verify(data_dir);
   if (*dump) return run_dump(data_dir, after, limit);
+  if (*rebuild) return run_rebuild(data_dir, projection);
   if (*replay) return run_replay(data_dir, stream, as_of, state);
   return 2;
 }

@@ -1,8 +1,9 @@
 // ticketd: the ticket engine server.
 //
-// So far it opens (or creates) the event store in the data directory, runs the SLA
-// scheduler (warnings, breaches, auto-close) every kSchedulerInterval, and runs until
-// SIGTERM or SIGINT, then stops the scheduler, closes the store cleanly and exits 0.
+// So far it opens (or creates) the event store in the data directory, keeps the read
+// models (SQLite) current from the log, runs the SLA scheduler (warnings, breaches,
+// auto-close) every kSchedulerInterval, and runs until SIGTERM or SIGINT, then stops
+// both, closes the store cleanly and exits 0.
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <filesystem>
@@ -14,6 +15,8 @@
 #include "app/data_dir.h"
 #include "commands/command_engine.h"
 #include "eventstore/event_store.h"
+#include "projections/projection_runner.h"
+#include "projections/tickets_projection.h"
 
 namespace {
 
@@ -48,6 +51,20 @@ int main(int argc, char** argv) {
   fmt::print("event store open in {}: head position {} hash {}\n", data_dir, head.position, head.hash);
   std::fflush(stdout);
 
+  std::unique_ptr<ticketd::ProjectionRunner> projector;
+  try {
+    std::vector<std::unique_ptr<ticketd::Projection>> projections;
+    projections.push_back(std::make_unique<ticketd::TicketsProjection>());
+    projector = std::make_unique<ticketd::ProjectionRunner>(**store, ticketd::app::read_model_path(data_dir),
+                                                            std::move(projections));
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "ticketd: read models: {}\n", e.what());
+    return 1;
+  }
+  fmt::print("read models at position {} of {}\n", projector->checkpoint(), head.position);
+  std::fflush(stdout);
+  projector->start();
+
   ticketd::SystemClock clock;
   ticketd::RandomIds ids;
   auto engine = std::make_unique<ticketd::CommandEngine>(**store, clock, ids);
@@ -81,6 +98,9 @@ int main(int argc, char** argv) {
   }
   cv.notify_all();
   scheduler.join();
+  projector->stop();
+  if (auto failed = projector->error()) fmt::print(stderr, "ticketd: read models stopped: {}\n", failed->message);
+  projector.reset();
   engine.reset();
   store->reset();
   return 0;

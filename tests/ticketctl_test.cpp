@@ -11,6 +11,7 @@
 
 #include "app/data_dir.h"
 #include "eventstore/event_store.h"
+#include "projections/sqlite.h"
 #include "tests/engine_fixture.h"
 #include "tests/process_support.h"
 #include "tests/test_support.h"
@@ -135,4 +136,25 @@ TEST_CASE("replay --state rebuilds a ticket as it was at a past instant") {
   CHECK(now.out.find(R"("status":"in_progress")") != std::string::npos);
   auto before = run_command(ctl(dir, "replay --state --stream " + id + " --as-of 2026-11-19T00:00:00Z"));
   CHECK(before.exit_code == 1);
+}
+
+TEST_CASE("rebuild drops and rebuilds the read models, and refuses while the store is in use") {
+  TempDir dir;
+  {
+    test::Engine e(app::event_store_dir(dir.str()));
+    for (int i = 0; i < 3; ++i) REQUIRE(e.handler.create(test::new_ticket(), test::as(test::customer())));
+    auto r = run_command(ctl(dir, "rebuild"));
+    CHECK(r.exit_code == 1);
+    CHECK(r.out.find("is ticketd running") != std::string::npos);
+  }
+  auto r = run_command(ctl(dir, "rebuild --projection tickets"));
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.starts_with("rebuilt tickets to position "));
+  sql::Database db(app::read_model_path(dir.str()), true);
+  auto count = db.prepare("SELECT COUNT(*) FROM tickets");
+  REQUIRE(count.step());
+  CHECK(count.int64(0) == 3);
+  auto unknown = run_command(ctl(dir, "rebuild --projection nope"));
+  CHECK(unknown.exit_code == 1);
+  CHECK(unknown.out.find("no projection named nope") != std::string::npos);
 }
