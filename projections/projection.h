@@ -20,8 +20,13 @@ class Projection {
   virtual void drop(sql::Database& db) = 0;
   // Prepares statements on the writer connection (after create_schema).
   virtual void open(sql::Database& db) = 0;
-  // Applies one event; runs inside the runner's transaction.
+  // Applies one event; runs inside the runner's transaction. A projection may hold
+  // changes in memory until flush().
   virtual void apply(const EventRecord& record) = 0;
+  // Writes what apply() held back; called once per batch, before the commit.
+  virtual void flush() = 0;
+  // Forgets what apply() held back; called when the batch's transaction rolls back.
+  virtual void discard() = 0;
 };
 
 }  // namespace ticketd

@@ -40,6 +40,7 @@ Result<std::size_t> ProjectionRunner::apply_batch() {
         if (record.position > checkpoints_[i]) projections_[i]->apply(record);
       }
     }
+    for (auto& p : projections_) p->flush();
     const std::uint64_t last = batch->back().position;
     auto save = db_.prepare(
         "INSERT INTO projection_checkpoints(name, position) VALUES(?, ?) "
@@ -52,6 +53,7 @@ Result<std::size_t> ProjectionRunner::apply_batch() {
     for (auto& c : checkpoints_) c = std::max(c, last);
     checkpoint_ = last;
   } catch (const std::exception& e) {
+    for (auto& p : projections_) p->discard();
     load_checkpoints();  // the transaction rolled back
     return make_error(Errc::internal, std::string("projection failed: ") + e.what());
   }

@@ -123,7 +123,6 @@ struct TicketsProjection::Statements {
             " res_at_risk=?25, res_breached=?26, sla_due=?27, feedback_rating=?28, comment_count=?29,"
             " public_comment_count=?30, attachment_count=?31, public_attachment_count=?32, state=?33,"
             " sla_at_risk=?34")),
-        next_seq(db.prepare("SELECT COALESCE(MAX(seq), 0) + 1 FROM tickets")),
         delete_tags(db.prepare("DELETE FROM ticket_tags WHERE seq = ?")),
         insert_tag(db.prepare("INSERT OR IGNORE INTO ticket_tags(tag, seq) VALUES(?, ?)")),
         insert_comment(db.prepare(
@@ -133,16 +132,15 @@ struct TicketsProjection::Statements {
             "INSERT OR REPLACE INTO attachments(id, seq, file_name, content_type, size, sha256, uploader,"
             " visibility, scan_verdict, created_at) VALUES(?,?,?,?,?,?,?,?,?,?)")),
         fts_insert(db.prepare(
-            "INSERT INTO tickets_fts(rowid, subject, description, public_text, internal_text) VALUES(?, ?, ?, '', '')")),
-        fts_texts(db.prepare("UPDATE tickets_fts SET subject = ?, description = ? WHERE rowid = ?")),
-        fts_public(db.prepare("UPDATE tickets_fts SET public_text = public_text || ' ' || ? WHERE rowid = ?")),
-        fts_internal(db.prepare("UPDATE tickets_fts SET internal_text = internal_text || ' ' || ? WHERE rowid = ?")),
+            "INSERT INTO tickets_fts(rowid, subject, description, public_text, internal_text) VALUES(?, ?, ?, ?, ?)")),
+        fts_update(db.prepare("UPDATE tickets_fts SET subject = ?, description = ?, public_text = public_text || ?,"
+                              " internal_text = internal_text || ? WHERE rowid = ?")),
         upsert_tenant(db.prepare(
             "INSERT INTO tenants(id, parent, name, config) VALUES(?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
             " parent = excluded.parent, name = excluded.name, config = excluded.config")) {}
 
-  sql::Statement find, upsert, next_seq, delete_tags, insert_tag, insert_comment, insert_attachment, fts_insert,
-      fts_texts, fts_public, fts_internal, upsert_tenant;
+  sql::Statement find, upsert, delete_tags, insert_tag, insert_comment, insert_attachment, fts_insert,
+      fts_update, upsert_tenant;
 };
 
 TicketsProjection::TicketsProjection() = default;
@@ -153,26 +151,29 @@ void TicketsProjection::create_schema(sql::Database& db) { db.exec(kSchema); }
 void TicketsProjection::drop(sql::Database& db) {
   st_.reset();
   tenants_.clear();
+  dirty_.clear();
   db.exec(
       "DROP TABLE IF EXISTS tickets; DROP TABLE IF EXISTS ticket_tags; DROP TABLE IF EXISTS comments;"
       " DROP TABLE IF EXISTS attachments; DROP TABLE IF EXISTS tickets_fts; DROP TABLE IF EXISTS tenants;");
 }
 
 void TicketsProjection::open(sql::Database& db) {
+  db_ = &db;
   st_ = std::make_unique<Statements>(db);
+  discard();
   tenants_.clear();
   auto q = db.prepare("SELECT id, config FROM tenants");
   while (q.step()) {
     auto config = decode_tenant_config(q.text(0), q.text(1));
-    if (config) tenants_[q.text(0)] = std::move(*config);
+    if (config) tenants_[q.text(0)] = std::make_shared<const TenantConfig>(std::move(*config));
   }
 }
 
-const TenantConfig& TicketsProjection::config_of(const std::string& tenant) {
+std::shared_ptr<const TenantConfig> TicketsProjection::config_of(const std::string& tenant) {
   auto it = tenants_.find(tenant);
   if (it != tenants_.end()) return it->second;
-  TenantConfig defaults;
-  defaults.id = tenant;
+  auto defaults = std::make_shared<TenantConfig>();
+  defaults->id = tenant;
   return tenants_.emplace(tenant, std::move(defaults)).first->second;
 }
 
@@ -190,96 +191,127 @@ void TicketsProjection::apply_tenant(const EventRecord& record) {
   if (!config) throw sql::SqliteError("tenant " + id + " has an unreadable configuration");
   st_->upsert_tenant.bind(1, id).bind(2, config->parent).bind(3, config->name).bind(4, record.data);
   st_->upsert_tenant.run();
-  tenants_[id] = std::move(*config);
+  tenants_[id] = std::make_shared<const TenantConfig>(std::move(*config));
+}
+
+TicketsProjection::Dirty& TicketsProjection::dirty(const std::string& ticket_id, bool creating) {
+  if (auto it = dirty_.find(ticket_id); it != dirty_.end()) return it->second;
+  Dirty d;
+  if (creating) {
+    d.seq = next_seq_++;
+    d.is_new = true;
+  } else {
+    Statements& st = *st_;
+    st.find.bind(1, ticket_id);
+    if (!st.find.step()) {
+      st.find.reset();
+      throw sql::SqliteError("event for unknown ticket " + ticket_id);
+    }
+    d.seq = st.find.int64(0);
+    auto state = decode_ticket_snapshot(st.find.text(1));
+    d.comments = st.find.int64(2);
+    d.public_comments = st.find.int64(3);
+    d.attachments = st.find.int64(4);
+    d.public_attachments = st.find.int64(5);
+    st.find.reset();
+    if (!state) throw sql::SqliteError("ticket " + ticket_id + " has an unreadable state");
+    d.state = std::move(*state);
+  }
+  return dirty_.emplace(ticket_id, std::move(d)).first->second;
 }
 
 void TicketsProjection::apply_ticket(const EventRecord& record) {
   auto event = decode_ticket_event(record.type, record.data);
   if (!event) throw sql::SqliteError(event.error().message);
   Statements& st = *st_;
-
-  Ticket t;
-  std::int64_t seq = 0;
-  std::int64_t comments = 0, public_comments = 0, attachments = 0, public_attachments = 0;
-  if (std::holds_alternative<TicketCreated>(*event)) {
-    st.next_seq.step();
-    seq = st.next_seq.int64(0);
-    st.next_seq.reset();
-  } else {
-    st.find.bind(1, record.stream);
-    if (!st.find.step()) {
-      st.find.reset();
-      throw sql::SqliteError("event for unknown ticket " + record.stream);
-    }
-    seq = st.find.int64(0);
-    auto state = decode_ticket_snapshot(st.find.text(1));
-    comments = st.find.int64(2);
-    public_comments = st.find.int64(3);
-    attachments = st.find.int64(4);
-    public_attachments = st.find.int64(5);
-    st.find.reset();
-    if (!state) throw sql::SqliteError("ticket " + record.stream + " has an unreadable state");
-    t = std::move(*state);
-  }
-  if (t.version + 1 != record.version) {
+  Dirty& d = dirty(record.stream, std::holds_alternative<TicketCreated>(*event));
+  if (d.state.version + 1 != record.version) {
     throw sql::SqliteError("ticket " + record.stream + " event out of order");
   }
-  t = ticketd::apply(std::move(t), *event, record.time);
+  d.state = ticketd::apply(std::move(d.state), *event, record.time);
+  d.at = record.time;
+  d.config = config_of(d.state.tenant);
+  Ticket& t = d.state;
 
-  // Side tables.
-  if (const auto* created = std::get_if<TicketCreated>(&*event)) {
-    st.fts_insert.bind(1, seq).bind(2, created->subject).bind(3, created->description);
-    st.fts_insert.run();
+  // Side tables are written as events come; the ticket row and FTS at flush().
+  if (std::holds_alternative<TicketCreated>(*event)) {
     for (const auto& tag : t.tags) {
-      st.insert_tag.bind(1, tag).bind(2, seq);
+      st.insert_tag.bind(1, tag).bind(2, d.seq);
       st.insert_tag.run();
     }
+    d.texts_changed = true;
   } else if (const auto* updated = std::get_if<TicketUpdated>(&*event)) {
     if (updated->tags_after) {
-      st.delete_tags.bind(1, seq);
+      st.delete_tags.bind(1, d.seq);
       st.delete_tags.run();
       for (const auto& tag : *updated->tags_after) {
-        st.insert_tag.bind(1, tag).bind(2, seq);
+        st.insert_tag.bind(1, tag).bind(2, d.seq);
         st.insert_tag.run();
       }
     }
     if (std::any_of(updated->changes.begin(), updated->changes.end(),
                     [](const auto& c) { return c.field == "subject" || c.field == "description"; })) {
-      st.fts_texts.bind(1, t.subject).bind(2, t.description).bind(3, seq);
-      st.fts_texts.run();
+      d.texts_changed = true;
     }
   } else if (std::holds_alternative<CommentAdded>(*event)) {
     const Comment& c = t.comments.back();
     const bool is_public = c.visibility == Visibility::public_;
-    st.insert_comment.bind(1, seq).bind(2, comments).bind(3, c.id).bind(4, c.author)
+    st.insert_comment.bind(1, d.seq).bind(2, d.comments).bind(3, c.id).bind(4, c.author)
         .bind(5, role_name(c.author_role)).bind(6, name_of(c.visibility)).bind(7, c.is_staff_reply ? 1 : 0)
         .bind(8, c.body).bind(9, json_list(c.attachments)).bind(10, json_list(c.mentions)).bind(11, micros(c.at));
     st.insert_comment.run();
-    auto& fts = is_public ? st.fts_public : st.fts_internal;
-    fts.bind(1, c.body).bind(2, seq);
-    fts.run();
-    ++comments;
-    if (is_public) ++public_comments;
+    std::string& text = is_public ? d.public_text : d.internal_text;
+    text += ' ';
+    text += c.body;
+    ++d.comments;
+    if (is_public) ++d.public_comments;
   } else if (std::holds_alternative<AttachmentAdded>(*event)) {
     const AttachmentMeta& a = t.attachments.back();
-    st.insert_attachment.bind(1, a.id).bind(2, seq).bind(3, a.file_name).bind(4, a.content_type)
+    st.insert_attachment.bind(1, a.id).bind(2, d.seq).bind(3, a.file_name).bind(4, a.content_type)
         .bind(5, static_cast<std::int64_t>(a.size)).bind(6, a.sha256).bind(7, a.uploader)
         .bind(8, name_of(a.visibility)).bind(9, a.scan_verdict).bind(10, micros(record.time));
     st.insert_attachment.run();
-    ++attachments;
-    if (a.visibility == Visibility::public_) ++public_attachments;
+    ++d.attachments;
+    if (a.visibility == Visibility::public_) ++d.public_attachments;
+  }
+  t.comments.clear();  // kept in their own table, not in the row's state
+  t.attachments.clear();
+}
+
+void TicketsProjection::flush() {
+  for (auto& [id, d] : dirty_) write_row(d);
+  dirty_.clear();
+}
+
+void TicketsProjection::discard() {
+  dirty_.clear();
+  auto q = db_->prepare("SELECT COALESCE(MAX(seq), 0) + 1 FROM tickets");
+  next_seq_ = q.step() ? q.int64(0) : 1;
+}
+
+void TicketsProjection::write_row(const Dirty& d) {
+  Statements& st = *st_;
+  const Ticket& t = d.state;
+  if (d.is_new) {
+    st.fts_insert.bind(1, d.seq).bind(2, t.subject).bind(3, t.description).bind(4, d.public_text)
+        .bind(5, d.internal_text);
+    st.fts_insert.run();
+  } else if (d.texts_changed || !d.public_text.empty() || !d.internal_text.empty()) {
+    st.fts_update.bind(1, t.subject).bind(2, t.description).bind(3, d.public_text).bind(4, d.internal_text)
+        .bind(5, d.seq);
+    st.fts_update.run();
   }
 
-  // SLA due instants under the tenant's configuration in force now.
-  const TenantConfig& config = config_of(t.tenant);
+  // SLA due instants under the tenant's configuration in force at the last event.
+  const TenantConfig& config = *d.config;
   const TimeZoneRules* tz = nullptr;
   if (auto zone = zones_.get(config.calendar.time_zone)) tz = *zone;
   UtcRules utc;
   const TimeZoneRules& rules = tz ? *tz : static_cast<const TimeZoneRules&>(utc);
   const auto fr = evaluate_sla(t.first_response, sla_target(config, t.priority, SlaMetric::first_response),
-                               config.calendar, rules, record.time);
+                               config.calendar, rules, d.at);
   const auto res = evaluate_sla(t.resolution_clock, sla_target(config, t.priority, SlaMetric::resolution),
-                                config.calendar, rules, record.time);
+                                config.calendar, rules, d.at);
   // Earliest due and at-risk instants of the clocks still running (the queue's order).
   std::int64_t sla_due = kNoDue;
   std::int64_t sla_at_risk = kNoDue;
@@ -291,11 +323,8 @@ void TicketsProjection::apply_ticket(const EventRecord& record) {
   consider(t.first_response, fr);
   consider(t.resolution_clock, res);
 
-  // The scalar state goes back without the comment and attachment lists.
-  t.comments.clear();
-  t.attachments.clear();
   const int rank = priority_rank(t.priority);
-  st.upsert.bind(1, seq).bind(2, t.id).bind(3, t.number).bind(4, t.tenant).bind(5, t.subject)
+  st.upsert.bind(1, d.seq).bind(2, t.id).bind(3, t.number).bind(4, t.tenant).bind(5, t.subject)
       .bind(6, name_of(t.type)).bind(7, t.category).bind(8, rank).bind(9, 3 - rank).bind(10, name_of(t.status))
       .bind(11, is_active(t.status) ? 1 : 0).bind(12, t.queue).bind(13, t.requester).bind(14, t.assignee)
       .bind(15, micros(t.created_at)).bind(16, micros(t.updated_at)).bind(17, micros(t.resolved_at))
@@ -309,7 +338,7 @@ void TicketsProjection::apply_ticket(const EventRecord& record) {
       .bind(26, t.resolution_clock.breached || res.breached ? 1 : 0)
       .bind(27, sla_due)
       .bind(28, t.feedback_rating ? std::optional<std::int64_t>(*t.feedback_rating) : std::nullopt)
-      .bind(29, comments).bind(30, public_comments).bind(31, attachments).bind(32, public_attachments)
+      .bind(29, d.comments).bind(30, d.public_comments).bind(31, d.attachments).bind(32, d.public_attachments)
       .bind(33, encode_ticket_snapshot(t)).bind(34, sla_at_risk);
   st.upsert.run();
 }

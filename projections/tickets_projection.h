@@ -37,15 +37,33 @@ class TicketsProjection final : public Projection {
   void drop(sql::Database& db) override;
   void open(sql::Database& db) override;
   void apply(const EventRecord& record) override;
+  void flush() override;
+  void discard() override;
 
  private:
   struct Statements;
+  // A ticket changed in the current batch: its row is written once, at flush().
+  struct Dirty {
+    std::int64_t seq = 0;
+    bool is_new = false;
+    Ticket state;  // without comments and attachments
+    std::int64_t comments = 0, public_comments = 0, attachments = 0, public_attachments = 0;
+    bool texts_changed = false;         // subject or description
+    std::string public_text, internal_text;  // comment text added in this batch
+    Timestamp at{};                     // time of the last event applied
+    std::shared_ptr<const TenantConfig> config;  // the tenant's configuration at that event
+  };
   void apply_tenant(const EventRecord& record);
   void apply_ticket(const EventRecord& record);
-  [[nodiscard]] const TenantConfig& config_of(const std::string& tenant);
+  Dirty& dirty(const std::string& ticket_id, bool creating);
+  void write_row(const Dirty& d);
+  [[nodiscard]] std::shared_ptr<const TenantConfig> config_of(const std::string& tenant);
 
+  sql::Database* db_ = nullptr;
   std::unique_ptr<Statements> st_;
-  std::unordered_map<std::string, TenantConfig> tenants_;
+  std::unordered_map<std::string, std::shared_ptr<const TenantConfig>> tenants_;
+  std::unordered_map<std::string, Dirty> dirty_;
+  std::int64_t next_seq_ = 1;
   TimeZones zones_;
 };
 

@@ -121,7 +121,8 @@ TEST_CASE("killing the projector mid-batch loses nothing and repeats nothing") {
   TempDir dir;
   {
     Engine e(dir.sub("events"));
-    write_history(e, 40, 8000, 99);  // several batches of events
+    write_history(e, 3000, 12000, 99);  // several batches of events
+    MESSAGE("events in the log: " << e.store->head().position);
   }
   std::mt19937 rng(std::random_device{}());
   int interrupted = 0;
