@@ -4,9 +4,14 @@
 
 namespace ticketd {
 
+// The single writer keeps the hot parts of the read models in memory.
+inline constexpr const char* kWriterCachePragma = "PRAGMA cache_size=-524288";  // 512 MiB
+
 ProjectionRunner::ProjectionRunner(const EventStore& store, const std::string& db_path,
                                    std::vector<std::unique_ptr<Projection>> projections)
     : store_(store), db_(db_path), projections_(std::move(projections)) {
+  db_.exec(kWriterCachePragma);
+  db_.exec("PRAGMA temp_store=MEMORY");
   db_.exec("CREATE TABLE IF NOT EXISTS projection_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL)");
   for (auto& p : projections_) {
     p->create_schema(db_);

@@ -5,6 +5,10 @@
 namespace ticketd::sql {
 
 inline constexpr int kBusyTimeoutMs = 5000;
+// Memory per connection: page cache and memory-mapped reads (read models are rebuilt
+// from the log, so a larger cache only costs RAM).
+inline constexpr const char* kCachePragma = "PRAGMA cache_size=-65536";      // 64 MiB
+inline constexpr const char* kMmapPragma = "PRAGMA mmap_size=4294967296";    // 4 GiB of address space
 
 Database::Database(const std::string& path, bool read_only) {
   const int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
@@ -15,6 +19,8 @@ Database::Database(const std::string& path, bool read_only) {
     throw SqliteError("cannot open " + path + ": " + msg);
   }
   sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+  exec(kCachePragma);
+  exec(kMmapPragma);
   if (!read_only) {
     exec("PRAGMA journal_mode=WAL");
     exec("PRAGMA synchronous=NORMAL");  // the log, not SQLite, is the source of truth
