@@ -136,7 +136,8 @@ struct SortSpec {
 };
 
 constexpr SortSpec kSorts[] = {
-    {"created", "t.created_at", false}, {"-created", "t.created_at", true}, {"updated", "t.updated_at", false},
+    // Creation order is log order: seq is assigned as ticket.created events are projected.
+    {"created", "t.seq", false},        {"-created", "t.seq", true},        {"updated", "t.updated_at", false},
     {"-updated", "t.updated_at", true}, {"priority", "t.urgency", false},  {"due", "t.sla_due", false},
 };
 
@@ -188,8 +189,19 @@ Result<TicketPage> TicketQueries::list(const Principal& who, const TicketFilter&
   }
   if (!sort) return invalid("sort", "must be one of created, -created, updated, -updated, priority, due");
 
+  // With a search in creation order, walk the full-text matches in rowid (= seq) order
+  // and stop at the page end; otherwise filter the tickets table through its indexes.
+  const bool search_in_created_order = !f.q.empty() && std::string_view(sort->column) == "t.seq";
   Query q;
-  q.add(fmt::format("SELECT {}, {} FROM tickets t WHERE 1=1", kRowColumns, sort->column));
+  if (search_in_created_order) {
+    const std::string match = fts_query(f.q, is_customer(who));
+    if (match.empty()) return invalid("q", "has no words to search for");
+    q.add(fmt::format("SELECT {}, {} FROM tickets_fts f JOIN tickets t ON t.seq = f.rowid WHERE tickets_fts MATCH ?",
+                      kRowColumns, sort->column),
+          match);
+  } else {
+    q.add(fmt::format("SELECT {}, {} FROM tickets t WHERE 1=1", kRowColumns, sort->column));
+  }
   add_scope(q, who);
   if (!f.status.empty()) {
     q.add(" AND t.status IN (");
@@ -231,7 +243,7 @@ Result<TicketPage> TicketQueries::list(const Principal& who, const TicketFilter&
   }
   if (f.created_after) q.add(" AND t.created_at > ?", micros(*f.created_after));
   if (f.created_before) q.add(" AND t.created_at < ?", micros(*f.created_before));
-  if (!f.q.empty()) {
+  if (!f.q.empty() && !search_in_created_order) {
     const std::string match = fts_query(f.q, is_customer(who));
     if (match.empty()) return invalid("q", "has no words to search for");
     q.add(" AND t.seq IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)", match);
@@ -239,10 +251,18 @@ Result<TicketPage> TicketQueries::list(const Principal& who, const TicketFilter&
   if (!f.cursor.empty()) {
     std::int64_t key = 0, seq = 0;
     if (!parse_cursor(f.cursor, sort->name, key, seq)) return invalid("cursor", "is not a cursor of this sort");
-    q.add(fmt::format(" AND ({}, t.seq) {} (?, ", sort->column, sort->descending ? "<" : ">"), key).add("?)", seq);
+    if (search_in_created_order) {
+      q.add(sort->descending ? " AND f.rowid < ?" : " AND f.rowid > ?", seq);
+    } else {
+      q.add(fmt::format(" AND ({}, t.seq) {} (?, ", sort->column, sort->descending ? "<" : ">"), key).add("?)", seq);
+    }
   }
   const char* dir = sort->descending ? " DESC" : "";
-  q.add(fmt::format(" ORDER BY {}{}, t.seq{}", sort->column, dir, dir));
+  if (search_in_created_order) {
+    q.add(fmt::format(" ORDER BY f.rowid{}", dir));
+  } else {
+    q.add(fmt::format(" ORDER BY {}{}, t.seq{}", sort->column, dir, dir));
+  }
   return run_page(db_, std::move(q), who, now, f.limit, sort->name, kSeqColumn + 1);
 }
 
@@ -253,7 +273,7 @@ Result<TicketPage> TicketQueries::queue(const Principal& who, const std::optiona
   Query q;
   // The cursor names the last row's seq; the next page starts after that row's
   // (sla_due, urgency, created_at, seq).
-  q.add(fmt::format("SELECT {}, t.seq FROM tickets t WHERE t.active = 1", kRowColumns));
+  q.add(fmt::format("SELECT {}, t.seq FROM tickets t INDEXED BY tickets_work WHERE t.active = 1", kRowColumns));
   add_scope(q, who);
   if (queue) q.add(" AND t.queue = ?", *queue);
   if (assignee) {

@@ -63,11 +63,12 @@ CREATE TABLE IF NOT EXISTS tickets (
   public_attachment_count INTEGER NOT NULL,
   state TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS tickets_tenant_created ON tickets(tenant, created_at, seq);
+CREATE INDEX IF NOT EXISTS tickets_tenant_seq ON tickets(tenant, seq);
+CREATE INDEX IF NOT EXISTS tickets_tenant_queue ON tickets(tenant, queue, seq);
 CREATE INDEX IF NOT EXISTS tickets_tenant_updated ON tickets(tenant, updated_at, seq);
-CREATE INDEX IF NOT EXISTS tickets_tenant_status ON tickets(tenant, status, created_at, seq);
+CREATE INDEX IF NOT EXISTS tickets_tenant_status ON tickets(tenant, status, seq);
 CREATE INDEX IF NOT EXISTS tickets_tenant_urgency ON tickets(tenant, urgency, seq);
-CREATE INDEX IF NOT EXISTS tickets_requester ON tickets(requester, created_at, seq);
+CREATE INDEX IF NOT EXISTS tickets_requester ON tickets(requester, seq);
 CREATE INDEX IF NOT EXISTS tickets_assignee ON tickets(assignee, active);
 CREATE INDEX IF NOT EXISTS tickets_work ON tickets(tenant, sla_due, urgency, created_at, seq) WHERE active = 1;
 CREATE INDEX IF NOT EXISTS tickets_number ON tickets(number);
