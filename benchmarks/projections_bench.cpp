@@ -7,7 +7,8 @@
 // The generator: C client threads create tickets for 100 customers of tenant "acme"
 // (4 queues, 6 categories, random priorities, subjects drawn from a small vocabulary
 // plus a unique word), and comment on / assign / start every few tickets. Every
-// command is durable before the next.
+// command is durable before the next. Half the tickets are dated a year back (ticket
+// numbers allow 999,999 per year).
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -32,8 +33,19 @@ const char* kWords[] = {"printer", "vpn",     "laptop", "password", "email",   "
 const char* kQueues[] = {"general", "network", "hardware", "billing"};
 const char* kCategories[] = {"technical", "billing", "access", "feature_request", "bug", "general"};
 
+// Ticket numbers have six digits per year, so a million tickets span two years: the
+// odd-numbered generator threads work a year in the past.
+thread_local std::chrono::days g_shift{0};
+class ShiftedClock final : public Clock {
+ public:
+  [[nodiscard]] Timestamp now() const override { return system_.now() - g_shift; }
+
+ private:
+  SystemClock system_;
+};
+
 void generate(EventStore& store, int tickets, int clients) {
-  SystemClock clock;
+  ShiftedClock clock;
   RandomIds ids;
   CommandEngine engine(store, clock, ids);
   TenantConfig acme;
@@ -51,6 +63,7 @@ void generate(EventStore& store, int tickets, int clients) {
   const auto start = SteadyClock::now();
   for (int c = 0; c < clients; ++c) {
     threads.emplace_back([&, c] {
+      g_shift = std::chrono::days{c % 2 ? 365 : 0};
       std::mt19937 rng(c);
       for (int i = next++; i < tickets; i = next++) {
         const Principal customer{fmt::format("customer-{}", i % 100), "acme", Role::customer, "", ""};
@@ -66,7 +79,7 @@ void generate(EventStore& store, int tickets, int clients) {
         auto created = engine.handler.create(std::move(t), CommandRequest{customer, {}, "", "", "", ""});
         if (!created) {
           fmt::print(stderr, "create failed: {}\n", created.error().message);
-          std::exit(1);
+          std::_Exit(1);
         }
         const std::string& id = created->ticket->id;
         const CommandRequest as_agent{agent, {}, "", "", "", ""};
