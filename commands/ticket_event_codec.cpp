@@ -1,6 +1,6 @@
 #include "commands/ticket_event_codec.h"
 
-#include <simdjson.h>
+#include "commands/json_fields.h"
 
 #include "domain/json_writer.h"
 
@@ -98,85 +98,22 @@ namespace {
 
 using simdjson::dom::element;
 
-// Field readers: each returns false when the field is missing or of the wrong type.
-struct Reader {
-  element obj;
-  bool ok = true;
+Timestamp read_time(JsonFields& r, const char* key) {
+  auto t = parse_rfc3339(r.str(key));
+  if (!t) r.ok = false;
+  return t.value_or(Timestamp{});
+}
 
-  std::string str(const char* key) {
-    std::string_view v;
-    if (obj[key].get_string().get(v) != simdjson::SUCCESS) {
-      ok = false;
-      return {};
-    }
-    return std::string(v);
-  }
-  std::optional<std::string> opt_str(const char* key) {
-    element e;
-    if (obj[key].get(e) != simdjson::SUCCESS || e.is_null()) return std::nullopt;
-    std::string_view v;
-    if (e.get_string().get(v) != simdjson::SUCCESS) {
-      ok = false;
-      return std::nullopt;
-    }
-    return std::string(v);
-  }
-  bool has(const char* key) {
-    element e;
-    return obj[key].get(e) == simdjson::SUCCESS;
-  }
-  std::vector<std::string> strs(const char* key) {
-    std::vector<std::string> out;
-    simdjson::dom::array arr;
-    if (obj[key].get_array().get(arr) != simdjson::SUCCESS) {
-      ok = false;
-      return out;
-    }
-    for (element e : arr) {
-      std::string_view v;
-      if (e.get_string().get(v) != simdjson::SUCCESS) {
-        ok = false;
-        return out;
-      }
-      out.emplace_back(v);
-    }
-    return out;
-  }
-  std::int64_t integer(const char* key) {
-    std::int64_t v = 0;
-    if (obj[key].get_int64().get(v) != simdjson::SUCCESS) ok = false;
-    return v;
-  }
-  bool boolean(const char* key) {
-    bool v = false;
-    if (obj[key].get_bool().get(v) != simdjson::SUCCESS) ok = false;
-    return v;
-  }
-  template <class E, class Parse>
-  E enumerated(const char* key, Parse parse) {
-    auto v = parse(str(key));
-    if (!v) {
-      ok = false;
-      return E{};
-    }
-    return *v;
-  }
-  Timestamp time(const char* key) {
-    auto t = parse_rfc3339(str(key));
-    if (!t) ok = false;
-    return t.value_or(Timestamp{});
-  }
-  std::optional<Resolution> resolution() {
-    element r;
-    if (obj["resolution"].get(r) != simdjson::SUCCESS) return std::nullopt;
-    Reader sub{r};
-    Resolution out{sub.enumerated<ResolutionCode>("code", parse_resolution_code), sub.str("text")};
-    ok = ok && sub.ok;
-    return out;
-  }
-};
+std::optional<Resolution> read_resolution(JsonFields& r) {
+  element x;
+  if (r.e["resolution"].get(x) != simdjson::SUCCESS) return std::nullopt;
+  JsonFields sub{x};
+  Resolution out{sub.enumerated<ResolutionCode>("code", parse_resolution_code), sub.str("text")};
+  r.ok = r.ok && sub.ok;
+  return out;
+}
 
-SlaMetric parse_metric_or(Reader& r) {
+SlaMetric parse_metric_or(JsonFields& r) {
   const std::string m = r.str("metric");
   if (m == "first_response") return SlaMetric::first_response;
   if (m == "resolution") return SlaMetric::resolution;
@@ -192,7 +129,7 @@ Result<TicketEvent> decode_ticket_event(std::string_view type, std::string_view 
   if (parser.parse(data.data(), data.size()).get(root) != simdjson::SUCCESS || !root.is_object()) {
     return make_error(Errc::internal, "event data is not a JSON object");
   }
-  Reader r{root};
+  JsonFields r{root};
   TicketEvent out;
   if (type == "ticket.created") {
     TicketCreated e;
@@ -210,7 +147,7 @@ Result<TicketEvent> decode_ticket_event(std::string_view type, std::string_view 
     e.attachments = r.strs("attachments");
     element ext;
     if (root["external"].get(ext) == simdjson::SUCCESS) {
-      Reader x{ext};
+      JsonFields x{ext};
       e.external = ExternalRef{x.str("system"), x.str("key")};
       r.ok = r.ok && x.ok;
     }
@@ -220,7 +157,7 @@ Result<TicketEvent> decode_ticket_event(std::string_view type, std::string_view 
     simdjson::dom::array changes;
     if (root["changes"].get_array().get(changes) != simdjson::SUCCESS) r.ok = false;
     for (element c : changes) {
-      Reader x{c};
+      JsonFields x{c};
       e.changes.push_back({x.str("field"), x.str("before"), x.str("after")});
       r.ok = r.ok && x.ok;
     }
@@ -236,7 +173,7 @@ Result<TicketEvent> decode_ticket_event(std::string_view type, std::string_view 
     e.from = r.enumerated<Status>("from", parse_status);
     e.to = r.enumerated<Status>("to", parse_status);
     e.reason = r.str("reason");
-    e.resolution = r.resolution();
+    e.resolution = read_resolution(r);
     out = std::move(e);
   } else if (type == "ticket.commented") {
     Comment c;
@@ -256,7 +193,7 @@ Result<TicketEvent> decode_ticket_event(std::string_view type, std::string_view 
     a.id = r.str("attachment_id");
     a.file_name = r.str("file_name");
     a.content_type = r.str("content_type");
-    a.size = static_cast<std::uint64_t>(r.integer("size"));
+    a.size = static_cast<std::uint64_t>(r.i64("size"));
     a.sha256 = r.str("sha256");
     a.uploader = r.str("uploader");
     a.visibility = r.enumerated<Visibility>("visibility", parse_visibility);
@@ -267,15 +204,15 @@ Result<TicketEvent> decode_ticket_event(std::string_view type, std::string_view 
   } else if (type == "ticket.merge_received") {
     out = MergeReceived{r.str("from")};
   } else if (type == "ticket.feedback_given") {
-    out = FeedbackGiven{static_cast<int>(r.integer("rating")), r.str("comment")};
+    out = FeedbackGiven{static_cast<int>(r.i64("rating")), r.str("comment")};
   } else if (type == "ticket.external_ref_added") {
     out = ExternalRefAdded{ExternalRef{r.str("system"), r.str("key")}};
   } else if (type == "ticket.sla_warning") {
     const SlaMetric m = parse_metric_or(r);
-    out = SlaWarning{m, r.time("due")};
+    out = SlaWarning{m, read_time(r, "due")};
   } else if (type == "ticket.sla_breached") {
     const SlaMetric m = parse_metric_or(r);
-    out = SlaBreached{m, r.time("due")};
+    out = SlaBreached{m, read_time(r, "due")};
   } else {
     return make_error(Errc::internal, "unknown ticket event type " + std::string(type));
   }

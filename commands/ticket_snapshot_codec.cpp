@@ -1,6 +1,6 @@
 #include "commands/ticket_snapshot_codec.h"
 
-#include <simdjson.h>
+#include "commands/json_fields.h"
 
 #include "domain/json_writer.h"
 
@@ -37,82 +37,35 @@ void clock(JsonWriter& w, std::string_view key, const SlaClock& c) {
 
 using simdjson::dom::element;
 
-struct In {
-  element e;
-  bool ok = true;
-  std::string str(const char* k) {
-    std::string_view v;
-    if (e[k].get_string().get(v) != simdjson::SUCCESS) ok = false;
-    return std::string(v);
-  }
-  std::int64_t i64(const char* k) {
-    std::int64_t v = 0;
-    if (e[k].get_int64().get(v) != simdjson::SUCCESS) ok = false;
-    return v;
-  }
-  bool boolean(const char* k) {
-    bool v = false;
-    if (e[k].get_bool().get(v) != simdjson::SUCCESS) ok = false;
-    return v;
-  }
-  Timestamp ts(const char* k) { return Timestamp{std::chrono::microseconds{i64(k)}}; }
-  std::optional<Timestamp> opt_ts(const char* k) {
-    std::int64_t v;
-    if (e[k].get_int64().get(v) != simdjson::SUCCESS) return std::nullopt;
-    return Timestamp{std::chrono::microseconds{v}};
-  }
-  std::optional<std::string> opt_str(const char* k) {
-    std::string_view v;
-    if (e[k].get_string().get(v) != simdjson::SUCCESS) return std::nullopt;
-    return std::string(v);
-  }
-  std::vector<std::string> strs(const char* k) {
-    std::vector<std::string> out;
-    simdjson::dom::array a;
-    if (e[k].get_array().get(a) != simdjson::SUCCESS) {
-      ok = false;
-      return out;
-    }
-    for (element x : a) {
-      std::string_view v;
-      if (x.get_string().get(v) != simdjson::SUCCESS) ok = false;
-      out.emplace_back(v);
-    }
-    return out;
-  }
-  simdjson::dom::array arr(const char* k) {
-    simdjson::dom::array a;
-    if (e[k].get_array().get(a) != simdjson::SUCCESS) ok = false;
-    return a;
-  }
-  template <class E, class P>
-  E en(const char* k, P parse) {
-    auto v = parse(str(k));
-    if (!v) ok = false;
-    return v.value_or(E{});
-  }
-  SlaClock clock(const char* k) {
-    SlaClock c;
-    In x{};
-    if (e[k].get(x.e) != simdjson::SUCCESS) {
-      ok = false;
-      return c;
-    }
-    for (element pair : x.arr("ran")) {
-      std::int64_t a = 0, b = 0;
-      if (pair.at(0).get_int64().get(a) != simdjson::SUCCESS || pair.at(1).get_int64().get(b) != simdjson::SUCCESS) {
-        ok = false;
-      }
-      c.ran.emplace_back(Timestamp{std::chrono::microseconds{a}}, Timestamp{std::chrono::microseconds{b}});
-    }
-    c.running_since = x.opt_ts("running_since");
-    c.met_at = x.opt_ts("met_at");
-    c.warned = x.boolean("warned");
-    c.breached = x.boolean("breached");
-    ok = ok && x.ok;
+Timestamp read_micros(JsonFields& in, const char* key) { return Timestamp{std::chrono::microseconds{in.i64(key)}}; }
+
+std::optional<Timestamp> read_opt_micros(const JsonFields& in, const char* key) {
+  auto v = in.opt_i64(key);
+  if (!v) return std::nullopt;
+  return Timestamp{std::chrono::microseconds{*v}};
+}
+
+SlaClock read_clock(JsonFields& in, const char* key) {
+  SlaClock c;
+  JsonFields x{};
+  if (in.e[key].get(x.e) != simdjson::SUCCESS) {
+    in.ok = false;
     return c;
   }
-};
+  x.each("ran", [&](element pair) {
+    std::int64_t a = 0, b = 0;
+    if (pair.at(0).get_int64().get(a) != simdjson::SUCCESS || pair.at(1).get_int64().get(b) != simdjson::SUCCESS) {
+      in.ok = false;
+    }
+    c.ran.emplace_back(Timestamp{std::chrono::microseconds{a}}, Timestamp{std::chrono::microseconds{b}});
+  });
+  c.running_since = read_opt_micros(x, "running_since");
+  c.met_at = read_opt_micros(x, "met_at");
+  c.warned = x.boolean("warned");
+  c.breached = x.boolean("breached");
+  in.ok = in.ok && x.ok;
+  return c;
+}
 
 std::optional<Role> any_role(std::string_view s) {
   return s == "system" ? std::optional<Role>(Role::system) : parse_role(s);
@@ -172,7 +125,7 @@ std::string encode_ticket_snapshot(const Ticket& t) {
 
 Result<Ticket> decode_ticket_snapshot(std::string_view bytes) {
   thread_local simdjson::dom::parser parser;
-  In in;
+  JsonFields in;
   if (parser.parse(bytes.data(), bytes.size()).get(in.e) != simdjson::SUCCESS) {
     return make_error(Errc::internal, "snapshot is not JSON");
   }
@@ -183,39 +136,39 @@ Result<Ticket> decode_ticket_snapshot(std::string_view bytes) {
   t.tenant = in.str("tenant");
   t.subject = in.str("subject");
   t.description = in.str("description");
-  t.type = in.en<TicketType>("type", parse_ticket_type);
+  t.type = in.enumerated<TicketType>("type", parse_ticket_type);
   t.category = in.str("category");
-  t.priority = in.en<Priority>("priority", parse_priority);
-  t.status = in.en<Status>("status", parse_status);
+  t.priority = in.enumerated<Priority>("priority", parse_priority);
+  t.status = in.enumerated<Status>("status", parse_status);
   t.queue = in.str("queue");
   t.requester = in.str("requester");
   t.assignee = in.opt_str("assignee");
   t.tags = in.strs("tags");
-  for (element x : in.arr("external")) {
+  in.each("external", [&](element x) {
     std::string_view s, k;
     if (x.at(0).get_string().get(s) || x.at(1).get_string().get(k)) in.ok = false;
     t.external.push_back({std::string(s), std::string(k)});
-  }
+  });
   if (auto code = in.opt_str("resolution_code")) {
     t.resolution = Resolution{parse_resolution_code(*code).value_or(ResolutionCode::resolved), in.str("resolution_text")};
   }
-  for (element x : in.arr("comments")) {
-    In c{x};
+  in.each("comments", [&](element x) {
+    JsonFields c{x};
     Comment m;
     m.id = c.str("id");
     m.author = c.str("author");
-    m.author_role = c.en<Role>("role", any_role);
+    m.author_role = c.enumerated<Role>("role", any_role);
     m.body = c.str("body");
-    m.visibility = c.en<Visibility>("visibility", parse_visibility);
+    m.visibility = c.enumerated<Visibility>("visibility", parse_visibility);
     m.is_staff_reply = c.boolean("staff");
     m.attachments = c.strs("attachments");
     m.mentions = c.strs("mentions");
-    m.at = c.ts("at");
+    m.at = read_micros(c, "at");
     in.ok = in.ok && c.ok;
     t.comments.push_back(std::move(m));
-  }
-  for (element x : in.arr("attachments")) {
-    In a{x};
+  });
+  in.each("attachments", [&](element x) {
+    JsonFields a{x};
     AttachmentMeta m;
     m.id = a.str("id");
     m.file_name = a.str("file_name");
@@ -223,27 +176,27 @@ Result<Ticket> decode_ticket_snapshot(std::string_view bytes) {
     m.size = static_cast<std::uint64_t>(a.i64("size"));
     m.sha256 = a.str("sha256");
     m.uploader = a.str("uploader");
-    m.visibility = a.en<Visibility>("visibility", parse_visibility);
+    m.visibility = a.enumerated<Visibility>("visibility", parse_visibility);
     m.scan_verdict = a.str("scan_verdict");
     in.ok = in.ok && a.ok;
     t.attachments.push_back(std::move(m));
-  }
-  for (element x : in.arr("links")) {
+  });
+  in.each("links", [&](element x) {
     std::string_view k, id;
     if (x.at(0).get_string().get(k) || x.at(1).get_string().get(id)) in.ok = false;
     t.links.push_back({std::string(k), std::string(id)});
-  }
+  });
   std::int64_t rating;
   if (in.e["feedback_rating"].get_int64().get(rating) == simdjson::SUCCESS) t.feedback_rating = static_cast<int>(rating);
   t.feedback_comment = in.str("feedback_comment");
   t.resolution_cycle = static_cast<std::uint32_t>(in.i64("resolution_cycle"));
   t.feedback_cycle = static_cast<std::uint32_t>(in.i64("feedback_cycle"));
-  t.created_at = in.ts("created_at");
-  t.updated_at = in.ts("updated_at");
-  t.resolved_at = in.opt_ts("resolved_at");
-  t.closed_at = in.opt_ts("closed_at");
-  t.first_response = in.clock("first_response");
-  t.resolution_clock = in.clock("resolution_clock");
+  t.created_at = read_micros(in, "created_at");
+  t.updated_at = read_micros(in, "updated_at");
+  t.resolved_at = read_opt_micros(in, "resolved_at");
+  t.closed_at = read_opt_micros(in, "closed_at");
+  t.first_response = read_clock(in, "first_response");
+  t.resolution_clock = read_clock(in, "resolution_clock");
   t.version = static_cast<std::uint64_t>(in.i64("version"));
   if (!in.ok) return make_error(Errc::internal, "snapshot misses fields");
   return t;

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "commands/ticket_event_codec.h"
+#include "commands/ticket_snapshot_codec.h"
 #include "tests/engine_fixture.h"
 
 using namespace ticketd;
@@ -358,4 +359,20 @@ TEST_CASE("mentions must name known users in the ticket's scope") {
   auto ok = e.handler.execute(id, AddComment{"m3", "@a1 look", Visibility::internal, {}, {"a1"}}, as(agent()));
   REQUIRE(ok);
   CHECK(ok->ticket->comments.back().mentions == std::vector<std::string>{"a1"});
+}
+
+TEST_CASE("codecs refuse records that do not match their schema, without crashing") {
+  CHECK(decode_ticket_event("ticket.commented", R"({"body":"hello"})").error().code == Errc::internal);
+  CHECK(decode_ticket_event("ticket.created", R"({"id":"x","tags":"not-a-list"})").error().code == Errc::internal);
+  CHECK(decode_ticket_event("ticket.status_changed", R"({"from":"new","to":"limbo","reason":"x"})").error().code ==
+        Errc::internal);
+  CHECK(decode_ticket_event("ticket.unheard_of", "{}").error().code == Errc::internal);
+  CHECK(decode_ticket_event("ticket.merged", "[1]").error().code == Errc::internal);
+  CHECK(decode_ticket_snapshot("{}").error().code == Errc::internal);
+  CHECK(decode_ticket_snapshot(R"({"format":1,"comments":7})").error().code == Errc::internal);
+  // And a record that does match round-trips.
+  const TicketEvent e = StatusChanged{Status::resolved, Status::closed, "confirm", Resolution{ResolutionCode::resolved, "ok"}};
+  auto back = decode_ticket_event("ticket.status_changed", encode_ticket_event(e));
+  REQUIRE(back);
+  CHECK(std::get<StatusChanged>(*back).resolution->text == "ok");
 }

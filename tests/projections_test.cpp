@@ -369,3 +369,15 @@ TEST_CASE("report arithmetic on a small fixed history") {
   CHECK(duration_stats({1, 2, 3, 4, 5, 6, 7, 8, 9, 10}).p90_seconds == std::optional<double>(9));
   CHECK(duration_stats({5, 1, 3}).median_seconds == std::optional<double>(3));
 }
+
+TEST_CASE("an event the projection cannot read stops it with an error and keeps its checkpoint") {
+  TempDir dir;
+  auto store = std::move(*open_rocksdb_event_store(dir.sub("events")));
+  REQUIRE(store->append("T-1", ExpectedVersion::any(), {make_event("e1", "ticket.commented", R"({"body":"hello"})")}));
+  auto runner = runner_for(*store, dir.sub("rm.sqlite"));
+  auto r = runner->catch_up();
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == Errc::internal);
+  CHECK(runner->checkpoint() == 0);
+  CHECK(runner->lag() == 1);
+}

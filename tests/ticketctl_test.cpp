@@ -109,7 +109,7 @@ TEST_CASE("ticketd opens the store, keeps what it held, and exits 0 on SIGTERM")
   REQUIRE(::kill(pid, SIGTERM) == 0);
   int status = 0;
   REQUIRE(::waitpid(pid, &status, 0) == pid);
-  CHECK(WIFEXITED(status));
+  CHECK_MESSAGE(WIFEXITED(status), "ticketd ended by signal " << WTERMSIG(status) << "; its output: " << out);
   CHECK(WEXITSTATUS(status) == 0);
 }
 
