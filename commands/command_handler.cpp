@@ -87,13 +87,17 @@ Result<CommandOutcome> CommandHandler::execute(const std::string& ticket_id, Tic
   return out;
 }
 
+Result<bool> CommandHandler::user_covers(const UserRecord& user, const std::string& tenant) {
+  return tenants_.covers(Principal{user.sub, user.tenant, user.role, "", ""}, tenant);
+}
+
 Result<void> CommandHandler::enrich(const Ticket& state, TicketCommand& command, const Principal& principal) {
   if (auto* assign = std::get_if<AssignTicket>(&command); assign && assign->assignee) {
     auto user = users_.get(*assign->assignee);
     if (!user) return std::unexpected(user.error());
     if (*user) {
       assign->assignee_user = KnownUser{(*user)->sub, (*user)->tenant, (*user)->role};
-      auto covers = tenants_.covers(Principal{(*user)->sub, (*user)->tenant, (*user)->role, "", ""}, state.tenant);
+      auto covers = user_covers(**user, state.tenant);
       if (!covers) return std::unexpected(covers.error());
       assign->assignee_in_scope = *covers;
     }
@@ -102,8 +106,7 @@ Result<void> CommandHandler::enrich(const Ticket& state, TicketCommand& command,
     for (const auto& sub : comment->mentions) {
       auto user = users_.get(sub);
       if (!user) return std::unexpected(user.error());
-      auto covers = *user ? tenants_.covers(Principal{sub, (*user)->tenant, (*user)->role, "", ""}, state.tenant)
-                          : Result<bool>(false);
+      auto covers = *user ? user_covers(**user, state.tenant) : Result<bool>(false);
       if (!covers) return std::unexpected(covers.error());
       if (!*covers) {
         Error e{Errc::validation, "mention of an unknown user or one outside the ticket's tenant: " + sub,

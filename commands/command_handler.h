@@ -63,6 +63,7 @@ class CommandHandler {
 
  private:
   Result<CommandOutcome> run(const std::string& ticket_id, TicketCommand& command, const CommandRequest& request);
+  Result<bool> user_covers(const UserRecord& user, const std::string& tenant);
   Result<void> enrich(const Ticket& state, TicketCommand& command, const Principal& principal);
   std::vector<NewEvent> to_records(const std::vector<TicketEvent>& events, const CommandRequest& request,
                                    Timestamp now);

@@ -59,7 +59,7 @@ Result<void> SlaScheduler::check(const std::string& id, SchedulerReport& report)
     return {};
   };
   for (SlaMetric metric : {SlaMetric::first_response, SlaMetric::resolution}) {
-    const SlaClock& clock = sla_clock(t, metric);
+    const SlaClock& clock = t.clock(metric);
     const auto status = evaluate_sla(clock, sla_target(*config, t.priority, metric), config->calendar, **zone, now);
     if (status.state != SlaState::at_risk && status.state != SlaState::breached) continue;
     // The resolution clock restarts on reopen; its cycle keeps each run's ids apart.

@@ -112,10 +112,6 @@ SlaStatus evaluate_sla(const SlaClock& clock, minutes target, const BusinessCale
   return s;
 }
 
-const SlaClock& sla_clock(const Ticket& t, SlaMetric metric) {
-  return metric == SlaMetric::first_response ? t.first_response : t.resolution_clock;
-}
-
 minutes sla_target(const TenantConfig& config, Priority p, SlaMetric metric) {
   const auto target = config.target_for(p);
   return metric == SlaMetric::first_response ? target.first_response : target.resolution;

@@ -57,8 +57,7 @@ struct SlaStatus {
 [[nodiscard]] SlaStatus evaluate_sla(const SlaClock& clock, std::chrono::minutes target,
                                      const BusinessCalendar& cal, const TimeZoneRules& tz, Timestamp now);
 
-// The clock of `metric` and its target under `config`.
-[[nodiscard]] const SlaClock& sla_clock(const Ticket& t, SlaMetric metric);
+// The target of `metric` for priority `p` under `config`.
 [[nodiscard]] std::chrono::minutes sla_target(const TenantConfig& config, Priority p, SlaMetric metric);
 
 }  // namespace ticketd

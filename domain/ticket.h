@@ -65,6 +65,8 @@ struct SlaClock {
   friend bool operator==(const SlaClock&, const SlaClock&) = default;
 };
 
+enum class SlaMetric { first_response, resolution };
+
 struct Ticket {
   std::string id;
   std::string number;
@@ -97,6 +99,12 @@ struct Ticket {
   std::uint64_t version = 0;  // events applied
 
   [[nodiscard]] bool exists() const { return version > 0; }
+  [[nodiscard]] const SlaClock& clock(SlaMetric m) const {
+    return m == SlaMetric::first_response ? first_response : resolution_clock;
+  }
+  [[nodiscard]] SlaClock& clock(SlaMetric m) {
+    return m == SlaMetric::first_response ? first_response : resolution_clock;
+  }
   friend bool operator==(const Ticket&, const Ticket&) = default;
 };
 

@@ -55,10 +55,6 @@ void on_status(Ticket& t, const StatusChanged& e, Timestamp at) {
   }
 }
 
-SlaClock& clock_of(Ticket& t, SlaMetric m) {
-  return m == SlaMetric::first_response ? t.first_response : t.resolution_clock;
-}
-
 }  // namespace
 
 Ticket apply(Ticket t, const TicketEvent& event, Timestamp at) {
@@ -114,9 +110,9 @@ Ticket apply(Ticket t, const TicketEvent& event, Timestamp at) {
         } else if constexpr (std::is_same_v<E, ExternalRefAdded>) {
           t.external.push_back(e.ref);
         } else if constexpr (std::is_same_v<E, SlaWarning>) {
-          clock_of(t, e.metric).warned = true;
+          t.clock(e.metric).warned = true;
         } else if constexpr (std::is_same_v<E, SlaBreached>) {
-          clock_of(t, e.metric).breached = true;
+          t.clock(e.metric).breached = true;
         }
       },
       event);

@@ -356,10 +356,6 @@ Outcome external_ref(const Ticket& t, const AddExternalRef& r, const DecideConte
   return Events{ExternalRefAdded{r.ref}};
 }
 
-const SlaClock& clock_of(const Ticket& t, SlaMetric m) {
-  return m == SlaMetric::first_response ? t.first_response : t.resolution_clock;
-}
-
 }  // namespace
 
 bool can_see(const Ticket& t, const Principal& principal, bool in_scope) {
@@ -419,7 +415,7 @@ Result<std::vector<TicketEvent>> decide(const Ticket& t, const TicketCommand& co
           return external_ref(t, c, ctx);
         } else if constexpr (std::is_same_v<C, RecordSlaWarning> || std::is_same_v<C, RecordSlaBreach>) {
           if (role != Role::system) return forbidden("only the scheduler records SLA events");
-          const SlaClock& clock = clock_of(t, c.metric);
+          const SlaClock& clock = t.clock(c.metric);
           const bool breach = std::is_same_v<C, RecordSlaBreach>;
           if ((breach ? clock.breached : clock.warned) || clock.met_at) return Events{};
           if constexpr (std::is_same_v<C, RecordSlaBreach>) {

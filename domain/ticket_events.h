@@ -70,7 +70,6 @@ struct ExternalRefAdded {
   ExternalRef ref;
 };
 
-enum class SlaMetric { first_response, resolution };
 struct SlaWarning {
   SlaMetric metric = SlaMetric::first_response;
   Timestamp due{};

@@ -15,8 +15,6 @@
 namespace ticketd {
 namespace {
 
-constexpr std::int64_t kNoDue = std::numeric_limits<std::int64_t>::max();
-
 using Param = std::variant<std::int64_t, std::string>;
 
 // SQL text and its parameters, built together so every value is bound, never spliced.
@@ -124,8 +122,8 @@ TicketRow read_row(const sql::Statement& s, const Principal& who, Timestamp now)
   if (auto v = s.opt_int64(20)) r.sla.first_response_at = from_micros(*v);
   const std::int64_t due = s.int64(21);
   const std::int64_t at_risk = s.int64(22);
-  r.sla.breached = s.int64(23) != 0 || s.int64(24) != 0 || (due != kNoDue && due < micros(now));
-  r.sla.at_risk = !r.sla.breached && at_risk != kNoDue && at_risk <= micros(now);
+  r.sla.breached = s.int64(23) != 0 || s.int64(24) != 0 || (due != kNoSlaDue && due < micros(now));
+  r.sla.at_risk = !r.sla.breached && at_risk != kNoSlaDue && at_risk <= micros(now);
   return r;
 }
 

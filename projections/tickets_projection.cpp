@@ -12,8 +12,6 @@
 
 namespace ticketd {
 
-inline constexpr std::int64_t kNoDue = std::numeric_limits<std::int64_t>::max();
-
 int priority_rank(Priority p) {
   switch (p) {
     case Priority::low: return 0;
@@ -314,8 +312,8 @@ void TicketsProjection::write_row(const Dirty& d) {
   const auto res = evaluate_sla(t.resolution_clock, sla_target(config, t.priority, SlaMetric::resolution),
                                 config.calendar, rules, d.at);
   // Earliest due and at-risk instants of the clocks still running (the queue's order).
-  std::int64_t sla_due = kNoDue;
-  std::int64_t sla_at_risk = kNoDue;
+  std::int64_t sla_due = kNoSlaDue;
+  std::int64_t sla_at_risk = kNoSlaDue;
   auto consider = [&](const SlaClock& clock, const SlaStatus& status) {
     if (!is_active(t.status) || clock.met_at || !clock.running_since) return;
     if (status.due) sla_due = std::min(sla_due, micros(*status.due));

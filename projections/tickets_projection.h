@@ -13,6 +13,8 @@
 // so a rebuild reproduces them exactly.
 #pragma once
 
+#include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -66,6 +68,9 @@ class TicketsProjection final : public Projection {
   std::int64_t next_seq_ = 1;
   TimeZones zones_;
 };
+
+// sla_due / sla_at_risk of a ticket with no running SLA clock (sorts last).
+inline constexpr std::int64_t kNoSlaDue = std::numeric_limits<std::int64_t>::max();
 
 // Priority as a number for sorting (low 0 ... urgent 3).
 [[nodiscard]] int priority_rank(Priority p);
