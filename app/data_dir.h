@@ -14,4 +14,17 @@ inline std::string event_store_dir(const std::string& data_dir) { return data_di
 // The SQLite read models (projections).
 inline std::string read_model_path(const std::string& data_dir) { return data_dir + "/readmodels.sqlite"; }
 
+// Attachment contents (RocksDB with blob files).
+inline std::string attachment_dir(const std::string& data_dir) { return data_dir + "/attachments"; }
+
+// Streamed uploads waiting to be stored (emptied at start).
+inline std::string upload_dir(const std::string& data_dir) { return data_dir + "/uploads"; }
+
+// The bound HTTP address "HOST:PORT", written once ticketd accepts requests.
+inline std::string http_addr_path(const std::string& data_dir) { return data_dir + "/http.addr"; }
+
+// The HS256 secret --demo made up when none was configured (reused on restart; ticketctl
+// token falls back to it).
+inline std::string demo_secret_path(const std::string& data_dir) { return data_dir + "/demo-jwt-secret"; }
+
 }  // namespace ticketd::app

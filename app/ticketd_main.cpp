@@ -1,61 +1,166 @@
 // ticketd: the ticket engine server.
 //
-// So far it opens (or creates) the event store in the data directory, keeps the read
-// models (SQLite) current from the log, runs the SLA scheduler (warnings, breaches,
-// auto-close) every kSchedulerInterval, and runs until SIGTERM or SIGINT, then stops
-// both, closes the store cleanly and exits 0.
+// Opens (or creates) the event store and attachment store in the data directory, keeps
+// the read models (SQLite) current from the log, runs the SLA scheduler every
+// kSchedulerInterval, and serves the HTTP API (../shared/spec/API.md). Every setting is a
+// flag and an environment variable (the flag wins); see README.md, "Operating ticketd".
+//
+// Printed on stdout: "listening on http://HOST:PORT" once requests are accepted (the same
+// address goes to <data-dir>/http.addr), and with --demo a "token ROLE JWT" line per role.
+// SIGTERM or SIGINT: stop accepting, drain requests in flight, stop the scheduler and the
+// projector, close the stores, exit 0. Start-up failures exit 1; bad flags exit 2.
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <condition_variable>
 #include <csignal>
 #include <filesystem>
-#include <fmt/format.h>
-
-#include <condition_variable>
+#include <fstream>
 #include <thread>
 
 #include "app/data_dir.h"
+#include "app/demo.h"
 #include "commands/command_engine.h"
+#include "eventstore/attachment_store.h"
 #include "eventstore/event_store.h"
+#include "http/api.h"
+#include "http/server.h"
 #include "projections/projection_runner.h"
 #include "projections/tickets_projection.h"
 
 namespace {
 
 constexpr std::chrono::seconds kSchedulerInterval{30};
+constexpr std::chrono::seconds kDrainTimeout{30};
+constexpr std::size_t kDemoSecretBytes = 32;
+
+struct Settings {
+  std::string data_dir = ticketd::app::kDefaultDataDir;
+  std::string listen = "127.0.0.1:8080";
+  std::string admin_listen;
+  std::string jwt_secret;
+  std::string jwt_public_key;
+  std::string kafka = "off";
+  bool demo = false;
+  double rate_limit = 100;
+  double rate_burst = 200;
+  unsigned workers = 64;
+  bool access_log = true;
+};
+
+bool write_file_atomically(const std::string& path, const std::string& text, std::filesystem::perms perms) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    if (!out) return false;
+    out << text;
+    if (!out.flush()) return false;
+  }
+  std::error_code ec;
+  std::filesystem::permissions(tmp, perms, ec);
+  std::filesystem::rename(tmp, path, ec);
+  return !ec;
+}
+
+// The demo secret of this data directory, made up (and kept) on first use.
+std::string demo_secret(const std::string& data_dir) {
+  const std::string path = ticketd::app::demo_secret_path(data_dir);
+  std::ifstream in(path);
+  std::string secret;
+  if (in && std::getline(in, secret) && !secret.empty()) return secret;
+  ticketd::RandomIds ids;
+  while (secret.size() < kDemoSecretBytes) secret += ids.next_id();
+  secret.erase(std::remove(secret.begin(), secret.end(), '-'), secret.end());
+  if (!write_file_atomically(path, secret + "\n", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write)) {
+    return {};
+  }
+  return secret;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return {};
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App cli{"ticketd: event-sourced ticket engine"};
-  std::string data_dir = ticketd::app::kDefaultDataDir;
-  cli.add_option("--data-dir", data_dir, "data directory")->envname(ticketd::app::kDataDirEnv);
+  Settings s;
+  cli.add_option("--data-dir", s.data_dir, "data directory")->envname(ticketd::app::kDataDirEnv);
+  cli.add_option("--listen", s.listen, "HOST:PORT of the API (port 0 picks one)")->envname("TICKETD_LISTEN");
+  cli.add_option("--admin-listen", s.admin_listen, "HOST:PORT for /metrics (default: on the API listener)")
+      ->envname("TICKETD_ADMIN_LISTEN");
+  cli.add_option("--jwt-secret", s.jwt_secret, "HS256 secret for bearer tokens")->envname("TICKETD_JWT_SECRET");
+  cli.add_option("--jwt-public-key", s.jwt_public_key, "PEM file of an RS256 public key")
+      ->envname("TICKETD_JWT_PUBLIC_KEY");
+  cli.add_option("--kafka", s.kafka, "off (the only mode of this build)")->envname("TICKETD_KAFKA");
+  cli.add_flag("--demo", s.demo, "demo tenant tree and a token per role")->envname("TICKETD_DEMO");
+  cli.add_option("--rate-limit", s.rate_limit, "requests per second per principal (0 = off)")
+      ->envname("TICKETD_RATE_LIMIT")->check(CLI::NonNegativeNumber);
+  cli.add_option("--rate-burst", s.rate_burst, "burst per principal")->envname("TICKETD_RATE_BURST")
+      ->check(CLI::PositiveNumber);
+  cli.add_option("--workers", s.workers, "request handler threads")->envname("TICKETD_WORKERS")
+      ->check(CLI::Range(1, 1024));
+  cli.add_option("--access-log", s.access_log, "one log line per request (true/false)")
+      ->envname("TICKETD_ACCESS_LOG");
   CLI11_PARSE(cli, argc, argv);
+
+  if (s.kafka != "off") {
+    fmt::print(stderr, "ticketd: --kafka {}: Kafka replication is not part of this build; use --kafka off\n", s.kafka);
+    return 2;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(s.data_dir, ec);
+  if (ec) {
+    fmt::print(stderr, "ticketd: cannot create data directory {}: {}\n", s.data_dir, ec.message());
+    return 1;
+  }
+  if (s.demo && s.jwt_secret.empty()) s.jwt_secret = demo_secret(s.data_dir);
+  ticketd::http::TokenKeys keys{s.jwt_secret, {}};
+  if (!s.jwt_public_key.empty()) {
+    keys.rs256_public_pem = read_text(s.jwt_public_key);
+    if (keys.rs256_public_pem.find("PUBLIC KEY") == std::string::npos) {
+      fmt::print(stderr, "ticketd: --jwt-public-key {}: not a readable PEM public key\n", s.jwt_public_key);
+      return 2;
+    }
+  }
+  if (keys.hs256_secret.empty() && keys.rs256_public_pem.empty()) {
+    fmt::print(stderr, "ticketd: --jwt-secret (or --jwt-public-key) is required unless --demo\n");
+    return 2;
+  }
 
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // threads started below inherit the mask
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %l %v", spdlog::pattern_time_type::utc);
 
-  std::error_code ec;
-  std::filesystem::create_directories(data_dir, ec);
-  if (ec) {
-    fmt::print(stderr, "ticketd: cannot create data directory {}: {}\n", data_dir, ec.message());
-    return 1;
-  }
-  auto store = ticketd::open_rocksdb_event_store(ticketd::app::event_store_dir(data_dir));
+  auto store = ticketd::open_rocksdb_event_store(ticketd::app::event_store_dir(s.data_dir));
   if (!store) {
     fmt::print(stderr, "ticketd: {}\n", store.error().message);
     return 1;
   }
+  auto attachments = ticketd::open_attachment_store(ticketd::app::attachment_dir(s.data_dir));
+  if (!attachments) {
+    fmt::print(stderr, "ticketd: {}\n", attachments.error().message);
+    return 1;
+  }
+  const std::string uploads = ticketd::app::upload_dir(s.data_dir);
+  std::filesystem::remove_all(uploads, ec);
+  std::filesystem::create_directories(uploads, ec);
   const auto head = (*store)->head();
-  fmt::print("event store open in {}: head position {} hash {}\n", data_dir, head.position, head.hash);
-  std::fflush(stdout);
+  fmt::print("event store open in {}: head position {} hash {}\n", s.data_dir, head.position, head.hash);
 
   std::unique_ptr<ticketd::ProjectionRunner> projector;
   try {
     std::vector<std::unique_ptr<ticketd::Projection>> projections;
     projections.push_back(std::make_unique<ticketd::TicketsProjection>());
-    projector = std::make_unique<ticketd::ProjectionRunner>(**store, ticketd::app::read_model_path(data_dir),
+    projector = std::make_unique<ticketd::ProjectionRunner>(**store, ticketd::app::read_model_path(s.data_dir),
                                                             std::move(projections));
   } catch (const std::exception& e) {
     fmt::print(stderr, "ticketd: read models: {}\n", e.what());
@@ -68,6 +173,50 @@ int main(int argc, char** argv) {
   ticketd::SystemClock clock;
   ticketd::RandomIds ids;
   auto engine = std::make_unique<ticketd::CommandEngine>(**store, clock, ids);
+  if (s.demo) {
+    if (auto seeded = ticketd::app::seed_demo(*engine, clock, ids); !seeded) {
+      fmt::print(stderr, "ticketd: demo data: {}\n", seeded.error().message);
+      return 1;
+    }
+  }
+
+  ticketd::http::TokenVerifier verifier(keys);
+  ticketd::http::EicarScanner scanner;
+  ticketd::http::ApiOptions api_options;
+  api_options.worker_threads = s.workers;
+  api_options.rate = {s.rate_limit, s.rate_burst};
+  api_options.metrics_on_admin_only = !s.admin_listen.empty();
+  api_options.access_log = s.access_log;
+  auto api = std::make_unique<ticketd::http::Api>(
+      ticketd::http::ApiServices{*engine, **attachments, *projector, ticketd::app::read_model_path(s.data_dir), clock,
+                                 ids, verifier, scanner},
+      api_options);
+  ticketd::http::Server server({}, *api, uploads);
+  auto bound = server.listen(s.listen, false);
+  if (!bound) {
+    fmt::print(stderr, "ticketd: {}\n", bound.error().message);
+    return 1;
+  }
+  std::string admin_bound;
+  if (!s.admin_listen.empty()) {
+    auto a = server.listen(s.admin_listen, true);
+    if (!a) {
+      fmt::print(stderr, "ticketd: {}\n", a.error().message);
+      return 1;
+    }
+    admin_bound = *a;
+  }
+  server.start();
+  if (!write_file_atomically(ticketd::app::http_addr_path(s.data_dir), *bound + "\n",
+                             std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+                                 std::filesystem::perms::group_read | std::filesystem::perms::others_read)) {
+    fmt::print(stderr, "ticketd: cannot write {}\n", ticketd::app::http_addr_path(s.data_dir));
+  }
+  if (s.demo) ticketd::app::print_demo_tokens(s.jwt_secret, clock.now());
+  if (!admin_bound.empty()) fmt::print("admin listening on http://{}\n", admin_bound);
+  fmt::print("listening on http://{}\n", *bound);
+  std::fflush(stdout);
+
   std::mutex mu;
   std::condition_variable cv;
   bool stopping = false;
@@ -79,19 +228,23 @@ int main(int argc, char** argv) {
       auto report = caught_up ? engine->scheduler.run_once(engine->active.ids())
                               : ticketd::Result<ticketd::SchedulerReport>(std::unexpected(caught_up.error()));
       if (!report) {
-        fmt::print(stderr, "ticketd: scheduler: {}\n", report.error().message);
+        spdlog::error("scheduler: {}", report.error().message);
       } else if (report->warnings + report->breaches + report->auto_closed > 0) {
-        fmt::print("scheduler: {} tickets checked, {} SLA warnings, {} breaches, {} auto-closed\n", report->checked,
-                   report->warnings, report->breaches, report->auto_closed);
+        spdlog::info("scheduler: {} tickets checked, {} SLA warnings, {} breaches, {} auto-closed", report->checked,
+                     report->warnings, report->breaches, report->auto_closed);
       }
-      std::fflush(stdout);
       lock.lock();
     }
   });
 
   int sig = 0;
   sigwait(&signals, &sig);
-  fmt::print("ticketd: signal {}, stopping\n", sig);
+  spdlog::info("signal {}: draining", sig);
+  server.stop_accepting();
+  const bool drained = server.drain(kDrainTimeout);
+  if (!drained) spdlog::warn("{} connections still open after {} s; closing", server.open_connections(), kDrainTimeout.count());
+  api->shut_down();
+  server.stop();
   {
     std::lock_guard lock(mu);
     stopping = true;
@@ -99,9 +252,13 @@ int main(int argc, char** argv) {
   cv.notify_all();
   scheduler.join();
   projector->stop();
-  if (auto failed = projector->error()) fmt::print(stderr, "ticketd: read models stopped: {}\n", failed->message);
+  if (auto failed = projector->error()) spdlog::error("read models stopped: {}", failed->message);
+  api.reset();
   projector.reset();
   engine.reset();
+  attachments->reset();
   store->reset();
+  spdlog::info("stopped cleanly");
+  spdlog::shutdown();
   return 0;
 }

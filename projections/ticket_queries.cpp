@@ -372,6 +372,47 @@ Result<std::vector<WorkloadRow>> TicketQueries::workload(const Principal& who) {
   return out;
 }
 
+namespace {
+
+// Restricts column `column` (a tenant id) to the caller's scope.
+void add_tenant_scope(Query& q, const Principal& who, std::string_view column) {
+  if (sees_everything(who)) return;
+  q.add(fmt::format(" AND {} IN (WITH RECURSIVE sub(id) AS (SELECT ?", column), who.tenant)
+      .add(" UNION SELECT tenants.id FROM tenants JOIN sub ON tenants.parent = sub.id) SELECT id FROM sub)");
+}
+
+}  // namespace
+
+Result<std::vector<TenantRow>> TicketQueries::tenants(const Principal& who) {
+  Query q;
+  q.add("SELECT id, parent, name, config FROM tenants WHERE 1=1");
+  add_tenant_scope(q, who, "id");
+  q.add(" ORDER BY id");
+  std::vector<TenantRow> out;
+  try {
+    auto st = q.prepare(db_);
+    while (st.step()) out.push_back(TenantRow{st.text(0), st.text(1), st.text(2), st.text(3)});
+  } catch (const sql::SqliteError& e) {
+    return make_error(Errc::internal, std::string("read model query failed: ") + e.what());
+  }
+  return out;
+}
+
+Result<std::vector<UserRow>> TicketQueries::users(const Principal& who, int limit, const std::string& after_sub) {
+  Query q;
+  q.add("SELECT sub, tenant, role, name, email FROM users WHERE sub > ?", after_sub);
+  add_tenant_scope(q, who, "tenant");
+  q.add(" ORDER BY sub LIMIT ?", static_cast<std::int64_t>(limit));
+  std::vector<UserRow> out;
+  try {
+    auto st = q.prepare(db_);
+    while (st.step()) out.push_back(UserRow{st.text(0), st.text(1), st.text(2), st.text(3), st.text(4)});
+  } catch (const sql::SqliteError& e) {
+    return make_error(Errc::internal, std::string("read model query failed: ") + e.what());
+  }
+  return out;
+}
+
 Result<Stats> TicketQueries::stats(const Principal& who, Timestamp now) {
   Stats s;
   try {

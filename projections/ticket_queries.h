@@ -95,6 +95,14 @@ struct ReportRow {
   std::optional<double> csat_satisfied;  // fraction of ratings 4 or 5
 };
 
+struct TenantRow {
+  std::string id, parent, name, config_json;  // config_json: data of tenant.configured
+};
+
+struct UserRow {
+  std::string sub, tenant, role, name, email;
+};
+
 class TicketQueries {
  public:
   explicit TicketQueries(const std::string& db_path);
@@ -109,6 +117,10 @@ class TicketQueries {
   [[nodiscard]] Result<std::vector<AttachmentRow>> attachments(const Principal& who, const std::string& id);
   [[nodiscard]] Result<std::vector<WorkloadRow>> workload(const Principal& who);
   [[nodiscard]] Result<Stats> stats(const Principal& who, Timestamp now);
+  // Configured tenants in scope (the caller's tenant and below; global_admin: all), by id.
+  [[nodiscard]] Result<std::vector<TenantRow>> tenants(const Principal& who);
+  // Known users of tenants in scope, by sub, after `after_sub`, at most `limit`.
+  [[nodiscard]] Result<std::vector<UserRow>> users(const Principal& who, int limit, const std::string& after_sub);
   // Tickets created in [from, to), grouped by category, priority, queue, agent or day (UTC).
   [[nodiscard]] Result<std::vector<ReportRow>> report(const Principal& who, Timestamp from, Timestamp to,
                                                       const std::string& group_by);

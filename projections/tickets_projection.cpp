@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "commands/json_fields.h"
 #include "commands/tenant_directory.h"
 #include "commands/ticket_event_codec.h"
 #include "commands/ticket_snapshot_codec.h"
@@ -87,6 +88,9 @@ CREATE VIRTUAL TABLE IF NOT EXISTS tickets_fts USING fts5(subject, description, 
 CREATE TABLE IF NOT EXISTS tenants (
   id TEXT PRIMARY KEY, parent TEXT NOT NULL, name TEXT NOT NULL, config TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS tenants_parent ON tenants(parent);
+CREATE TABLE IF NOT EXISTS users (
+  sub TEXT PRIMARY KEY, tenant TEXT NOT NULL, role TEXT NOT NULL, name TEXT NOT NULL, email TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS users_tenant ON users(tenant, sub);
 )sql";
 
 std::int64_t micros(Timestamp t) { return t.time_since_epoch().count(); }
@@ -136,10 +140,13 @@ struct TicketsProjection::Statements {
                               " internal_text = internal_text || ? WHERE rowid = ?")),
         upsert_tenant(db.prepare(
             "INSERT INTO tenants(id, parent, name, config) VALUES(?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
-            " parent = excluded.parent, name = excluded.name, config = excluded.config")) {}
+            " parent = excluded.parent, name = excluded.name, config = excluded.config")),
+        upsert_user(db.prepare(
+            "INSERT INTO users(sub, tenant, role, name, email) VALUES(?, ?, ?, ?, ?) ON CONFLICT(sub) DO UPDATE SET"
+            " tenant = excluded.tenant, role = excluded.role, name = excluded.name, email = excluded.email")) {}
 
   sql::Statement find, upsert, delete_tags, insert_tag, insert_comment, insert_attachment, fts_insert,
-      fts_update, upsert_tenant;
+      fts_update, upsert_tenant, upsert_user;
 };
 
 TicketsProjection::TicketsProjection() = default;
@@ -153,7 +160,8 @@ void TicketsProjection::drop(sql::Database& db) {
   dirty_.clear();
   db.exec(
       "DROP TABLE IF EXISTS tickets; DROP TABLE IF EXISTS ticket_tags; DROP TABLE IF EXISTS comments;"
-      " DROP TABLE IF EXISTS attachments; DROP TABLE IF EXISTS tickets_fts; DROP TABLE IF EXISTS tenants;");
+      " DROP TABLE IF EXISTS attachments; DROP TABLE IF EXISTS tickets_fts; DROP TABLE IF EXISTS tenants;"
+      " DROP TABLE IF EXISTS users;");
 }
 
 void TicketsProjection::open(sql::Database& db) {
@@ -179,6 +187,8 @@ std::shared_ptr<const TenantConfig> TicketsProjection::config_of(const std::stri
 void TicketsProjection::apply(const EventRecord& record) {
   if (record.type == "tenant.configured") {
     apply_tenant(record);
+  } else if (record.type == "user.recorded") {
+    apply_user(record);
   } else if (record.type.starts_with("ticket.")) {
     apply_ticket(record);
   }
@@ -191,6 +201,20 @@ void TicketsProjection::apply_tenant(const EventRecord& record) {
   st_->upsert_tenant.bind(1, id).bind(2, config->parent).bind(3, config->name).bind(4, record.data);
   st_->upsert_tenant.run();
   tenants_[id] = std::make_shared<const TenantConfig>(std::move(*config));
+}
+
+void TicketsProjection::apply_user(const EventRecord& record) {
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(record.data.data(), record.data.size()).get(root) != simdjson::SUCCESS) {
+    throw sql::SqliteError("user record at position " + std::to_string(record.position) + " is not JSON");
+  }
+  JsonFields f{root};
+  const std::string sub = f.str("sub"), tenant = f.str("tenant"), role = f.str("role");
+  const std::string name = f.opt_str("name").value_or(""), email = f.opt_str("email").value_or("");
+  if (!f.ok) throw sql::SqliteError("user record at position " + std::to_string(record.position) + " is incomplete");
+  st_->upsert_user.bind(1, sub).bind(2, tenant).bind(3, role).bind(4, name).bind(5, email);
+  st_->upsert_user.run();
 }
 
 TicketsProjection::Dirty& TicketsProjection::dirty(const std::string& ticket_id, bool creating) {

@@ -56,6 +56,7 @@ class TicketsProjection final : public Projection {
     std::shared_ptr<const TenantConfig> config;  // the tenant's configuration at that event
   };
   void apply_tenant(const EventRecord& record);
+  void apply_user(const EventRecord& record);
   void apply_ticket(const EventRecord& record);
   Dirty& dirty(const std::string& ticket_id, bool creating);
   void write_row(const Dirty& d);

@@ -1,0 +1,49 @@
+// Attachment contents, content-addressed by SHA-256, in their own RocksDB database with
+// blob files (large values live in blob files, not in the LSM tree).
+//
+// Contents are stored in chunks of kChunkBytes, so neither upload nor store ever holds a
+// whole file in memory; a content is visible (get/has) only once its last chunk and its
+// size record are durable (synced). Storing the same bytes twice stores them once.
+// Attachment ids are mapped to the ticket that holds them, so a download can be checked
+// against the ticket's scope and visibility.
+// Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "domain/error.h"
+
+namespace ticketd {
+
+struct StoredContent {
+  std::string sha256;  // 64 lowercase hex digits
+  std::uint64_t size = 0;
+};
+
+class AttachmentStore {
+ public:
+  static constexpr std::size_t kChunkBytes = 1u << 20;
+
+  virtual ~AttachmentStore() = default;
+
+  // Stores `length` bytes of file `path` from `offset` (the file is read twice: once to
+  // hash, once to store). Errc::internal on I/O failure.
+  [[nodiscard]] virtual Result<StoredContent> put_file(const std::string& path, std::uint64_t offset,
+                                                       std::uint64_t length) = 0;
+  // The whole content, or Errc::not_found.
+  [[nodiscard]] virtual Result<std::string> get(const std::string& sha256) const = 0;
+  [[nodiscard]] virtual Result<bool> has(const std::string& sha256) const = 0;
+
+  // Records that attachment `attachment_id` belongs to `ticket_id` (durable).
+  [[nodiscard]] virtual Result<void> put_owner(const std::string& attachment_id, const std::string& ticket_id) = 0;
+  // The ticket of an attachment id, or Errc::not_found.
+  [[nodiscard]] virtual Result<std::string> owner(const std::string& attachment_id) const = 0;
+};
+
+// Opens (creating if missing) the store in directory `dir`.
+[[nodiscard]] Result<std::unique_ptr<AttachmentStore>> open_attachment_store(const std::string& dir);
+
+}  // namespace ticketd

@@ -1,0 +1,254 @@
+#include "http/api.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <cstdio>
+
+#include "eventstore/sha256.h"
+#include "http/api_context.h"
+
+namespace ticketd::http {
+
+namespace {
+
+constexpr std::string_view kEicarSignature =
+    "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
+
+std::optional<std::uint64_t> parse_if_match(std::string_view v) {
+  if (v.starts_with("W/")) v.remove_prefix(2);
+  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+  if (v.empty() || v.size() > 19) return std::nullopt;
+  std::uint64_t n = 0;
+  for (char c : v) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return n;
+}
+
+}  // namespace
+
+std::string EicarScanner::scan(const std::string& path, std::uint64_t offset, std::uint64_t length) {
+  // The test file is at most 128 bytes and starts with the signature.
+  if (length > 128) return "clean";
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return "unreadable";
+  std::string head(static_cast<std::size_t>(length), '\0');
+  const bool ok = std::fseek(f, static_cast<long>(offset), SEEK_SET) == 0 &&
+                  std::fread(head.data(), 1, head.size(), f) == head.size();
+  std::fclose(f);
+  if (!ok) return "unreadable";
+  return head.starts_with(kEicarSignature) ? "infected:EICAR-Test-File" : "clean";
+}
+
+bool is_admin_role(Role r) { return r == Role::admin || r == Role::global_admin; }
+
+Response forbidden(std::string detail) { return problem(403, std::move(detail)); }
+
+Response json_ok(JsonWriter& w, int status) { return json_response(status, w.take()); }
+
+std::expected<std::optional<std::int64_t>, Response> int_param(const Request& r, std::string_view name,
+                                                                std::int64_t lo, std::int64_t hi) {
+  auto v = r.param(name);
+  if (!v) return std::optional<std::int64_t>();
+  std::int64_t n = 0;
+  const auto* end = v->data() + v->size();
+  auto [ptr, ec] = std::from_chars(v->data(), end, n);
+  if (ec != std::errc() || ptr != end || n < lo || n > hi) {
+    return std::unexpected(problem(400, fmt::format("query parameter {} must be an integer from {} to {}", name, lo, hi)));
+  }
+  return std::optional<std::int64_t>(n);
+}
+
+Api::Context::Context(ApiServices s, ApiOptions o)
+    : services(std::move(s)), options(std::move(o)), limiter(options.rate) {}
+
+Api::Context::QueryLease::~QueryLease() {
+  std::lock_guard lock(ctx_.queries_mu);
+  ctx_.idle_queries.push_back(std::move(q_));
+}
+
+Api::Context::QueryLease Api::Context::queries() {
+  {
+    std::lock_guard lock(queries_mu);
+    if (!idle_queries.empty()) {
+      auto q = std::move(idle_queries.back());
+      idle_queries.pop_back();
+      return QueryLease(*this, std::move(q));
+    }
+  }
+  return QueryLease(*this, std::make_unique<TicketQueries>(services.read_model_path));
+}
+
+Result<std::string> Api::Context::ticket_id(const Principal& who, const std::string& id_or_number) {
+  if (!id_or_number.starts_with("TICK-")) return id_or_number;
+  auto row = queries()->get(who, id_or_number, now());
+  if (!row) return std::unexpected(row.error());
+  return row->id;
+}
+
+Result<TicketRepository::Ptr> Api::Context::visible_ticket(const Principal& who, const std::string& id_or_number) {
+  auto id = ticket_id(who, id_or_number);
+  if (!id) return std::unexpected(id.error());
+  return engine().handler.get(*id, who);
+}
+
+Response Api::Context::ticket_response(const Ticket& t, const Principal& who, int status) {
+  auto config = engine().tenants.get(t.tenant);
+  if (!config) return problem(config.error());
+  auto tz = engine().zones.get(config->calendar.time_zone);
+  if (!tz) return problem(tz.error());
+  JsonWriter w;
+  write_ticket(w, t, ViewContext{who, *config, **tz, now()});
+  Response r = json_ok(w, status);
+  r.set("ETag", etag(t.version));
+  return r;
+}
+
+std::expected<CommandRequest, Response> Api::Context::command_request(const Call& call) {
+  CommandRequest req;
+  req.principal = call.who();
+  req.correlation_id = call.request.request_id;
+  if (auto v = call.request.header("if-match"); v && *v != "*") {
+    req.if_match = parse_if_match(*v);
+    if (!req.if_match) return std::unexpected(problem(400, "If-Match must be a ticket ETag such as \"3\""));
+  }
+  if (auto key = call.request.header("idempotency-key")) {
+    if (key->empty() || key->size() > IdempotencyStore::kMaxKeyBytes) {
+      return std::unexpected(problem(400, fmt::format("Idempotency-Key must be 1-{} bytes",
+                                                      IdempotencyStore::kMaxKeyBytes)));
+    }
+    req.idempotency_key = std::string(*key);
+    req.fingerprint = sha256_hex({call.request.method, "\n", call.request.path, "\n", call.request.body});
+  }
+  return req;
+}
+
+Response Api::Context::run(Call& call, TicketCommand command, const Render& render) {
+  auto id = ticket_id(call.who(), call.params.get("id"));
+  if (!id) return problem(id.error());
+  auto req = command_request(call);
+  if (!req) return std::move(req.error());
+  auto out = engine().handler.execute(*id, std::move(command), *req);
+  if (!out) return problem(out.error());
+  Response r = render ? render(*out) : ticket_response(*out->ticket, call.who());
+  if (r.status < 300) {
+    bool has_etag = false;
+    for (const auto& h : r.headers) has_etag = has_etag || h.first == "ETag";
+    if (!has_etag) r.set("ETag", etag(out->ticket->version));
+    if (out->replayed) r.set("Idempotent-Replayed", "true");
+  }
+  return r;
+}
+
+Api::Api(ApiServices services, ApiOptions options)
+    : ctx_(std::make_unique<Context>(std::move(services), std::move(options))) {
+  add_ops_routes(*ctx_);
+  add_ticket_routes(*ctx_);
+  add_attachment_routes(*ctx_);
+  add_work_routes(*ctx_);
+  add_directory_routes(*ctx_);
+  std::vector<std::string> names;
+  for (const auto& r : ctx_->router.routes()) names.push_back(r.method + " " + r.pattern);
+  ctx_->metrics = std::make_unique<Metrics>(std::move(names));
+  ctx_->workers = std::make_unique<WorkQueue>(ctx_->options.worker_threads, ctx_->options.max_queued_requests);
+}
+
+Api::~Api() { shut_down(); }
+
+void Api::shut_down() { ctx_->workers.reset(); }
+
+const Router& Api::router() const { return ctx_->router; }
+
+bool Api::is_upload(std::string_view method, std::string_view path) const {
+  return method == "POST" && path.starts_with("/api/v1/tickets/") && path.ends_with("/attachments");
+}
+
+namespace {
+
+std::size_t route_index(const Router& router, const Route* route) {
+  if (route == nullptr) return router.routes().size();
+  return static_cast<std::size_t>(route - router.routes().data());
+}
+
+Response dispatch(Api::Context& ctx, const Request& request, const Route*& matched, std::string& who) {
+  auto m = ctx.router.match(request.method, request.path);
+  matched = m.route;
+  if (m.route == nullptr) {
+    if (m.allowed.empty()) return problem(404, "no such resource");
+    std::string allow;
+    for (const auto& method : m.allowed) allow += (allow.empty() ? "" : ", ") + method;
+    Response r = problem(405, "method not allowed here; see Allow");
+    r.set("Allow", allow);
+    return r;
+  }
+  Call call{request, std::move(m.params), std::nullopt};
+  if (m.route->access == Access::principal) {
+    auto header = request.header("authorization");
+    std::string_view token;
+    if (header && header->size() > 7 && (header->starts_with("Bearer ") || header->starts_with("bearer "))) {
+      token = header->substr(7);
+    }
+    auto principal = ctx.services.tokens.verify(token, ctx.now());
+    if (!principal) {
+      Response r = problem(401, principal.error().message);
+      r.set("WWW-Authenticate", token.empty() ? "Bearer" : "Bearer error=\"invalid_token\"");
+      return r;
+    }
+    who = principal->tenant + "/" + principal->sub;
+    if (int retry = ctx.limiter.take(who); retry > 0) {
+      Response r = problem(429, "too many requests; slow down");
+      r.set("Retry-After", std::to_string(retry));
+      return r;
+    }
+    // The user directory records every principal when first seen and when its claims change.
+    UserRecord seen{principal->sub, principal->tenant, principal->name, principal->email, principal->role};
+    auto known = ctx.engine().users.get(principal->sub);
+    if (known && (!*known || **known != seen)) {
+      if (auto recorded = ctx.engine().users.record(seen, *principal, ctx.now(), ctx.services.ids.next_id());
+          !recorded) {
+        spdlog::warn("user directory: {}", recorded.error().message);
+      }
+    }
+    call.principal = std::move(*principal);
+  }
+  return m.route->handler(call);
+}
+
+}  // namespace
+
+void Api::handle(Request request, std::function<void(Response)> done) {
+  Context& ctx = *ctx_;
+  auto work = [&ctx, request = std::move(request), done]() mutable {
+    const auto start = std::chrono::steady_clock::now();
+    ctx.metrics->in_flight.fetch_add(1, std::memory_order_relaxed);
+    const Route* route = nullptr;
+    std::string who = "-";
+    Response response;
+    try {
+      response = dispatch(ctx, request, route, who);
+    } catch (const std::exception& e) {
+      spdlog::error("request {} {} {}: {}", request.request_id, request.method, request.path, e.what());
+      response = problem(500, "internal error; see the server log");
+    }
+    const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+    ctx.metrics->in_flight.fetch_sub(1, std::memory_order_relaxed);
+    ctx.metrics->observe(route_index(ctx.router, route), response.status, elapsed);
+    if (ctx.options.access_log) {
+      spdlog::info("access id={} principal={} {} {} status={} bytes={} us={}", request.request_id, who,
+                   request.method, request.target.substr(0, 512), response.status, response.body.size(),
+                   elapsed.count());
+    }
+    done(std::move(response));
+  };
+  // Copy what the refusal needs before `work` (which owns the request) is moved.
+  if (!ctx.workers->try_push(std::move(work))) {
+    Response busy = problem(503, "the server is busy; try again");
+    busy.set("Retry-After", "1");
+    done(std::move(busy));
+  }
+}
+
+}  // namespace ticketd::http

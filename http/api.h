@@ -1,0 +1,81 @@
+// The HTTP API of ../shared/spec/API.md as a RequestSink for the Server: routing,
+// authentication (bearer JWT), rate limiting, the user directory's "first seen" record,
+// metrics and the access log around every handler; handlers run on a WorkQueue.
+//
+// Every answer that is not a success goes through problem() (http/problem.h). Handlers
+// never throw for expected failures; an exception that escapes one is logged and
+// answered 500 without details.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "commands/command_engine.h"
+#include "eventstore/attachment_store.h"
+#include "http/rate_limiter.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "http/tokens.h"
+#include "projections/projection_runner.h"
+
+namespace ticketd::http {
+
+// The scan hook: a verdict on an uploaded file before it is stored. "clean" stores it;
+// any other verdict refuses the upload (422) and is recorded in the access log.
+class AttachmentScanner {
+ public:
+  virtual ~AttachmentScanner() = default;
+  [[nodiscard]] virtual std::string scan(const std::string& path, std::uint64_t offset, std::uint64_t length) = 0;
+};
+
+// The built-in scanner: flags the EICAR anti-virus test file, passes everything else.
+class EicarScanner final : public AttachmentScanner {
+ public:
+  [[nodiscard]] std::string scan(const std::string& path, std::uint64_t offset, std::uint64_t length) override;
+};
+
+struct ApiOptions {
+  unsigned worker_threads = 64;           // handlers in flight at once
+  std::size_t max_queued_requests = 4096; // beyond: 503 with Retry-After
+  RateLimit rate;                         // per principal
+  std::uint64_t max_attachment_bytes = 25 * 1024 * 1024;
+  std::vector<std::string> attachment_types{"text/plain", "text/csv", "application/pdf", "application/json",
+                                            "application/zip", "image/png", "image/jpeg", "image/gif",
+                                            "image/webp", "application/octet-stream", "message/rfc822"};
+  std::uint64_t ready_max_lag = 10000;    // /readyz: read models at most this many events behind
+  bool metrics_on_admin_only = false;     // --admin-listen given: /metrics only there
+  std::size_t max_bulk_ids = 100;
+  bool access_log = true;
+};
+
+struct ApiServices {
+  CommandEngine& engine;
+  AttachmentStore& attachments;
+  ProjectionRunner& projector;
+  std::string read_model_path;
+  Clock& clock;
+  IdSource& ids;
+  const TokenVerifier& tokens;
+  AttachmentScanner& scanner;
+};
+
+class Api final : public RequestSink {
+ public:
+  Api(ApiServices services, ApiOptions options);
+  ~Api() override;
+
+  [[nodiscard]] bool is_upload(std::string_view method, std::string_view path) const override;
+  void handle(Request request, std::function<void(Response)> done) override;
+
+  [[nodiscard]] const Router& router() const;
+  // Waits for queued and running handlers to finish (before closing the store).
+  void shut_down();
+
+  struct Context;
+
+ private:
+  std::unique_ptr<Context> ctx_;
+};
+
+}  // namespace ticketd::http

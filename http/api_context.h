@@ -1,0 +1,80 @@
+// Internal to http/: what the route files share. Not for use outside this folder.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "http/api.h"
+#include "http/json_input.h"
+#include "http/metrics.h"
+#include "http/problem.h"
+#include "http/views.h"
+#include "http/work_queue.h"
+#include "projections/ticket_queries.h"
+
+namespace ticketd::http {
+
+struct Api::Context {
+  Context(ApiServices s, ApiOptions o);
+
+  ApiServices services;
+  ApiOptions options;
+  RateLimiter limiter;
+  Router router;
+  std::unique_ptr<Metrics> metrics;
+  std::unique_ptr<WorkQueue> workers;
+
+  // Read-model connections, one per handler in flight.
+  class QueryLease {
+   public:
+    QueryLease(Context& ctx, std::unique_ptr<TicketQueries> q) : ctx_(ctx), q_(std::move(q)) {}
+    ~QueryLease();
+    QueryLease(const QueryLease&) = delete;
+    QueryLease& operator=(const QueryLease&) = delete;
+    TicketQueries* operator->() { return q_.get(); }
+
+   private:
+    Context& ctx_;
+    std::unique_ptr<TicketQueries> q_;
+  };
+  [[nodiscard]] QueryLease queries();
+  std::mutex queries_mu;
+  std::vector<std::unique_ptr<TicketQueries>> idle_queries;
+
+  [[nodiscard]] Timestamp now() const { return services.clock.now(); }
+  [[nodiscard]] CommandEngine& engine() { return services.engine; }
+
+  // A ticket id from an id or a TICK-YYYY-NNNNNN number (looked up in the read model).
+  [[nodiscard]] Result<std::string> ticket_id(const Principal& who, const std::string& id_or_number);
+  // The ticket as `who` may see it, or not_found.
+  [[nodiscard]] Result<TicketRepository::Ptr> visible_ticket(const Principal& who, const std::string& id_or_number);
+  // 200 (or `status`) with the ticket's view and ETag.
+  [[nodiscard]] Response ticket_response(const Ticket& t, const Principal& who, int status = 200);
+  // The command request of a call: If-Match, Idempotency-Key, body fingerprint, request id.
+  [[nodiscard]] std::expected<CommandRequest, Response> command_request(const Call& call);
+  // Runs `command` on the ticket named by the path's {id}; answers with `render`
+  // (default: the ticket view) or the error.
+  using Render = std::function<Response(const CommandOutcome&)>;
+  [[nodiscard]] Response run(Call& call, TicketCommand command, const Render& render = nullptr);
+};
+
+// Role sets for route checks.
+[[nodiscard]] bool is_admin_role(Role r);  // admin, global_admin
+[[nodiscard]] Response forbidden(std::string detail);
+// The query parameter `name` as an int in [lo, hi], or a 400.
+[[nodiscard]] std::expected<std::optional<std::int64_t>, Response> int_param(const Request& r, std::string_view name,
+                                                                             std::int64_t lo, std::int64_t hi);
+[[nodiscard]] Response json_ok(JsonWriter& w, int status = 200);
+
+void add_ticket_routes(Api::Context& ctx);
+void add_attachment_routes(Api::Context& ctx);
+void add_work_routes(Api::Context& ctx);
+void add_directory_routes(Api::Context& ctx);
+void add_ops_routes(Api::Context& ctx);
+
+// The OpenAPI 3 document of every route of `router`.
+[[nodiscard]] std::string openapi_document(const Router& router);
+
+}  // namespace ticketd::http

@@ -1,0 +1,185 @@
+// Tenants, users and SLA policies.
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include "commands/tenant_directory.h"
+#include "http/api_context.h"
+
+namespace ticketd::http {
+
+namespace {
+
+constexpr std::size_t kMaxNameBytes = 200;
+
+// Writes `config` as the API shows it: {id, name, parent, settings: {...}}.
+void write_tenant(JsonWriter& w, const TenantConfig& config) {
+  thread_local simdjson::dom::parser parser;
+  const std::string encoded = encode_tenant_config(config);
+  simdjson::dom::object root;
+  w.begin_object().key("id").value(config.id).key("name").value(config.name).key("parent").value(config.parent);
+  w.key("settings").begin_object();
+  if (parser.parse(encoded).get_object().get(root) == simdjson::SUCCESS) {
+    for (auto [key, value] : root) {
+      if (key == "name" || key == "parent") continue;
+      w.key(key).raw(simdjson::minify(value));
+    }
+  }
+  w.end_object().end_object();
+}
+
+Response get_policies(Api::Context& ctx, Call& call) {
+  const Role role = call.who().role;
+  if (!is_staff(role) && role != Role::manager) return forbidden("SLA policies are for staff");
+  auto config = ctx.engine().tenants.get(call.who().tenant);
+  if (!config) return problem(config.error());
+  JsonWriter w;
+  write_tenant(w, *config);
+  return json_ok(w);
+}
+
+Response put_policies(Api::Context& ctx, Call& call) {
+  if (!is_admin_role(call.who().role)) return forbidden("only admins change SLA policies");
+  auto in = JsonInput::parse(call.request);
+  if (!in) return std::move(in.error());
+  const bool has_sla = in->has("sla"), has_calendar = in->has("calendar");
+  (void)in->object("sla");
+  (void)in->object("calendar");
+  if (!has_sla && !has_calendar) in->add_error("sla", "send sla and/or calendar");
+  if (auto bad = in->finish()) return std::move(*bad);
+  auto current = ctx.engine().tenants.get(call.who().tenant);
+  if (!current) return problem(current.error());
+  auto sent = decode_tenant_config(call.who().tenant, call.request.body);
+  if (!sent) return problem(sent.error());
+  TenantConfig next = *current;
+  if (has_sla) next.sla = sent->sla;
+  if (has_calendar) next.calendar = sent->calendar;
+  auto saved = ctx.engine().tenants.put(next, call.who(), ctx.now(), ctx.services.ids.next_id());
+  if (!saved) return problem(saved.error());
+  JsonWriter w;
+  write_tenant(w, *saved);
+  return json_ok(w);
+}
+
+Response list_tenants(Api::Context& ctx, Call& call) {
+  if (!is_admin_role(call.who().role)) return forbidden("tenants are for admins");
+  auto rows = ctx.queries()->tenants(call.who());
+  if (!rows) return problem(rows.error());
+  JsonWriter w;
+  w.begin_object().key("items").begin_array();
+  bool own_listed = false;
+  for (const auto& row : *rows) own_listed = own_listed || row.id == call.who().tenant;
+  if (!own_listed && call.who().role != Role::global_admin) {
+    auto own = ctx.engine().tenants.get(call.who().tenant);
+    if (!own) return problem(own.error());
+    write_tenant(w, *own);
+  }
+  for (const auto& row : *rows) {
+    auto config = decode_tenant_config(row.id, row.config_json);
+    if (config) write_tenant(w, *config);
+  }
+  w.end_array().key("next_cursor").null().end_object();
+  return json_ok(w);
+}
+
+Response put_tenant(Api::Context& ctx, Call& call) {
+  if (call.who().role != Role::global_admin) return forbidden("only global admins configure tenants");
+  const std::string& id = call.params.get("id");
+  if (id.size() > kMaxNameBytes) return invalid_field("id", "must be at most 200 bytes");
+  auto in = JsonInput::parse(call.request);
+  if (!in) return std::move(in.error());
+  auto name = in->string("name", kMaxNameBytes);
+  auto parent = in->string("parent", kMaxNameBytes);
+  auto settings = in->object("settings");
+  std::string settings_json = "{}";
+  if (settings) settings_json = simdjson::minify(settings->raw());
+  if (auto bad = in->finish()) return std::move(*bad);
+  auto config = decode_tenant_config(id, settings_json);
+  if (!config) return problem(config.error());
+  config->name = name.value_or(id);
+  config->parent = parent.value_or("");
+  if (config->parent == id) return invalid_field("parent", "a tenant cannot be its own parent");
+  auto saved = ctx.engine().tenants.put(*config, call.who(), ctx.now(), ctx.services.ids.next_id());
+  if (!saved) return problem(saved.error());
+  JsonWriter w;
+  write_tenant(w, *saved);
+  return json_ok(w);
+}
+
+Response list_users(Api::Context& ctx, Call& call) {
+  if (!is_admin_role(call.who().role)) return forbidden("the user directory is for admins");
+  auto limit = int_param(call.request, "limit", 1, kMaxPageSize);
+  if (!limit) return std::move(limit.error());
+  const int n = static_cast<int>(limit->value_or(kDefaultPageSize));
+  auto rows = ctx.queries()->users(call.who(), n, std::string(call.request.param("cursor").value_or("")));
+  if (!rows) return problem(rows.error());
+  JsonWriter w;
+  w.begin_object().key("items").begin_array();
+  for (const auto& u : *rows) {
+    w.begin_object().key("sub").value(u.sub).key("tenant").value(u.tenant).key("role").value(u.role);
+    w.key("name").value(u.name).key("email").value(u.email).end_object();
+  }
+  w.end_array().key("next_cursor");
+  if (static_cast<int>(rows->size()) == n) w.value(rows->back().sub);
+  else w.null();
+  w.end_object();
+  return json_ok(w);
+}
+
+Response put_user(Api::Context& ctx, Call& call) {
+  const Principal& who = call.who();
+  if (!is_admin_role(who.role)) return forbidden("only admins register users");
+  const std::string& sub = call.params.get("sub");
+  if (sub.size() > kMaxNameBytes) return invalid_field("sub", "must be at most 200 bytes");
+  auto in = JsonInput::parse(call.request);
+  if (!in) return std::move(in.error());
+  in->require("role");
+  auto tenant = in->string("tenant", kMaxNameBytes);
+  auto role = in->enumerated<Role>("role", parse_role,
+                                   "customer, agent, admin, manager, auditor, global_admin, integration");
+  auto name = in->string("name", kMaxNameBytes);
+  auto email = in->string("email", kMaxNameBytes);
+  if (role == Role::system) in->add_error("role", "cannot be system");
+  if (role == Role::global_admin && who.role != Role::global_admin) {
+    in->add_error("role", "only a global admin may register a global admin");
+  }
+  if (auto bad = in->finish()) return std::move(*bad);
+  UserRecord user{sub, tenant.value_or(who.tenant), name.value_or(""), email.value_or(""), *role};
+  auto covers = ctx.engine().tenants.covers(who, user.tenant);
+  if (!covers) return problem(covers.error());
+  if (!*covers) return problem(404, "no such tenant");
+  auto existing = ctx.engine().users.get(sub);
+  if (!existing) return problem(existing.error());
+  if (*existing) {
+    auto covers_existing = ctx.engine().tenants.covers(who, (*existing)->tenant);
+    if (!covers_existing) return problem(covers_existing.error());
+    if (!*covers_existing) return problem(404, "no such user");
+  }
+  if (auto recorded = ctx.engine().users.record(user, who, ctx.now(), ctx.services.ids.next_id()); !recorded) {
+    return problem(recorded.error());
+  }
+  JsonWriter w;
+  write_user(w, user);
+  return json_ok(w);
+}
+
+}  // namespace
+
+void add_directory_routes(Api::Context& ctx) {
+  Router& r = ctx.router;
+  auto bind = [&ctx](Response (*fn)(Api::Context&, Call&)) { return [&ctx, fn](Call& c) { return fn(ctx, c); }; };
+  r.add("GET", "/api/v1/sla/policies", Access::principal, bind(get_policies),
+        {"The tenant's SLA targets and business calendar", "staff", {}, "", {200, 403}});
+  r.add("PUT", "/api/v1/sla/policies", Access::principal, bind(put_policies),
+        {"Replace the tenant's SLA targets and/or calendar", "admin", {}, "sla, calendar", {200, 403, 415, 422}});
+  r.add("GET", "/api/v1/tenants", Access::principal, bind(list_tenants),
+        {"Tenants in scope", "admin (own subtree), global_admin", {}, "", {200, 403}});
+  r.add("PUT", "/api/v1/tenants/{id}", Access::principal, bind(put_tenant),
+        {"Create or configure a tenant", "global_admin", {}, "name, parent, settings", {200, 403, 415, 422}});
+  r.add("GET", "/api/v1/users", Access::principal, bind(list_users),
+        {"Known users of tenants in scope", "admin", {"limit", "cursor"}, "", {200, 400, 403}});
+  r.add("PUT", "/api/v1/users/{sub}", Access::principal, bind(put_user),
+        {"Register or update a user ahead of first sign-in", "admin", {}, "tenant, role, name, email",
+         {200, 403, 404, 415, 422}});
+}
+
+}  // namespace ticketd::http

@@ -1,0 +1,36 @@
+// Request metrics for GET /metrics (Prometheus text format 0.0.4): requests by route and
+// status class, a latency histogram, requests in flight. Other gauges (log head,
+// projection lag, queue depth, connections) are read at scrape time by the caller.
+// Thread-safe (atomics); routes are numbered by the router at start-up.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace ticketd::http {
+
+class Metrics {
+ public:
+  static constexpr std::array<double, 12> kLatencyBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                          0.05,   0.1,   0.25,   0.5,   1,    5};
+  // `routes`: "METHOD pattern" for each route index; index routes.size() = unmatched.
+  explicit Metrics(std::vector<std::string> routes);
+
+  void observe(std::size_t route, int status, std::chrono::microseconds latency);
+  std::atomic<std::int64_t> in_flight{0};
+
+  // Appends this object's series to `out`.
+  void render(std::string& out) const;
+
+ private:
+  std::vector<std::string> routes_;
+  std::vector<std::array<std::atomic<std::uint64_t>, 5>> by_route_;  // 1xx..5xx
+  std::array<std::atomic<std::uint64_t>, kLatencyBuckets.size() + 1> latency_{};
+  std::atomic<std::uint64_t> latency_sum_us_{0};
+  std::atomic<std::uint64_t> count_{0};
+};
+
+}  // namespace ticketd::http

@@ -1,0 +1,400 @@
+#include "http/server.h"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/url/parse.hpp>
+#include <fmt/format.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "http/problem.h"
+
+namespace ticketd::http {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+
+namespace {
+
+constexpr std::size_t kMaxRequestIdBytes = 128;
+
+bool valid_request_id(std::string_view id) {
+  if (id.empty() || id.size() > kMaxRequestIdBytes) return false;
+  for (char c : id) {
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(ServerLimits l, RequestSink& s, std::string dir)
+      : limits(l), sink(s), upload_dir(std::move(dir)), ioc(static_cast<int>(l.io_threads)) {}
+
+  class Session;
+
+  void do_accept(tcp::acceptor& acceptor, bool admin);
+  std::string next_request_id() {
+    return fmt::format("{:x}-{:x}", boot_id, request_counter.fetch_add(1, std::memory_order_relaxed));
+  }
+  std::string next_upload_path() {
+    return fmt::format("{}/upload-{:x}-{}", upload_dir, boot_id, upload_counter.fetch_add(1));
+  }
+
+  ServerLimits limits;
+  RequestSink& sink;
+  std::string upload_dir;
+  net::io_context ioc;
+  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  std::vector<bool> acceptor_is_admin;
+  std::vector<std::thread> threads;
+  std::atomic<bool> draining{false};
+  std::atomic<std::uint64_t> request_counter{1};
+  std::atomic<std::uint64_t> upload_counter{1};
+  std::uint64_t boot_id = static_cast<std::uint64_t>(
+      std::chrono::steady_clock::now().time_since_epoch().count());
+
+  std::mutex sessions_mu;
+  std::condition_variable sessions_cv;
+  std::map<std::uint64_t, std::weak_ptr<Session>> sessions;
+  std::uint64_t next_session = 1;
+};
+
+class Server::Impl::Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, Impl& server, bool admin, std::uint64_t id)
+      : stream_(std::move(socket)), server_(server), admin_(admin), id_(id) {}
+
+  ~Session() {
+    remove_upload();
+    std::lock_guard lock(server_.sessions_mu);
+    server_.sessions.erase(id_);
+    server_.sessions_cv.notify_all();
+  }
+
+  void run() {
+    net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::do_read, shared_from_this()));
+  }
+
+  // Stop reading; close once the answers in flight are written.
+  void drain() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      self->closing_ = true;
+      if (self->slots_.empty() && !self->writing_) self->close();
+    });
+  }
+
+ private:
+  using StringResponse = bhttp::response<bhttp::string_body>;
+  struct Slot {
+    std::optional<StringResponse> response;
+    std::string upload_file;  // deleted once the answer is written
+  };
+
+  void do_read() {
+    if (reading_ || closing_) return;
+    if (slots_.size() >= server_.limits.max_pipelined) return;  // resumed by on_write
+    reading_ = true;
+    header_.emplace();
+    header_->header_limit(static_cast<std::uint32_t>(server_.limits.max_header_bytes));
+    stream_.expires_after(slots_.empty() ? server_.limits.idle_timeout : server_.limits.read_timeout);
+    bhttp::async_read_header(stream_, buffer_, *header_,
+                             beast::bind_front_handler(&Session::on_header, shared_from_this()));
+  }
+
+  void on_header(beast::error_code ec, std::size_t) {
+    if (ec == bhttp::error::end_of_stream || ec == net::error::eof) return finish_reading();
+    if (ec == bhttp::error::header_limit) {
+      return answer_now(problem(431, fmt::format("request headers exceed {} bytes", server_.limits.max_header_bytes)));
+    }
+    if (ec) return finish_reading();
+    const auto& head = header_->get();
+    const std::string target(head.target());
+    auto url = boost::urls::parse_origin_form(target);
+    if (!url) return answer_now(problem(400, "the request target is not a valid path and query"));
+    const bool upload = server_.sink.is_upload(std::string_view(head.method_string()), url->path());
+    const std::uint64_t limit = upload ? server_.limits.max_upload_bytes : server_.limits.max_body_bytes;
+    if (auto length = header_->content_length(); length && *length > limit) {
+      return answer_now(problem(413, fmt::format("the body exceeds {} bytes", limit)));
+    }
+    stream_.expires_after(server_.limits.read_timeout);
+    if (upload) {
+      upload_path_ = server_.next_upload_path();
+      file_parser_.emplace(std::move(*header_));
+      file_parser_->body_limit(limit);
+      beast::error_code open_ec;
+      file_parser_->get().body().open(upload_path_.c_str(), beast::file_mode::write, open_ec);
+      if (open_ec) return answer_now(problem(503, "cannot store the upload now"));
+      bhttp::async_read(stream_, buffer_, *file_parser_,
+                        beast::bind_front_handler(&Session::on_body, shared_from_this()));
+    } else {
+      string_parser_.emplace(std::move(*header_));
+      string_parser_->body_limit(limit);
+      bhttp::async_read(stream_, buffer_, *string_parser_,
+                        beast::bind_front_handler(&Session::on_body, shared_from_this()));
+    }
+  }
+
+  template <class Message>
+  Request to_request(const Message& m) {
+    Request r;
+    r.method = std::string(m.method_string());
+    r.target = std::string(m.target());
+    auto url = boost::urls::parse_origin_form(r.target);
+    r.path = url->path();
+    for (auto param : url->params()) r.query.emplace_back(param.key, param.value);
+    for (const auto& field : m) {
+      std::string name(field.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      r.headers.emplace_back(std::move(name), std::string(field.value()));
+    }
+    auto id = r.header("x-request-id");
+    r.request_id = id && valid_request_id(*id) ? std::string(*id) : server_.next_request_id();
+    r.admin_listener = admin_;
+    r.keep_alive = m.keep_alive();
+    return r;
+  }
+
+  void on_body(beast::error_code ec, std::size_t) {
+    if (ec == bhttp::error::body_limit) {
+      return answer_now(problem(413, "the body is too large"));
+    }
+    if (ec) return finish_reading();
+    reading_ = false;
+    Request request;
+    auto slot = std::make_shared<Slot>();
+    if (file_parser_) {
+      file_parser_->get().body().file().close(ec);
+      request = to_request(file_parser_->get());
+      request.body_file = upload_path_;
+      request.body_size = file_parser_->content_length().value_or(0);
+      if (request.body_size == 0) {
+        std::error_code size_ec;
+        request.body_size = std::filesystem::file_size(upload_path_, size_ec);
+      }
+      slot->upload_file = std::exchange(upload_path_, {});
+      file_parser_.reset();
+    } else {
+      request = to_request(string_parser_->get());
+      request.body = std::move(string_parser_->get().body());
+      request.body_size = request.body.size();
+      string_parser_.reset();
+    }
+    const bool keep_alive = request.keep_alive;
+    const std::string request_id = request.request_id;
+    slots_.push_back(slot);
+    server_.sink.handle(std::move(request), [self = shared_from_this(), slot, keep_alive,
+                                             request_id](Response response) {
+      net::post(self->stream_.get_executor(), [self, slot, keep_alive, request_id,
+                                               response = std::move(response)]() mutable {
+        self->fill(*slot, std::move(response), keep_alive, request_id);
+        self->do_write();
+      });
+    });
+    if (!keep_alive) closing_ = true;
+    do_read();
+  }
+
+  void fill(Slot& slot, Response response, bool keep_alive, const std::string& request_id) {
+    StringResponse res{static_cast<bhttp::status>(response.status), 11};
+    res.set(bhttp::field::server, "ticketd");
+    res.set(bhttp::field::content_type, response.content_type);
+    res.set("X-Request-Id", request_id);
+    for (auto& [name, value] : response.headers) res.set(name, value);
+    res.body() = std::move(response.body);
+    res.keep_alive(keep_alive && !closing_ && !server_.draining.load());
+    res.prepare_payload();
+    slot.response = std::move(res);
+  }
+
+  // An answer produced here (bad framing or limits): sent after those queued, then close.
+  void answer_now(Response response) {
+    reading_ = false;
+    closing_ = true;
+    remove_upload();
+    auto slot = std::make_shared<Slot>();
+    fill(*slot, std::move(response), false, server_.next_request_id());
+    slots_.push_back(slot);
+    do_write();
+  }
+
+  void finish_reading() {
+    reading_ = false;
+    closing_ = true;
+    remove_upload();
+    if (slots_.empty() && !writing_) close();
+  }
+
+  void do_write() {
+    if (writing_ || slots_.empty() || !slots_.front()->response) return;
+    writing_ = true;
+    stream_.expires_after(server_.limits.write_timeout);
+    bhttp::async_write(stream_, *slots_.front()->response,
+                       beast::bind_front_handler(&Session::on_write, shared_from_this()));
+  }
+
+  void on_write(beast::error_code ec, std::size_t) {
+    writing_ = false;
+    auto done = slots_.front();
+    slots_.pop_front();
+    if (!done->upload_file.empty()) {
+      std::error_code rm;
+      std::filesystem::remove(done->upload_file, rm);
+    }
+    if (ec || done->response->need_eof()) {
+      closing_ = true;
+      if (slots_.empty()) return close();
+    }
+    if (closing_ && slots_.empty() && !reading_) return close();
+    do_write();
+    do_read();
+  }
+
+  void close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.socket().close(ec);
+  }
+
+  void remove_upload() {
+    if (upload_path_.empty()) return;
+    file_parser_.reset();
+    std::error_code ec;
+    std::filesystem::remove(upload_path_, ec);
+    upload_path_.clear();
+  }
+
+  beast::tcp_stream stream_;
+  Impl& server_;
+  bool admin_;
+  std::uint64_t id_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::empty_body>> header_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> string_parser_;
+  std::optional<bhttp::request_parser<bhttp::file_body>> file_parser_;
+  std::string upload_path_;
+  std::deque<std::shared_ptr<Slot>> slots_;
+  bool reading_ = false;
+  bool writing_ = false;
+  bool closing_ = false;
+};
+
+void Server::Impl::do_accept(tcp::acceptor& acceptor, bool admin) {
+  acceptor.async_accept(net::make_strand(ioc), [this, &acceptor, admin](beast::error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
+      return do_accept(acceptor, admin);
+    }
+    if (draining.load()) return;
+    std::shared_ptr<Session> session;
+    {
+      std::lock_guard lock(sessions_mu);
+      if (sessions.size() < limits.max_connections) {
+        const auto id = next_session++;
+        session = std::make_shared<Session>(std::move(socket), *this, admin, id);
+        sessions.emplace(id, session);
+      }
+    }
+    if (session) session->run();
+    // else: `socket` closes as it goes out of scope (over the connection limit)
+    do_accept(acceptor, admin);
+  });
+}
+
+Server::Server(ServerLimits limits, RequestSink& sink, std::string upload_dir)
+    : impl_(std::make_unique<Impl>(limits, sink, std::move(upload_dir))) {}
+
+Server::~Server() { stop(); }
+
+Result<std::string> Server::listen(const std::string& host_port, bool admin) {
+  const auto colon = host_port.rfind(':');
+  if (colon == std::string::npos) return make_error(Errc::validation, "listen address must be HOST:PORT");
+  std::string host = host_port.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  unsigned long port = 0;
+  try {
+    std::size_t used = 0;
+    port = std::stoul(host_port.substr(colon + 1), &used);
+    if (used != host_port.size() - colon - 1 || port > 65535) throw std::out_of_range("port");
+  } catch (const std::exception&) {
+    return make_error(Errc::validation, "bad port in listen address " + host_port);
+  }
+  try {
+    tcp::resolver resolver(impl_->ioc);
+    auto results = resolver.resolve(host, std::to_string(port), tcp::resolver::passive);
+    if (results.empty()) return make_error(Errc::validation, "cannot resolve " + host);
+    auto endpoint = results.begin()->endpoint();
+    auto acceptor = std::make_unique<tcp::acceptor>(net::make_strand(impl_->ioc));
+    acceptor->open(endpoint.protocol());
+    acceptor->set_option(net::socket_base::reuse_address(true));
+    acceptor->bind(endpoint);
+    acceptor->listen(net::socket_base::max_listen_connections);
+    const auto bound = acceptor->local_endpoint();
+    const std::string address = bound.address().is_v6() ? "[" + bound.address().to_string() + "]"
+                                                         : bound.address().to_string();
+    impl_->acceptors.push_back(std::move(acceptor));
+    impl_->acceptor_is_admin.push_back(admin);
+    return fmt::format("{}:{}", address, bound.port());
+  } catch (const std::exception& e) {
+    return make_error(Errc::unavailable, fmt::format("cannot listen on {}: {}", host_port, e.what()));
+  }
+}
+
+void Server::start() {
+  for (std::size_t i = 0; i < impl_->acceptors.size(); ++i) {
+    impl_->do_accept(*impl_->acceptors[i], impl_->acceptor_is_admin[i]);
+  }
+  for (unsigned i = 0; i < impl_->limits.io_threads; ++i) {
+    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  }
+}
+
+void Server::stop_accepting() {
+  for (auto& acceptor : impl_->acceptors) {
+    net::post(acceptor->get_executor(), [a = acceptor.get()] {
+      beast::error_code ec;
+      a->close(ec);
+    });
+  }
+}
+
+bool Server::drain(std::chrono::milliseconds timeout) {
+  impl_->draining = true;
+  std::vector<std::shared_ptr<Impl::Session>> live;
+  {
+    std::lock_guard lock(impl_->sessions_mu);
+    for (auto& [id, weak] : impl_->sessions) {
+      if (auto s = weak.lock()) live.push_back(std::move(s));
+    }
+  }
+  for (auto& s : live) s->drain();
+  live.clear();
+  std::unique_lock lock(impl_->sessions_mu);
+  return impl_->sessions_cv.wait_for(lock, timeout, [&] { return impl_->sessions.empty(); });
+}
+
+void Server::stop() {
+  impl_->ioc.stop();
+  for (auto& t : impl_->threads) {
+    if (t.joinable()) t.join();
+  }
+  impl_->threads.clear();
+}
+
+std::size_t Server::open_connections() const {
+  std::lock_guard lock(impl_->sessions_mu);
+  return impl_->sessions.size();
+}
+
+}  // namespace ticketd::http

@@ -1,0 +1,71 @@
+// The HTTP/1.1 server: Boost.Beast, asynchronous, on a small fixed number of I/O threads.
+// It parses requests, enforces the connection limits below, and hands each request to a
+// RequestSink, which answers through a callback from any thread; responses go out in
+// request order (pipelining). Beast stays inside server.cpp.
+//
+// Limits (ServerLimits, all named and enforced): header bytes (431), body bytes (413;
+// uploads have their own limit and stream to a file in `upload_dir`), idle time between
+// requests, time to read a request, time to write a response, requests in flight per
+// connection (reading pauses until answers go out), connections (extra ones are closed).
+//
+// Lifecycle: listen() (any number of listeners, before start()), start(), then on
+// shutdown stop_accepting() and drain(): connections stop reading, answers in flight
+// are written, connections close; drain returns when none is left or after its timeout.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "domain/error.h"
+#include "http/message.h"
+
+namespace ticketd::http {
+
+struct ServerLimits {
+  std::size_t max_header_bytes = 16 * 1024;
+  std::uint64_t max_body_bytes = 1024 * 1024;
+  std::uint64_t max_upload_bytes = 25 * 1024 * 1024 + 64 * 1024;  // a 25 MiB file plus multipart framing
+  std::chrono::seconds idle_timeout{60};
+  std::chrono::seconds read_timeout{30};
+  std::chrono::seconds write_timeout{30};
+  std::size_t max_pipelined = 16;
+  std::size_t max_connections = 10000;
+  unsigned io_threads = 2;
+};
+
+class RequestSink {
+ public:
+  virtual ~RequestSink() = default;
+  // Whether the body of this request streams to a file (attachments) rather than memory.
+  [[nodiscard]] virtual bool is_upload(std::string_view method, std::string_view path) const = 0;
+  // Handles `request`; `done` must be called exactly once, from any thread.
+  virtual void handle(Request request, std::function<void(Response)> done) = 0;
+};
+
+class Server {
+ public:
+  Server(ServerLimits limits, RequestSink& sink, std::string upload_dir);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds "HOST:PORT" (port 0 picks a free one); answers the bound "HOST:PORT".
+  // Requests from an `admin` listener carry Request::admin_listener.
+  [[nodiscard]] Result<std::string> listen(const std::string& host_port, bool admin);
+  void start();
+  void stop_accepting();
+  // Returns true when every connection finished within `timeout`.
+  bool drain(std::chrono::milliseconds timeout);
+  // Stops the I/O threads (after drain, or at once).
+  void stop();
+
+  [[nodiscard]] std::size_t open_connections() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ticketd::http
