@@ -12,6 +12,8 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <fstream>
+
 #include "app/data_dir.h"
 #include "commands/ticket_repository.h"
 #include "commands/ticket_snapshot_codec.h"
@@ -19,6 +21,7 @@
 #include "eventstore/chain_verifier.h"
 #include "eventstore/event_store.h"
 #include "eventstore/record_codec.h"
+#include "http/tokens.h"
 #include "projections/projection_runner.h"
 #include "projections/tickets_projection.h"
 
@@ -160,6 +163,34 @@ int run_replay(const std::string& data_dir, const std::string& stream, const std
   return 0;
 }
 
+int run_token(const std::string& data_dir, std::string secret, const std::string& role_text,
+              ticketd::Principal who, std::int64_t ttl_seconds) {
+  if (secret.empty()) {
+    std::ifstream in(ticketd::app::demo_secret_path(data_dir));
+    std::getline(in, secret);
+  }
+  if (secret.empty()) {
+    fmt::print(stderr, "ticketctl: token: no secret: pass --jwt-secret or set TICKETD_JWT_SECRET\n");
+    return 2;
+  }
+  auto role = ticketd::parse_role(role_text);
+  if (!role || *role == ticketd::Role::system) {
+    fmt::print(stderr, "ticketctl: token: unknown role {} (customer, agent, admin, manager, auditor, global_admin, "
+                       "integration)\n", role_text);
+    return 2;
+  }
+  who.role = *role;
+  auto now = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+  auto token = ticketd::http::mint_hs256(secret, who, ticketd::Timestamp{now.time_since_epoch()},
+                                         std::chrono::seconds{ttl_seconds});
+  if (!token) {
+    fmt::print(stderr, "ticketctl: token: {}\n", token.error().message);
+    return 1;
+  }
+  fmt::print("{}\n", *token);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -188,6 +219,18 @@ int main(int argc, char** argv) {
   auto* rebuild = cli.add_subcommand("rebuild", "drop and rebuild read models from the log (ticketd stopped)");
   rebuild->add_option("--projection", projection, "only this projection (default: all)");
 
+  std::string secret, role_text;
+  ticketd::Principal who;
+  std::int64_t ttl = 3600;
+  auto* token = cli.add_subcommand("token", "mint an HS256 bearer token with the configured secret");
+  token->add_option("--jwt-secret", secret, "the HS256 secret")->envname("TICKETD_JWT_SECRET");
+  token->add_option("--role", role_text, "role")->required();
+  token->add_option("--tenant", who.tenant, "tenant id")->required();
+  token->add_option("--sub", who.sub, "user id")->required();
+  token->add_option("--ttl", ttl, "seconds until it expires")->check(CLI::Range(std::int64_t{1}, std::int64_t{31536000}));
+  token->add_option("--name", who.name, "display name claim");
+  token->add_option("--email", who.email, "email claim");
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -197,5 +240,12 @@ int main(int argc, char** argv) {
   if (*dump) return run_dump(data_dir, after, limit);
   if (*rebuild) return run_rebuild(data_dir, projection);
   if (*replay) return run_replay(data_dir, stream, as_of, state);
+  if (*token) {
+    if (who.tenant.empty() || who.sub.empty()) {
+      fmt::print(stderr, "ticketctl: token: --tenant and --sub must not be empty\n");
+      return 2;
+    }
+    return run_token(data_dir, secret, role_text, who, ttl);
+  }
   return 2;
 }

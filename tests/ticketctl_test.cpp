@@ -96,16 +96,18 @@ TEST_CASE("ticketd opens the store, keeps what it held, and exits 0 on SIGTERM")
   if (pid == 0) {
     const int fd = ::creat(log.c_str(), 0644);
     ::dup2(fd, 1);
-    ::execl(TICKETD_PATH, TICKETD_PATH, "--data-dir", dir.str().c_str(), static_cast<char*>(nullptr));
+    ::execl(TICKETD_PATH, TICKETD_PATH, "--data-dir", dir.str().c_str(), "--listen", "127.0.0.1:0", "--jwt-secret",
+            "ticketctl-test-secret", static_cast<char*>(nullptr));
     _exit(127);
   }
   std::string out;
-  for (int i = 0; i < 200 && out.find("head position 1") == std::string::npos; ++i) {
+  for (int i = 0; i < 400 && out.find("listening on http://") == std::string::npos; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
     std::ifstream in(log);
     out.assign(std::istreambuf_iterator<char>(in), {});
   }
   CHECK(out.find("head position 1") != std::string::npos);
+  CHECK(out.find("listening on http://127.0.0.1:") != std::string::npos);
   REQUIRE(::kill(pid, SIGTERM) == 0);
   int status = 0;
   REQUIRE(::waitpid(pid, &status, 0) == pid);

@@ -1,0 +1,469 @@
+// Every endpoint over real HTTP against a real ticketd: success and each documented error.
+#include <doctest/doctest.h>
+
+#include <cstring>
+#include <fstream>
+#include <set>
+
+#include "eventstore/sha256.h"
+#include "tests/http_world.h"
+
+using namespace ticketd;
+using namespace ticketd::test;
+
+namespace {
+
+std::string file_text(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+}  // namespace
+
+TEST_CASE("tickets: create, read by id and number, list, edit with ETag and If-Match") {
+  World w;
+  auto created = w.as(Role::customer, "POST", "/api/v1/tickets",
+                      R"({"subject":"  VPN drops every hour ","description":"Since Monday.","priority":"high",)"
+                      R"("category":"technical","type":"incident","tags":["vpn","Network"]})");
+  REQUIRE_MESSAGE(created.status == 201, created.body);
+  const std::string id = created.str("id");
+  CHECK(created.header("location") == "/api/v1/tickets/" + id);
+  CHECK(created.header("etag") == "\"1\"");
+  CHECK(created.str("subject") == "VPN drops every hour");
+  CHECK(created.str("status") == "new");
+  CHECK(created.str("requester") == "carla");
+  const std::string number = created.str("number");
+  CHECK(number.starts_with("TICK-"));
+
+  auto by_id = w.as(Role::agent, "GET", "/api/v1/tickets/" + id);
+  REQUIRE(by_id.status == 200);
+  CHECK(by_id.header("etag") == "\"1\"");
+  CHECK(by_id.json()["sla"]["first_response"]["state"].get_string().value() == "ok");
+  CHECK(by_id.json()["internal"].is_object());  // staff see the internal fields
+  auto as_customer = w.as(Role::customer, "GET", "/api/v1/tickets/" + id);
+  CHECK(as_customer.json()["internal"].error() == simdjson::NO_SUCH_FIELD);
+
+  w.await_read_models();
+  auto by_number = w.as(Role::agent, "GET", "/api/v1/tickets/" + number);
+  REQUIRE(by_number.status == 200);
+  CHECK(by_number.str("id") == id);
+  CHECK(w.as(Role::agent, "GET", "/api/v1/tickets/no-such-ticket").status == 404);
+
+  auto listed = w.as(Role::agent, "GET", "/api/v1/tickets?status=new&priority=high&tag=vpn&sort=-created&limit=10");
+  REQUIRE(listed.status == 200);
+  auto items = listed.json()["items"].get_array().value();
+  REQUIRE(items.size() == 1);
+  CHECK(items.at(0)["id"].get_string().value() == id);
+  CHECK(listed.json()["next_cursor"].is_null());
+  CHECK(w.as(Role::agent, "GET", "/api/v1/tickets?limit=0").status == 400);
+  CHECK(w.as(Role::agent, "GET", "/api/v1/tickets?limit=201").status == 400);
+  CHECK(w.as(Role::agent, "GET", "/api/v1/tickets?sort=sideways").status == 400);
+  CHECK(w.as(Role::agent, "GET", "/api/v1/tickets?created_after=yesterday").status == 400);
+  CHECK(w.as(Role::agent, "GET", "/api/v1/tickets?cursor=garbage").status == 400);
+
+  // Pagination with cursors visits every ticket once.
+  for (int i = 0; i < 4; ++i) (void)w.new_ticket("Paged ticket " + std::to_string(i));
+  w.await_read_models();
+  std::set<std::string> seen;
+  std::string cursor;
+  int pages = 0;
+  do {
+    auto page = w.as(Role::agent, "GET", "/api/v1/tickets?limit=2" + (cursor.empty() ? "" : "&cursor=" + cursor));
+    REQUIRE(page.status == 200);
+    for (auto item : page.json()["items"].get_array().value()) seen.insert(std::string(item["id"].get_string().value()));
+    auto next = page.json()["next_cursor"];
+    cursor = next.is_null() ? "" : std::string(next.get_string().value());
+    ++pages;
+  } while (!cursor.empty() && pages < 10);
+  CHECK(seen.size() == 5);
+  CHECK(pages == 3);
+
+  // Full-text search.
+  auto found = w.as(Role::agent, "GET", "/api/v1/tickets?q=vpn");
+  REQUIRE(found.status == 200);
+  CHECK(found.json()["items"].get_array().value().size() == 1);
+
+  // PATCH: the requester edits while new; If-Match pins the version.
+  auto edited = w.as(Role::customer, "PATCH", "/api/v1/tickets/" + id, R"({"subject":"VPN drops hourly"})",
+                     {{"If-Match", "\"1\""}});
+  REQUIRE_MESSAGE(edited.status == 200, edited.body);
+  CHECK(edited.header("etag") == "\"2\"");
+  auto stale = w.as(Role::customer, "PATCH", "/api/v1/tickets/" + id, R"({"subject":"Again"})", {{"If-Match", "\"1\""}});
+  CHECK(stale.status == 412);
+  CHECK(stale.header("etag") == "\"2\"");
+  CHECK(w.as(Role::customer, "PATCH", "/api/v1/tickets/" + id, R"({"subject":"x"})", {{"If-Match", "soon"}}).status ==
+        400);
+  auto customer_priority = w.as(Role::customer, "PATCH", "/api/v1/tickets/" + id, R"({"priority":"urgent"})");
+  CHECK(customer_priority.status == 403);
+  auto agent_edit = w.as(Role::agent, "PATCH", "/api/v1/tickets/" + id, R"({"priority":"urgent","queue":"billing"})");
+  REQUIRE_MESSAGE(agent_edit.status == 200, agent_edit.body);
+  CHECK(agent_edit.str("queue") == "billing");
+  CHECK(w.as(Role::agent, "PATCH", "/api/v1/tickets/" + id, R"({"queue":"nowhere"})").status == 422);
+}
+
+TEST_CASE("workflow: assign, status conflicts, comments, feedback, merge, history") {
+  World w;
+  const std::string id = w.new_ticket();
+  const std::string base = "/api/v1/tickets/" + id;
+
+  auto assigned = w.as(Role::agent, "POST", base + "/assign", R"({"assignee":"alex"})");
+  REQUIRE_MESSAGE(assigned.status == 200, assigned.body);
+  CHECK(assigned.str("assignee") == "alex");
+  CHECK(assigned.str("status") == "open");
+  CHECK(w.as(Role::agent, "POST", base + "/assign", R"({"assignee":"ada"})").status == 403);  // agents assign themselves
+  CHECK(w.as(Role::admin, "POST", base + "/assign", R"({"assignee":"nobody-known"})").status == 422);
+  CHECK(w.as(Role::customer, "POST", base + "/assign", R"({"assignee":"alex"})").status == 403);
+  CHECK(w.as(Role::admin, "POST", base + "/assign", R"({})").status == 422);
+
+  auto conflict = w.as(Role::agent, "POST", base + "/status", R"({"status":"closed"})");
+  CHECK(conflict.status == 409);
+  CHECK(conflict.header("content-type") == "application/problem+json");
+  CHECK(conflict.str("current_status") == "open");
+  CHECK(conflict.json()["allowed"].get_array().value().size() > 0);
+  REQUIRE(w.as(Role::agent, "POST", base + "/status", R"({"status":"in_progress"})").status == 200);
+
+  auto comment = w.as(Role::agent, "POST", base + "/comments", R"({"body":"Looking into it."})");
+  REQUIRE_MESSAGE(comment.status == 201, comment.body);
+  CHECK(comment.str("visibility") == "public");
+  CHECK(comment.json()["is_staff_reply"].get_bool().value());
+  auto note = w.as(Role::agent, "POST", base + "/comments", R"({"body":"Fuse blown","visibility":"internal"})");
+  REQUIRE(note.status == 201);
+  CHECK(w.as(Role::customer, "POST", base + "/comments", R"({"body":"secret","visibility":"internal"})").status == 403);
+  CHECK(w.as(Role::agent, "POST", base + "/comments", R"({"body":"x","mentions":["ghost"]})").status == 422);
+  auto for_customer = w.as(Role::customer, "GET", base + "/comments");
+  REQUIRE(for_customer.status == 200);
+  CHECK(for_customer.json()["items"].get_array().value().size() == 1);
+  CHECK(w.as(Role::agent, "GET", base + "/comments").json()["items"].get_array().value().size() == 2);
+  CHECK(w.as(Role::agent, "GET", "/api/v1/tickets/nope/comments").status == 404);
+
+  auto resolved = w.as(Role::agent, "POST", base + "/status",
+                       R"({"status":"resolved","resolution":{"code":"resolved","text":"Replaced the fuse."}})");
+  REQUIRE_MESSAGE(resolved.status == 200, resolved.body);
+  CHECK(resolved.json()["resolution"]["code"].get_string().value() == "resolved");
+  CHECK(w.as(Role::agent, "POST", base + "/feedback", R"({"rating":5})").status == 403);  // only the requester
+  CHECK(w.as(Role::customer, "POST", base + "/feedback", R"({"rating":9})").status == 422);
+  auto rated = w.as(Role::customer, "POST", base + "/feedback", R"({"rating":4,"comment":"Quick."})");
+  REQUIRE_MESSAGE(rated.status == 200, rated.body);
+  CHECK(rated.json()["feedback"]["rating"].get_int64().value() == 4);
+  CHECK(w.as(Role::customer, "POST", base + "/feedback", R"({"rating":5})").status == 409);  // once per resolution
+  auto confirmed = w.as(Role::customer, "POST", base + "/status", R"({"status":"closed"})");
+  REQUIRE_MESSAGE(confirmed.status == 200, confirmed.body);
+  CHECK(confirmed.str("status") == "closed");
+
+  // Merge a duplicate into another ticket.
+  const std::string dup = w.new_ticket("Printer smoking");
+  const std::string target = w.new_ticket("Printer on fire again");
+  CHECK(w.as(Role::customer, "POST", "/api/v1/tickets/" + dup + "/merge", R"({"into":")" + target + R"("})").status ==
+        403);
+  auto merged = w.as(Role::agent, "POST", "/api/v1/tickets/" + dup + "/merge", R"({"into":")" + target + R"("})");
+  REQUIRE_MESSAGE(merged.status == 200, merged.body);
+  CHECK(merged.str("status") == "closed");
+  CHECK(merged.json()["links"].at(0)["kind"].get_string().value() == "duplicate_of");
+  auto target_view = w.as(Role::agent, "GET", "/api/v1/tickets/" + target);
+  CHECK(target_view.json()["links"].at(0)["kind"].get_string().value() == "merged_from");
+  CHECK(w.as(Role::agent, "POST", "/api/v1/tickets/" + dup + "/merge", R"({"into":"missing"})").status == 409);
+
+  // History: events oldest first with hashes; as_of gives the past state.
+  auto history = w.as(Role::auditor, "GET", base + "/history");
+  REQUIRE_MESSAGE(history.status == 200, history.body);
+  auto events = history.json()["items"].get_array().value();
+  CHECK(events.size() >= 7);
+  CHECK(events.at(0)["type"].get_string().value() == "ticket.created");
+  CHECK(events.at(1)["prev_hash"].get_string().value() == events.at(0)["hash"].get_string().value());
+  const std::string created_at(events.at(0)["time"].get_string().value());
+  auto then = w.as(Role::agent, "GET", base + "/history?as_of=" + created_at);
+  REQUIRE(then.status == 200);
+  CHECK(then.str("status") == "new");
+  CHECK(w.as(Role::agent, "GET", base + "/history?as_of=2000-01-01T00:00:00Z").status == 404);
+  CHECK(w.as(Role::agent, "GET", base + "/history?as_of=noon").status == 400);
+  CHECK(w.as(Role::customer, "GET", base + "/history").status == 403);
+}
+
+TEST_CASE("attachments: raw and multipart uploads, listing, download, limits") {
+  World w;
+  const std::string id = w.new_ticket();
+  const std::string base = "/api/v1/tickets/" + id;
+  auto raw = w.http.request("POST", base + "/attachments?filename=log.txt", "line one\nline two\n",
+                            {bearer(w.tokens[Role::customer])}, "text/plain");
+  REQUIRE_MESSAGE(raw.status == 201, raw.body);
+  CHECK(raw.str("file_name") == "log.txt");
+  CHECK(raw.json()["size"].get_uint64().value() == 18);
+  CHECK(raw.str("sha256") == sha256_hex({"line one\nline two\n"}));
+  const std::string attachment = raw.str("id");
+
+  const std::string boundary = "XyZ123";
+  const std::string multipart = "--" + boundary +
+                                "\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nignored\r\n--" + boundary +
+                                "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"shot.png\"\r\n"
+                                "Content-Type: image/png\r\n\r\n\x89PNG\r\n\x1a\n--" + boundary + "--\r\n";
+  auto multi = w.http.request("POST", base + "/attachments?visibility=internal", multipart,
+                              {bearer(w.tokens[Role::agent])}, "multipart/form-data; boundary=" + boundary);
+  REQUIRE_MESSAGE(multi.status == 201, multi.body);
+  CHECK(multi.str("file_name") == "shot.png");
+  CHECK(multi.str("content_type") == "image/png");
+  CHECK(multi.json()["size"].get_uint64().value() == 8);
+  CHECK(multi.str("visibility") == "internal");
+  const std::string internal_attachment = multi.str("id");
+
+  auto listed_staff = w.as(Role::agent, "GET", base + "/attachments");
+  CHECK(listed_staff.json()["items"].get_array().value().size() == 2);
+  auto listed_customer = w.as(Role::customer, "GET", base + "/attachments");
+  CHECK(listed_customer.json()["items"].get_array().value().size() == 1);
+
+  auto content = w.as(Role::customer, "GET", "/api/v1/attachments/" + attachment + "/content");
+  REQUIRE(content.status == 200);
+  CHECK(content.body == "line one\nline two\n");
+  CHECK(content.header("content-type") == "text/plain");
+  CHECK(content.header("etag") == "\"" + raw.str("sha256") + "\"");
+  CHECK(content.header("content-disposition").find("filename=\"log.txt\"") != std::string::npos);
+  auto png = w.as(Role::agent, "GET", "/api/v1/attachments/" + internal_attachment + "/content");
+  REQUIRE(png.status == 200);
+  CHECK(png.body == std::string("\x89PNG\r\n\x1a\n", 8));
+  CHECK(w.as(Role::customer, "GET", "/api/v1/attachments/" + internal_attachment + "/content").status == 404);
+  CHECK(w.as(Role::agent, "GET", "/api/v1/attachments/unknown/content").status == 404);
+  auto not_modified = w.as(Role::customer, "GET", "/api/v1/attachments/" + attachment + "/content", "",
+                           {{"If-None-Match", content.header("etag")}});
+  CHECK(not_modified.status == 304);
+
+  // Errors: no filename, content type not allowed, path in the name, scan verdict, no file part.
+  auto cust = bearer(w.tokens[Role::customer]);
+  CHECK(w.http.request("POST", base + "/attachments", "x", {cust}, "text/plain").status == 422);
+  CHECK(w.http.request("POST", base + "/attachments?filename=a.exe", "MZ", {cust}, "application/x-msdownload").status ==
+        415);
+  CHECK(w.http.request("POST", base + "/attachments?filename=..%2F..%2Fetc%2Fpasswd", "x", {cust}, "text/plain").status ==
+        422);
+  CHECK(w.http.request("POST", base + "/attachments?filename=..%5Cwin.ini", "x", {cust}, "text/plain").status == 422);
+  const std::string eicar = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
+  auto infected = w.http.request("POST", base + "/attachments?filename=eicar.txt", eicar, {cust}, "text/plain");
+  CHECK(infected.status == 422);
+  CHECK(infected.body.find("infected") != std::string::npos);
+  CHECK(w.http.request("POST", base + "/attachments", "--b\r\n\r\nno file\r\n--b--\r\n", {cust},
+                       "multipart/form-data; boundary=b").status == 400);
+  CHECK(w.http.request("POST", "/api/v1/tickets/nope/attachments?filename=a.txt", "x", {cust}, "text/plain").status ==
+        404);
+  CHECK(w.as(Role::customer, "GET", base + "/attachments").json()["items"].get_array().value().size() == 1);
+
+  // A file over the 25 MiB limit is refused with 413 before it is stored.
+  const std::string big(25 * 1024 * 1024 + 1, 'a');
+  auto too_big = w.http.request("POST", base + "/attachments?filename=big.txt", big, {cust}, "text/plain");
+  CHECK(too_big.status == 413);
+  (void)file_text;
+}
+
+TEST_CASE("work views: meta, queue, workload, stats, reports, events") {
+  World w;
+  const std::string a = w.new_ticket("First");
+  const std::string b = w.new_ticket("Second");
+  REQUIRE(w.as(Role::agent, "POST", "/api/v1/tickets/" + a + "/assign", R"({"assignee":"alex"})").status == 200);
+  w.await_read_models();
+
+  auto meta = w.as(Role::customer, "GET", "/api/v1/meta");
+  REQUIRE(meta.status == 200);
+  CHECK(meta.json()["statuses"].get_array().value().size() == 7);
+  CHECK(meta.json()["categories"].get_array().value().size() == 6);
+
+  auto queue = w.as(Role::agent, "GET", "/api/v1/queue");
+  REQUIRE(queue.status == 200);
+  CHECK(queue.json()["items"].get_array().value().size() == 2);
+  auto mine = w.as(Role::agent, "GET", "/api/v1/queue?assignee=me");
+  CHECK(mine.json()["items"].get_array().value().size() == 1);
+  CHECK(w.as(Role::customer, "GET", "/api/v1/queue").status == 403);
+
+  auto workload = w.as(Role::manager, "GET", "/api/v1/agents/workload");
+  REQUIRE(workload.status == 200);
+  CHECK(workload.json()["items"].at(0)["assignee"].get_string().value() == "alex");
+  CHECK(workload.json()["items"].at(0)["active"].get_int64().value() == 1);
+  CHECK(w.as(Role::agent, "GET", "/api/v1/agents/workload").status == 403);
+
+  auto stats = w.as(Role::agent, "GET", "/api/v1/stats");
+  REQUIRE(stats.status == 200);
+  CHECK(stats.json()["unassigned"].get_int64().value() == 1);
+  CHECK(stats.json()["by_status"]["open"].get_int64().value() == 1);
+  CHECK(w.as(Role::customer, "GET", "/api/v1/stats").status == 403);
+
+  auto report = w.as(Role::manager, "GET", "/api/v1/reports/summary?group_by=priority");
+  REQUIRE_MESSAGE(report.status == 200, report.body);
+  CHECK(report.json()["groups"].at(0)["group"].get_string().value() == "high");
+  CHECK(report.json()["groups"].at(0)["volume"].get_int64().value() == 2);
+  auto csv = w.as(Role::admin, "GET", "/api/v1/reports/summary?group_by=priority", "", {{"Accept", "text/csv"}});
+  REQUIRE(csv.status == 200);
+  CHECK(csv.header("content-type").starts_with("text/csv"));
+  CHECK(csv.body.find("high,2") != std::string::npos);
+  auto csv_path = w.as(Role::admin, "GET", "/api/v1/reports/summary.csv?group_by=priority");
+  CHECK(csv_path.body == csv.body);
+  CHECK(w.as(Role::manager, "GET", "/api/v1/reports/summary?group_by=moon").status == 400);
+  CHECK(w.as(Role::manager, "GET", "/api/v1/reports/summary?from=yesterday").status == 400);
+  CHECK(w.as(Role::agent, "GET", "/api/v1/reports/summary").status == 403);
+
+  auto events = w.as(Role::auditor, "GET", "/api/v1/events?after=0&limit=1000");
+  REQUIRE(events.status == 200);
+  auto items = events.json()["items"].get_array().value();
+  REQUIRE(items.size() > 3);
+  std::uint64_t last = 0;
+  for (auto e : items) {
+    CHECK(e["position"].get_uint64().value() > last);
+    last = e["position"].get_uint64().value();
+    CHECK(e["hash"].get_string().value().size() == 64);
+  }
+  auto global = w.as(Role::global_admin, "GET", "/api/v1/events?after=0&limit=2");
+  REQUIRE(global.json()["items"].get_array().value().size() == 2);
+  const std::string next(global.json()["next_cursor"].get_string().value());
+  auto page2 = w.as(Role::global_admin, "GET", "/api/v1/events?after=" + next + "&limit=1");
+  CHECK(page2.json()["items"].at(0)["prev_hash"].get_string().value() ==
+        global.json()["items"].at(1)["hash"].get_string().value());
+  CHECK(w.as(Role::agent, "GET", "/api/v1/events").status == 403);
+  CHECK(w.as(Role::auditor, "GET", "/api/v1/events?after=-1").status == 400);
+  (void)b;
+}
+
+TEST_CASE("directory: tenants, users, SLA policies") {
+  World w;
+  auto tenants = w.as(Role::admin, "GET", "/api/v1/tenants");
+  REQUIRE(tenants.status == 200);
+  std::set<std::string> ids;
+  for (auto t : tenants.json()["items"].get_array().value()) ids.insert(std::string(t["id"].get_string().value()));
+  CHECK(ids == std::set<std::string>{"acme", "acme-emea"});  // own subtree, not globex
+  CHECK(w.as(Role::agent, "GET", "/api/v1/tenants").status == 403);
+  CHECK(w.as(Role::admin, "PUT", "/api/v1/tenants/acme-us", R"({"name":"US","parent":"acme"})").status == 403);
+  auto created = w.as(Role::global_admin, "PUT", "/api/v1/tenants/acme-us", R"({"name":"US","parent":"acme"})");
+  REQUIRE_MESSAGE(created.status == 200, created.body);
+  CHECK(created.str("parent") == "acme");
+  CHECK(w.as(Role::global_admin, "PUT", "/api/v1/tenants/acme", R"({"parent":"acme-emea"})").status == 422);  // cycle
+  CHECK(w.as(Role::global_admin, "PUT", "/api/v1/tenants/x", R"({"settings":{"queues":[]}})").status == 422);
+
+  auto user = w.as(Role::admin, "PUT", "/api/v1/users/agnes",
+                   R"({"tenant":"acme-emea","role":"agent","name":"Agnes","email":"agnes@example.com"})");
+  REQUIRE_MESSAGE(user.status == 200, user.body);
+  CHECK(w.as(Role::admin, "PUT", "/api/v1/users/evil", R"({"tenant":"globex","role":"agent"})").status == 404);
+  CHECK(w.as(Role::admin, "PUT", "/api/v1/users/boss", R"({"role":"global_admin"})").status == 422);
+  CHECK(w.as(Role::admin, "PUT", "/api/v1/users/who", R"({"role":"wizard"})").status == 422);
+  CHECK(w.as(Role::agent, "PUT", "/api/v1/users/agnes", R"({"role":"admin"})").status == 403);
+  // Registered ahead, agnes can be assigned before she ever signs in.
+  const std::string id = w.new_ticket();
+  CHECK(w.as(Role::admin, "POST", "/api/v1/tickets/" + id + "/assign", R"({"assignee":"agnes"})").status == 200);
+  w.await_read_models();
+  auto users = w.as(Role::admin, "GET", "/api/v1/users?limit=200");
+  REQUIRE(users.status == 200);
+  std::set<std::string> subs;
+  for (auto u : users.json()["items"].get_array().value()) subs.insert(std::string(u["sub"].get_string().value()));
+  CHECK(subs.contains("agnes"));
+  CHECK(subs.contains("carla"));
+  CHECK(!subs.contains("g-agent"));  // globex users stay out of acme's directory
+  CHECK(w.as(Role::customer, "GET", "/api/v1/users").status == 403);
+
+  auto policies = w.as(Role::agent, "GET", "/api/v1/sla/policies");
+  REQUIRE(policies.status == 200);
+  CHECK(policies.json()["settings"]["sla"]["urgent"]["first_response_minutes"].get_int64().value() == 15);
+  CHECK(w.as(Role::customer, "GET", "/api/v1/sla/policies").status == 403);
+  CHECK(w.as(Role::agent, "PUT", "/api/v1/sla/policies", R"({"sla":{}})").status == 403);
+  auto changed = w.as(Role::admin, "PUT", "/api/v1/sla/policies",
+                      R"({"sla":{"urgent":{"first_response_minutes":10,"resolution_minutes":120},)"
+                      R"("high":{"first_response_minutes":60,"resolution_minutes":480},)"
+                      R"("medium":{"first_response_minutes":240,"resolution_minutes":1440},)"
+                      R"("low":{"first_response_minutes":480,"resolution_minutes":2880}}})");
+  REQUIRE_MESSAGE(changed.status == 200, changed.body);
+  CHECK(changed.json()["settings"]["sla"]["urgent"]["first_response_minutes"].get_int64().value() == 10);
+  CHECK(w.as(Role::admin, "PUT", "/api/v1/sla/policies",
+             R"({"sla":{"urgent":{"first_response_minutes":-1,"resolution_minutes":1}}})")
+            .status == 422);
+  CHECK(w.as(Role::admin, "PUT", "/api/v1/sla/policies", R"({"calendar":{"time_zone":"Mars/Olympus"}})").status ==
+        422);
+}
+
+TEST_CASE("bulk changes answer per ticket") {
+  World w;
+  const std::string a = w.new_ticket("A");
+  const std::string b = w.new_ticket("B");
+  auto r = w.as(Role::admin, "POST", "/api/v1/tickets/bulk",
+                R"({"ids":[")" + a + R"(",")" + b + R"(","missing"],"action":"priority","priority":"urgent"})");
+  REQUIRE_MESSAGE(r.status == 200, r.body);
+  auto results = r.json()["results"].get_array().value();
+  REQUIRE(results.size() == 3);
+  CHECK(results.at(0)["status"].get_int64().value() == 200);
+  CHECK(results.at(1)["status"].get_int64().value() == 200);
+  CHECK(results.at(2)["status"].get_int64().value() == 404);
+  CHECK(w.as(Role::agent, "GET", "/api/v1/tickets/" + a).str("priority") == "urgent");
+  auto closing = w.as(Role::admin, "POST", "/api/v1/tickets/bulk",
+                      R"({"ids":[")" + a + R"("],"action":"status","status":"closed"})");
+  CHECK(closing.json()["results"].at(0)["status"].get_int64().value() == 409);
+  CHECK(w.as(Role::agent, "POST", "/api/v1/tickets/bulk", R"({"ids":[],"action":"priority","priority":"low"})").status ==
+        403);
+  CHECK(w.as(Role::admin, "POST", "/api/v1/tickets/bulk", R"({"ids":["x"],"action":"explode"})").status == 422);
+  CHECK(w.as(Role::admin, "POST", "/api/v1/tickets/bulk", R"({"ids":["x"],"action":"assign"})").status == 422);
+}
+
+TEST_CASE("operations: healthz, readyz, metrics, request ids, OpenAPI lists every route") {
+  World w;
+  auto health = w.http.request("GET", "/healthz");
+  CHECK(health.status == 200);
+  CHECK(!health.header("x-request-id").empty());
+  auto echoed = w.http.request("GET", "/healthz", "", {{"X-Request-Id", "trace-42"}});
+  CHECK(echoed.header("x-request-id") == "trace-42");
+  CHECK(w.http.request("GET", "/readyz").status == 200);
+  (void)w.new_ticket();
+  auto metrics = w.http.request("GET", "/metrics");
+  REQUIRE(metrics.status == 200);
+  CHECK(metrics.header("content-type").starts_with("text/plain"));
+  CHECK(metrics.body.find("ticketd_http_requests_total{route=\"POST /api/v1/tickets\",status=\"2xx\"} 1") !=
+        std::string::npos);
+  CHECK(metrics.body.find("ticketd_projection_lag_events") != std::string::npos);
+  CHECK(metrics.body.find("ticketd_http_request_duration_seconds_bucket{le=\"+Inf\"}") != std::string::npos);
+  CHECK(w.http.request("GET", "/nowhere").status == 404);
+  auto wrong_method = w.http.request("DELETE", "/healthz");
+  CHECK(wrong_method.status == 405);
+  CHECK(wrong_method.header("allow") == "GET");
+
+  auto doc = w.http.request("GET", "/api/v1/openapi.json");
+  REQUIRE(doc.status == 200);
+  auto root = doc.json();
+  CHECK(root["openapi"].get_string().value() == "3.0.3");
+  auto paths = root["paths"].get_object().value();
+  // Every route of API.md (minus the later issues' Kafka, webhook and erasure) is listed...
+  const std::vector<std::pair<std::string, std::string>> contract{
+      {"get", "/healthz"}, {"get", "/readyz"}, {"get", "/metrics"}, {"get", "/api/v1/openapi.json"},
+      {"get", "/api/v1/meta"}, {"post", "/api/v1/tickets"}, {"get", "/api/v1/tickets"},
+      {"get", "/api/v1/tickets/{id}"}, {"patch", "/api/v1/tickets/{id}"}, {"post", "/api/v1/tickets/{id}/assign"},
+      {"post", "/api/v1/tickets/{id}/status"}, {"post", "/api/v1/tickets/{id}/comments"},
+      {"get", "/api/v1/tickets/{id}/comments"}, {"post", "/api/v1/tickets/{id}/attachments"},
+      {"get", "/api/v1/tickets/{id}/attachments"}, {"get", "/api/v1/attachments/{id}/content"},
+      {"post", "/api/v1/tickets/{id}/feedback"}, {"post", "/api/v1/tickets/{id}/merge"},
+      {"get", "/api/v1/tickets/{id}/history"}, {"post", "/api/v1/tickets/bulk"}, {"get", "/api/v1/queue"},
+      {"get", "/api/v1/agents/workload"}, {"get", "/api/v1/stats"}, {"get", "/api/v1/sla/policies"},
+      {"put", "/api/v1/sla/policies"}, {"get", "/api/v1/reports/summary"}, {"get", "/api/v1/events"},
+      {"get", "/api/v1/tenants"}, {"put", "/api/v1/tenants/{id}"}, {"get", "/api/v1/users"},
+      {"put", "/api/v1/users/{sub}"}};
+  for (const auto& [method, path] : contract) {
+    simdjson::dom::element op;
+    CHECK_MESSAGE(paths[path][method].get(op) == simdjson::SUCCESS, method, " ", path);
+  }
+  // ...and everything listed is served (no 404 "no such resource", no 405).
+  std::size_t operations = 0;
+  for (auto [path, item] : paths) {
+    for (auto [method, op] : item.get_object().value()) {
+      std::string target(path);
+      for (const char* param : {"{id}", "{sub}"}) {
+        if (auto at = target.find(param); at != std::string::npos) target.replace(at, std::strlen(param), "probe");
+      }
+      std::string upper(method);
+      for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      auto r = w.as(Role::global_admin, upper, target, upper == "GET" ? "" : "{}");
+      CHECK_MESSAGE(r.status != 405, upper, " ", target);
+      CHECK_MESSAGE(r.body.find("no such resource") == std::string::npos, upper, " ", target);
+      ++operations;
+    }
+  }
+  CHECK(operations == contract.size() + 1);  // plus /api/v1/reports/summary.csv
+}
+
+TEST_CASE("--admin-listen moves /metrics to the admin listener") {
+  TempDir dir;
+  ServerProcess server(dir.str(), {"--admin-listen", "127.0.0.1:0"});
+  const std::string out = server.output();
+  const auto at = out.find("admin listening on http://");
+  REQUIRE(at != std::string::npos);
+  const auto start = at + std::string("admin listening on http://").size();
+  HttpClient admin(out.substr(start, out.find('\n', at) - start));
+  CHECK(admin.request("GET", "/metrics").status == 200);
+  CHECK(server.client().request("GET", "/metrics").status == 404);
+  CHECK(server.stop() == 0);
+}
