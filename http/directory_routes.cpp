@@ -37,6 +37,12 @@ Response get_policies(Api::Context& ctx, Call& call) {
   return json_ok(w);
 }
 
+// 422 unless the calendar names a time zone of the system's tz database.
+std::optional<Response> unknown_time_zone(Api::Context& ctx, const TenantConfig& config) {
+  if (ctx.engine().zones.get(config.calendar.time_zone)) return std::nullopt;
+  return invalid_field("calendar.time_zone", "unknown IANA time zone '" + config.calendar.time_zone + "'");
+}
+
 Response put_policies(Api::Context& ctx, Call& call) {
   if (!is_admin_role(call.who().role)) return forbidden("only admins change SLA policies");
   auto in = JsonInput::parse(call.request);
@@ -53,6 +59,7 @@ Response put_policies(Api::Context& ctx, Call& call) {
   TenantConfig next = *current;
   if (has_sla) next.sla = sent->sla;
   if (has_calendar) next.calendar = sent->calendar;
+  if (auto bad = unknown_time_zone(ctx, next)) return std::move(*bad);
   auto saved = ctx.engine().tenants.put(next, call.who(), ctx.now(), ctx.services.ids.next_id());
   if (!saved) return problem(saved.error());
   JsonWriter w;
@@ -98,6 +105,7 @@ Response put_tenant(Api::Context& ctx, Call& call) {
   config->name = name.value_or(id);
   config->parent = parent.value_or("");
   if (config->parent == id) return invalid_field("parent", "a tenant cannot be its own parent");
+  if (auto bad = unknown_time_zone(ctx, *config)) return std::move(*bad);
   auto saved = ctx.engine().tenants.put(*config, call.who(), ctx.now(), ctx.services.ids.next_id());
   if (!saved) return problem(saved.error());
   JsonWriter w;

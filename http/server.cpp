@@ -108,6 +108,7 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
     reading_ = true;
     header_.emplace();
     header_->header_limit(static_cast<std::uint32_t>(server_.limits.max_header_bytes));
+    header_->body_limit(boost::none);  // checked in on_header, per route (uploads have their own limit)
     stream_.expires_after(slots_.empty() ? server_.limits.idle_timeout : server_.limits.read_timeout);
     bhttp::async_read_header(stream_, buffer_, *header_,
                              beast::bind_front_handler(&Session::on_header, shared_from_this()));
@@ -222,6 +223,7 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
   void answer_now(Response response) {
     reading_ = false;
     closing_ = true;
+    linger_ = true;
     remove_upload();
     auto slot = std::make_shared<Slot>();
     fill(*slot, std::move(response), false, server_.next_request_id());
@@ -263,8 +265,23 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
 
   void close() {
     beast::error_code ec;
+    if (linger_) {
+      linger_ = false;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+      stream_.expires_after(server_.limits.linger_timeout);
+      return discard_input();
+    }
     stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
     stream_.socket().close(ec);
+  }
+
+  // Reads and drops what the client still sends until it closes or linger_timeout passes.
+  void discard_input() {
+    buffer_.clear();
+    stream_.async_read_some(buffer_.prepare(64 * 1024), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->close();
+      self->discard_input();
+    });
   }
 
   void remove_upload() {
@@ -288,6 +305,7 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
   bool reading_ = false;
   bool writing_ = false;
   bool closing_ = false;
+  bool linger_ = false;  // close() discards input first (an unread body may follow)
 };
 
 void Server::Impl::do_accept(tcp::acceptor& acceptor, bool admin) {

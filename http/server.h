@@ -6,7 +6,10 @@
 // Limits (ServerLimits, all named and enforced): header bytes (431), body bytes (413;
 // uploads have their own limit and stream to a file in `upload_dir`), idle time between
 // requests, time to read a request, time to write a response, requests in flight per
-// connection (reading pauses until answers go out), connections (extra ones are closed).
+// connection (reading pauses until answers go out), connections (extra ones are closed),
+// and the lingering close: after refusing a request whose body was not read (413, 431,
+// bad framing) the server stops sending and discards input for up to linger_timeout, so
+// the client reads the answer instead of a connection reset.
 //
 // Lifecycle: listen() (any number of listeners, before start()), start(), then on
 // shutdown stop_accepting() and drain(): connections stop reading, answers in flight
@@ -30,6 +33,7 @@ struct ServerLimits {
   std::chrono::seconds idle_timeout{60};
   std::chrono::seconds read_timeout{30};
   std::chrono::seconds write_timeout{30};
+  std::chrono::seconds linger_timeout{2};
   std::size_t max_pipelined = 16;
   std::size_t max_connections = 10000;
   unsigned io_threads = 2;

@@ -144,10 +144,11 @@ class ServerProcess {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
     while (std::chrono::steady_clock::now() < deadline) {
       read_until(fd_, out_, std::chrono::steady_clock::now() + std::chrono::milliseconds(50));
-      const auto at = out_.find("listening on http://");
-      if (at != std::string::npos && out_.find('\n', at) != std::string::npos) {
-        const auto start = at + std::string("listening on http://").size();
-        address_ = out_.substr(start, out_.find('\n', at) - start);
+      // The API listener's line (the admin listener's line says "admin listening on").
+      const auto at = out_.starts_with("listening on http://") ? 0 : out_.find("\nlistening on http://");
+      if (at != std::string::npos && out_.find('\n', at + 1) != std::string::npos) {
+        const auto start = out_.find("http://", at) + std::string("http://").size();
+        address_ = out_.substr(start, out_.find('\n', start) - start);
         return;
       }
       int status = 0;

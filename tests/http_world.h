@@ -22,7 +22,8 @@ inline const std::vector<Role>& all_roles() {
 struct World {
   explicit World(std::vector<std::string> extra = {}) : server(dir.str(), std::move(extra)), http(server.client()) {
     put("/api/v1/tenants/acme", R"({"name":"ACME","settings":{"queues":["general","billing"]}})");
-    put("/api/v1/tenants/acme-emea", R"({"name":"ACME EMEA","parent":"acme"})");
+    put("/api/v1/tenants/acme-emea",
+        R"({"name":"ACME EMEA","parent":"acme","settings":{"queues":["general","billing"]}})");
     put("/api/v1/tenants/globex", R"({"name":"Globex"})");
     tokens[Role::customer] = token(Role::customer, "acme-emea", "carla");
     tokens[Role::agent] = token(Role::agent, "acme", "alex");
