@@ -36,6 +36,13 @@ bool valid_request_id(std::string_view id) {
   return true;
 }
 
+// A parse error of Beast's (bad request line, header, chunk): answered 400. A message
+// cut short by the peer (partial_message) or a transport error is not: nobody is there to read it.
+bool is_malformed(const beast::error_code& ec) {
+  return ec && ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
+         ec != bhttp::error::partial_message && ec != bhttp::error::end_of_stream;
+}
+
 }  // namespace
 
 struct Server::Impl {
@@ -119,6 +126,7 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
     if (ec == bhttp::error::header_limit) {
       return answer_now(problem(431, fmt::format("request headers exceed {} bytes", server_.limits.max_header_bytes)));
     }
+    if (is_malformed(ec)) return answer_now(problem(400, "malformed HTTP request: " + ec.message()));
     if (ec) return finish_reading();
     const auto& head = header_->get();
     const std::string target(head.target());
@@ -171,6 +179,7 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
     if (ec == bhttp::error::body_limit) {
       return answer_now(problem(413, "the body is too large"));
     }
+    if (is_malformed(ec)) return answer_now(problem(400, "malformed HTTP request: " + ec.message()));
     if (ec) return finish_reading();
     reading_ = false;
     Request request;

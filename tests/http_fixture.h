@@ -11,8 +11,10 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <algorithm>
 #include <chrono>
 #include <map>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -43,6 +45,9 @@ struct Reply {
     }
     return root_;
   }
+  // An array field by value (never iterate `json()[key].get_array().value()` directly in a
+  // range-for: value() of a temporary dangles).
+  [[nodiscard]] simdjson::dom::array array(const char* key) const { return json()[key].get_array().value(); }
   [[nodiscard]] std::string str(const char* key) const {
     std::string_view v = json()[key].get_string().value();
     return std::string(v);
@@ -136,36 +141,48 @@ class ServerProcess {
   // `extra` flags are appended; the rate limit is off unless a test sets it.
   explicit ServerProcess(std::string data_dir, std::vector<std::string> extra = {}) : data_dir_(std::move(data_dir)) {
     std::vector<std::string> argv{TICKETD_PATH, "--data-dir", data_dir_, "--listen", "127.0.0.1:0", "--jwt-secret",
-                                  kTestSecret, "--rate-limit", "0"};
+                                  kTestSecret};
+    if (std::find(extra.begin(), extra.end(), "--rate-limit") == extra.end()) {
+      argv.insert(argv.end(), {"--rate-limit", "0"});
+    }
     argv.insert(argv.end(), extra.begin(), extra.end());
     auto [pid, fd] = spawn_with_stdout(argv);
     pid_ = pid;
     fd_ = fd;
+    // Drains the server's stdout (its access log) so it never blocks on a full pipe.
+    reader_ = std::thread([this] {
+      char buf[65536];
+      for (;;) {
+        const ssize_t n = ::read(fd_, buf, sizeof buf);
+        if (n <= 0) return;
+        std::lock_guard lock(out_mu_);
+        out_.append(buf, static_cast<std::size_t>(n));
+      }
+    });
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
     while (std::chrono::steady_clock::now() < deadline) {
-      read_until(fd_, out_, std::chrono::steady_clock::now() + std::chrono::milliseconds(50));
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      const std::string out = output();
       // The API listener's line (the admin listener's line says "admin listening on").
-      const auto at = out_.starts_with("listening on http://") ? 0 : out_.find("\nlistening on http://");
-      if (at != std::string::npos && out_.find('\n', at + 1) != std::string::npos) {
-        const auto start = out_.find("http://", at) + std::string("http://").size();
-        address_ = out_.substr(start, out_.find('\n', start) - start);
+      const auto at = out.starts_with("listening on http://") ? 0 : out.find("\nlistening on http://");
+      if (at != std::string::npos && out.find('\n', at + 1) != std::string::npos) {
+        const auto start = out.find("http://", at) + std::string("http://").size();
+        address_ = out.substr(start, out.find('\n', start) - start);
         return;
       }
       int status = 0;
       if (::waitpid(pid_, &status, WNOHANG) == pid_) {
         pid_ = -1;
-        throw std::runtime_error("ticketd exited during start-up: " + out_);
+        finish_reading();
+        throw std::runtime_error("ticketd exited during start-up: " + output());
       }
     }
-    throw std::runtime_error("ticketd did not start: " + out_);
+    kill_hard();
+    throw std::runtime_error("ticketd did not start: " + output());
   }
   ~ServerProcess() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      int status = 0;
-      ::waitpid(pid_, &status, 0);
-    }
-    if (fd_ >= 0) ::close(fd_);
+    kill_hard();
+    finish_reading();
   }
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
@@ -176,28 +193,40 @@ class ServerProcess {
 
   // SIGTERM, then the exit status (-1 unless it exited by itself).
   int stop() {
+    if (pid_ <= 0) return -1;
     ::kill(pid_, SIGTERM);
     int status = 0;
     ::waitpid(pid_, &status, 0);
     pid_ = -1;
-    read_until(fd_, out_, std::chrono::steady_clock::now() + std::chrono::milliseconds(100));
+    finish_reading();
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
   void kill_hard() {
+    if (pid_ <= 0) return;
     ::kill(pid_, SIGKILL);
     int status = 0;
     ::waitpid(pid_, &status, 0);
     pid_ = -1;
   }
+  // Everything the server printed so far.
   [[nodiscard]] std::string output() {
-    read_until(fd_, out_, std::chrono::steady_clock::now() + std::chrono::milliseconds(20));
+    std::lock_guard lock(out_mu_);
     return out_;
   }
 
  private:
+  // After the server exited: the reader sees EOF.
+  void finish_reading() {
+    if (reader_.joinable()) reader_.join();
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
   std::string data_dir_;
   pid_t pid_ = -1;
   int fd_ = -1;
+  std::thread reader_;
+  std::mutex out_mu_;
   std::string out_;
   std::string address_;
 };

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -40,6 +42,9 @@ inline std::pair<pid_t, int> spawn_with_stdout(const std::vector<std::string>& a
   const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
+    // A test that dies (a crash, a failed REQUIRE) takes its server with it, so ctest does
+    // not wait on the server's open stdout until its timeout.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     ::dup2(fds[1], 1);
     ::close(fds[0]);
     ::close(fds[1]);

@@ -1,0 +1,260 @@
+// The authorization matrix over real HTTP: every role against every endpoint, every
+// endpoint from another tenant's token and from another customer, and the paths by which
+// internal content could reach a customer.
+#include <doctest/doctest.h>
+
+#include <functional>
+#include <set>
+
+#include "tests/http_world.h"
+
+using namespace ticketd;
+using namespace ticketd::test;
+
+namespace {
+
+constexpr const char* kSubject = "Matrix ticket";
+constexpr const char* kSecretWord = "zebracrossing";  // only ever written internally
+
+struct Call {
+  std::string method;
+  std::string target;
+  std::string body;
+  std::string content_type = "application/json";
+};
+
+// One endpoint of API.md: how to make a request that this role may or may not make, the
+// roles that may make it, and the status they get.
+struct Endpoint {
+  std::string name;
+  std::function<Call(World&)> prepare;  // makes fresh state for one request
+  std::set<Role> allowed;
+  int success = 200;
+  bool names_a_ticket = false;  // the path names an acme ticket: outsiders get 404
+};
+
+// States a test ticket is put in (carla's, in acme-emea).
+std::string fresh(World& w) { return w.new_ticket(kSubject); }
+std::string in_progress(World& w) {
+  const std::string id = fresh(w);
+  REQUIRE(w.as(Role::admin, "POST", "/api/v1/tickets/" + id + "/assign", R"({"assignee":"alex"})").status == 200);
+  REQUIRE(w.as(Role::agent, "POST", "/api/v1/tickets/" + id + "/status", R"({"status":"in_progress"})").status == 200);
+  return id;
+}
+std::string resolved(World& w) {
+  const std::string id = in_progress(w);
+  REQUIRE(w.as(Role::agent, "POST", "/api/v1/tickets/" + id + "/status",
+               R"({"status":"resolved","resolution":{"code":"resolved","text":"Replaced the toner."}})")
+              .status == 200);
+  return id;
+}
+std::string uploaded(World& w, const std::string& ticket, const std::string& visibility) {
+  auto r = w.as(Role::agent, "POST", "/api/v1/tickets/" + ticket + "/attachments?filename=notes.txt&visibility=" +
+                                         visibility, std::string("notes ") + kSecretWord, {{"Content-Type", "text/plain"}});
+  REQUIRE_MESSAGE(r.status == 201, r.body);
+  return r.str("id");
+}
+
+const std::set<Role> kEveryone{Role::customer, Role::agent,        Role::admin,      Role::manager,
+                               Role::auditor,  Role::global_admin, Role::integration};
+const std::set<Role> kStaff{Role::agent, Role::admin, Role::global_admin};
+const std::set<Role> kAdmins{Role::admin, Role::global_admin};
+
+std::vector<Endpoint> endpoints() {
+  const std::string t = "/api/v1/tickets/";
+  std::vector<Endpoint> e;
+  e.push_back({"meta", [](World&) { return Call{"GET", "/api/v1/meta", ""}; }, kEveryone});
+  e.push_back({"create ticket",
+               [](World&) { return Call{"POST", "/api/v1/tickets", R"({"subject":"New one","description":"d"})"}; },
+               {Role::customer, Role::agent, Role::admin, Role::global_admin, Role::integration}, 201});
+  e.push_back({"list tickets", [](World&) { return Call{"GET", "/api/v1/tickets", ""}; }, kEveryone});
+  e.push_back({"get ticket", [t](World& w) { return Call{"GET", t + fresh(w), ""}; }, kEveryone, 200, true});
+  e.push_back({"patch ticket", [t](World& w) { return Call{"PATCH", t + fresh(w), R"({"subject":"Renamed"})"}; },
+               {Role::customer, Role::agent, Role::admin, Role::global_admin, Role::integration}, 200, true});
+  // alex is the agent: agents may assign themselves, not others.
+  e.push_back({"assign to alex",
+               [t](World& w) { return Call{"POST", t + fresh(w) + "/assign", R"({"assignee":"alex"})"}; },
+               kStaff, 200, true});
+  e.push_back({"assign to ada",
+               [t](World& w) { return Call{"POST", t + fresh(w) + "/assign", R"({"assignee":"ada"})"}; },
+               kAdmins, 200, true});
+  e.push_back({"resolve",
+               [t](World& w) {
+                 return Call{"POST", t + in_progress(w) + "/status",
+                             R"({"status":"resolved","resolution":{"code":"resolved","text":"Done."}})"};
+               },
+               {Role::agent, Role::admin, Role::global_admin, Role::integration}, 200, true});
+  e.push_back({"withdraw",
+               [t](World& w) {
+                 return Call{"POST", t + fresh(w) + "/status",
+                             R"({"status":"closed","resolution":{"code":"canceled","text":"Not needed."}})"};
+               },
+               {Role::customer}, 200, true});
+  e.push_back({"public comment",
+               [t](World& w) { return Call{"POST", t + fresh(w) + "/comments", R"({"body":"Any news?"})"}; },
+               {Role::customer, Role::agent, Role::admin, Role::global_admin, Role::integration}, 201, true});
+  e.push_back({"internal comment",
+               [t](World& w) {
+                 return Call{"POST", t + fresh(w) + "/comments", R"({"body":"Note","visibility":"internal"})"};
+               },
+               {Role::agent, Role::admin, Role::global_admin, Role::integration}, 201, true});  // imported notes
+  e.push_back({"list comments", [t](World& w) { return Call{"GET", t + fresh(w) + "/comments", ""}; }, kEveryone, 200,
+               true});
+  e.push_back({"upload attachment",
+               [t](World& w) { return Call{"POST", t + fresh(w) + "/attachments?filename=a.txt", "hello", "text/plain"}; },
+               {Role::customer, Role::agent, Role::admin, Role::global_admin}, 201, true});
+  e.push_back({"list attachments", [t](World& w) { return Call{"GET", t + fresh(w) + "/attachments", ""}; }, kEveryone,
+               200, true});
+  e.push_back({"download attachment",
+               [](World& w) {
+                 return Call{"GET", "/api/v1/attachments/" + uploaded(w, fresh(w), "public") + "/content", ""};
+               },
+               kEveryone, 200, true});
+  e.push_back({"feedback",
+               [t](World& w) { return Call{"POST", t + resolved(w) + "/feedback", R"({"rating":5})"}; },
+               {Role::customer}, 200, true});
+  e.push_back({"merge",
+               [t](World& w) {
+                 const std::string into = fresh(w);
+                 return Call{"POST", t + fresh(w) + "/merge", R"({"into":")" + into + R"("})"};
+               },
+               {Role::agent, Role::admin, Role::global_admin}, 200, true});
+  e.push_back({"history", [t](World& w) { return Call{"GET", t + fresh(w) + "/history", ""}; },
+               {Role::agent, Role::admin, Role::global_admin, Role::auditor}, 200, true});
+  e.push_back({"bulk",
+               [](World& w) {
+                 return Call{"POST", "/api/v1/tickets/bulk",
+                             R"({"ids":[")" + fresh(w) + R"("],"action":"priority","priority":"low"})"};
+               },
+               kAdmins});
+  e.push_back({"queue", [](World&) { return Call{"GET", "/api/v1/queue", ""}; },
+               {Role::agent, Role::admin, Role::global_admin, Role::manager}});
+  e.push_back({"workload", [](World&) { return Call{"GET", "/api/v1/agents/workload", ""}; },
+               {Role::admin, Role::global_admin, Role::manager}});
+  e.push_back({"stats", [](World&) { return Call{"GET", "/api/v1/stats", ""}; },
+               {Role::agent, Role::admin, Role::global_admin, Role::manager}});
+  e.push_back({"get SLA policies", [](World&) { return Call{"GET", "/api/v1/sla/policies", ""}; },
+               {Role::agent, Role::admin, Role::global_admin, Role::manager}});
+  e.push_back({"put SLA policies",
+               [](World&) {
+                 return Call{"PUT", "/api/v1/sla/policies",
+                             R"({"sla":{"low":{"first_response_minutes":1440,"resolution_minutes":7200}}})"};
+               },
+               kAdmins});
+  e.push_back({"report", [](World&) { return Call{"GET", "/api/v1/reports/summary?group_by=priority", ""}; },
+               {Role::admin, Role::global_admin, Role::manager}});
+  e.push_back({"report csv", [](World&) { return Call{"GET", "/api/v1/reports/summary.csv", ""}; },
+               {Role::admin, Role::global_admin, Role::manager}});
+  e.push_back({"events", [](World&) { return Call{"GET", "/api/v1/events?after=0", ""}; },
+               {Role::auditor, Role::global_admin}});
+  e.push_back({"list tenants", [](World&) { return Call{"GET", "/api/v1/tenants", ""}; }, kAdmins});
+  e.push_back({"put tenant",
+               [](World&) { return Call{"PUT", "/api/v1/tenants/acme-emea", R"({"name":"EMEA","parent":"acme"})"}; },
+               {Role::global_admin}});
+  e.push_back({"list users", [](World&) { return Call{"GET", "/api/v1/users", ""}; }, kAdmins});
+  e.push_back({"put user",
+               [](World&) { return Call{"PUT", "/api/v1/users/agnes", R"({"tenant":"acme-emea","role":"agent"})"}; },
+               kAdmins});
+  return e;
+}
+
+std::string head(const std::string& body) { return body.substr(0, 240); }
+
+Reply send(World& w, const std::string& jwt, const Call& c) {
+  return w.http.request(c.method, c.target, c.body, {bearer(jwt)}, c.content_type);
+}
+
+}  // namespace
+
+TEST_CASE("every role against every endpoint: allowed roles succeed, the others get 403") {
+  World w;
+  for (const auto& ep : endpoints()) {
+    for (Role role : all_roles()) {
+      const Call c = ep.prepare(w);
+      const Reply r = send(w, w.tokens.at(role), c);
+      const int expected = ep.allowed.contains(role) ? ep.success : 403;
+      CHECK_MESSAGE(r.status == expected, ep.name, " as ", std::string(role_name(role)), ": ", r.status, " ",
+                    head(r.body));
+      if (r.status >= 400) CHECK(r.header("content-type") == "application/problem+json");
+    }
+  }
+}
+
+TEST_CASE("another tenant's token, or another customer, gets 404 for acme's tickets and never their data") {
+  World w;
+  for (const auto& ep : endpoints()) {
+    std::vector<std::pair<std::string, std::string>> outsiders;
+    // (A global admin sees every tenant, whichever tenant its token names.)
+    for (Role role : all_roles()) {
+      if (role != Role::global_admin) outsiders.emplace_back(std::string("globex ") + role_name(role), w.foreign.at(role));
+    }
+    if (ep.names_a_ticket) outsiders.emplace_back("cody (another acme customer)", w.other_customer);
+    for (const auto& [who, jwt] : outsiders) {
+      const Call c = ep.prepare(w);
+      const Reply r = send(w, jwt, c);
+      if (ep.names_a_ticket) {
+        CHECK_MESSAGE(r.status == 404, ep.name, " as ", who, ": ", r.status, " ", head(r.body));
+      } else {
+        CHECK_MESSAGE(r.status < 500, ep.name, " as ", who, ": ", r.status, " ", head(r.body));
+      }
+      // Nothing of acme's: no tenant name, no ticket subject, no acme user. (globex's own
+      // events name their actor, the global admin who configured globex: root of acme.)
+      for (const char* word : {"acme", kSubject, "carla", "alex"}) {
+        if (ep.name == "events" && std::string_view(word) == "acme") continue;
+        CHECK_MESSAGE(r.body.find(word) == std::string::npos, ep.name, " as ", who, " leaks ", std::string(word), ": ",
+                      head(r.body));
+      }
+    }
+  }
+  // The ticket list, search, queue, stats and events of globex show none of acme's tickets.
+  const std::string id = w.new_ticket(kSubject);
+  w.await_read_models();
+  for (const char* target : {"/api/v1/tickets", "/api/v1/tickets?q=matrix", "/api/v1/queue", "/api/v1/stats",
+                             "/api/v1/events?after=0&limit=200", "/api/v1/agents/workload",
+                             "/api/v1/reports/summary?group_by=agent"}) {
+    for (Role role : all_roles()) {
+      if (role == Role::global_admin) continue;
+      const Reply r = w.with(w.foreign.at(role), "GET", target);
+      CHECK_MESSAGE(r.body.find(id) == std::string::npos, target, " as globex ", std::string(role_name(role)), ": ",
+                    head(r.body));
+    }
+  }
+}
+
+TEST_CASE("customers never receive internal comments or internal attachments, by any path") {
+  World w;
+  const std::string id = w.new_ticket(kSubject);
+  const std::string base = "/api/v1/tickets/" + id;
+  REQUIRE(w.as(Role::agent, "POST", base + "/comments",
+               std::string(R"({"body":"Suspect )") + kSecretWord + R"( again","visibility":"internal"})")
+              .status == 201);
+  REQUIRE(w.as(Role::agent, "POST", base + "/comments", R"({"body":"We are on it."})").status == 201);
+  const std::string internal_file = uploaded(w, id, "internal");
+  const std::string public_file = uploaded(w, id, "public");
+  w.await_read_models();
+
+  // Staff see both (the control that makes the checks below meaningful).
+  CHECK(w.as(Role::agent, "GET", base + "/comments").body.find(kSecretWord) != std::string::npos);
+  CHECK(w.as(Role::agent, "GET", base + "/attachments").body.find(internal_file) != std::string::npos);
+  CHECK(w.as(Role::agent, "GET", "/api/v1/tickets?q=" + std::string(kSecretWord)).body.find(id) != std::string::npos);
+
+  for (const std::string& target :
+       {base, base + "/comments", base + "/attachments", std::string("/api/v1/tickets"),
+        std::string("/api/v1/tickets?q=") + kSecretWord, std::string("/api/v1/tickets?q=zebracrossing*"),
+        base + "/history", std::string("/api/v1/attachments/") + internal_file + "/content",
+        std::string("/api/v1/events?after=0")}) {
+    const Reply r = w.as(Role::customer, "GET", target);
+    CHECK_MESSAGE(r.body.find(kSecretWord) == std::string::npos, target, ": ", r.body);
+    if (!target.ends_with("/content")) {
+      CHECK_MESSAGE(r.body.find(internal_file) == std::string::npos, target, ": ", r.body);
+    }
+  }
+  CHECK(w.as(Role::customer, "GET", "/api/v1/attachments/" + internal_file + "/content").status == 404);
+  CHECK(w.as(Role::customer, "GET", "/api/v1/attachments/" + public_file + "/content").status == 200);
+  // The search for the internal word finds nothing for the customer.
+  auto searched = w.as(Role::customer, "GET", "/api/v1/tickets?q=" + std::string(kSecretWord));
+  REQUIRE(searched.status == 200);
+  CHECK(searched.json()["items"].get_array().value().size() == 0);
+  // A customer cannot write internal content either.
+  CHECK(w.as(Role::customer, "POST", base + "/comments", R"({"body":"x","visibility":"internal"})").status == 403);
+}
