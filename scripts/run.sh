@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs ticketd with its embedded defaults.
-# Extra arguments go to ticketd (see README.md, "Operating ticketd").
+# Installs what is missing, builds, and runs ticketd with its embedded defaults and the
+# demo tenant tree (--demo prints a bearer token per role). Extra arguments go to ticketd
+# (see README.md, "Operating ticketd"); TICKETD_DEMO=false leaves the demo out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j2
-exec build/app/ticketd "$@"
+demo=(--demo)
+case "${TICKETD_DEMO:-true}" in false|0|off) demo=() ;; esac
+exec build/app/ticketd "${demo[@]}" "$@"

@@ -2,6 +2,8 @@
 #include <doctest/doctest.h>
 
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <set>
 
 #include "eventstore/sha256.h"
@@ -470,5 +472,48 @@ TEST_CASE("--admin-listen moves /metrics to the admin listener") {
   HttpClient admin(out.substr(start, out.find('\n', at) - start));
   CHECK(admin.request("GET", "/metrics").status == 200);
   CHECK(server.client().request("GET", "/metrics").status == 404);
+  CHECK(server.stop() == 0);
+}
+
+TEST_CASE("--demo seeds a tenant tree with tickets and prints a working token per role; ticketctl token") {
+  TempDir dir;
+  ServerProcess server(dir.str(), {"--demo"});
+  HttpClient http = server.client();
+  const std::string out = server.output();
+  std::map<std::string, std::string> printed;  // role -> token
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream words(line);
+    std::string first, role, jwt;
+    if (words >> first >> role >> jwt && first == "token") printed[role] = jwt;
+  }
+  CHECK(printed.size() == all_roles().size());
+  for (Role r : all_roles()) {
+    REQUIRE(printed.contains(role_name(r)));
+    CHECK_MESSAGE(http.request("GET", "/api/v1/meta", "", {bearer(printed[role_name(r)])}).status == 200, role_name(r));
+  }
+  auto listed = http.request("GET", "/api/v1/tickets", "", {bearer(printed["agent"])});
+  REQUIRE(listed.status == 200);
+  CHECK(listed.array("items").size() > 0);
+  // The bound address is also in <data-dir>/http.addr.
+  std::ifstream addr(dir.sub("http.addr"));
+  std::string line;
+  std::getline(addr, line);
+  CHECK(line == server.address());
+
+  // ticketctl token mints with the configured secret (here the test's --jwt-secret).
+  auto minted = run_command(std::string(TICKETCTL_PATH) + " token --jwt-secret " + kTestSecret +
+                            " --role admin --tenant acme --sub ada --ttl 60");
+  REQUIRE(minted.exit_code == 0);
+  std::string jwt = minted.out;
+  while (!jwt.empty() && (jwt.back() == '\n' || jwt.back() == '\r')) jwt.pop_back();
+  CHECK(http.request("GET", "/api/v1/users", "", {bearer(jwt)}).status == 200);
+  auto bad_role = run_command(std::string(TICKETCTL_PATH) + " token --jwt-secret x --role wizard --tenant a --sub b");
+  CHECK(bad_role.exit_code != 0);
+  CHECK(bad_role.out.find("unknown role") != std::string::npos);
+  auto no_secret = run_command("env -u TICKETD_JWT_SECRET " + std::string(TICKETCTL_PATH) + " --data-dir " +
+                               dir.sub("nowhere") + " token --role agent --tenant a --sub b");
+  CHECK(no_secret.exit_code != 0);
+  CHECK(no_secret.out.find("no secret") != std::string::npos);
   CHECK(server.stop() == 0);
 }
