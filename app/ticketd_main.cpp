@@ -20,6 +20,7 @@
 #include <fstream>
 #include <thread>
 
+#include "app/buffered_stdout_sink.h"
 #include "app/data_dir.h"
 #include "app/demo.h"
 #include "commands/command_engine.h"
@@ -35,6 +36,8 @@ namespace {
 constexpr std::chrono::seconds kSchedulerInterval{30};
 constexpr std::chrono::seconds kDrainTimeout{30};
 constexpr std::size_t kDemoSecretBytes = 32;
+constexpr std::chrono::seconds kLogFlushInterval{1};
+constexpr std::size_t kStdoutBufferBytes = 64 * 1024;
 
 struct Settings {
   std::string data_dir = ticketd::app::kDefaultDataDir;
@@ -77,6 +80,18 @@ std::string demo_secret(const std::string& data_dir) {
     return {};
   }
   return secret;
+}
+
+// Log lines (the access log among them) go to stdout through a buffer flushed every
+// kLogFlushInterval and at once for warnings and errors.
+void use_buffered_log() {
+  static char buffer[kStdoutBufferBytes];
+  std::setvbuf(stdout, buffer, _IOFBF, sizeof buffer);
+  auto logger = std::make_shared<spdlog::logger>("ticketd", std::make_shared<ticketd::app::BufferedStdoutSink>());
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %l %v", spdlog::pattern_time_type::utc);
+  logger->flush_on(spdlog::level::warn);
+  spdlog::set_default_logger(std::move(logger));
+  spdlog::flush_every(kLogFlushInterval);
 }
 
 std::string read_text(const std::string& path) {
@@ -138,7 +153,7 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // threads started below inherit the mask
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %l %v", spdlog::pattern_time_type::utc);
+  use_buffered_log();
 
   auto store = ticketd::open_rocksdb_event_store(ticketd::app::event_store_dir(s.data_dir));
   if (!store) {

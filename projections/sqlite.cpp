@@ -11,6 +11,10 @@ inline constexpr const char* kCachePragma = "PRAGMA cache_size=-65536";      // 
 inline constexpr const char* kMmapPragma = "PRAGMA mmap_size=4294967296";    // 4 GiB of address space
 
 Database::Database(const std::string& path, bool read_only) {
+  // Before SQLite's first use in the process: no global allocation statistics (their
+  // mutex is taken on every allocation, by every connection).
+  static const int configured = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)configured;
   const int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   if (sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
@@ -28,7 +32,10 @@ Database::Database(const std::string& path, bool read_only) {
   exec("PRAGMA foreign_keys=OFF");
 }
 
-Database::~Database() { sqlite3_close_v2(db_); }
+Database::~Database() {
+  for (auto& [sql, cached] : cache_) sqlite3_finalize(cached.stmt);
+  sqlite3_close_v2(db_);
+}
 
 void Database::exec(std::string_view sql) {
   char* err = nullptr;
@@ -42,6 +49,23 @@ void Database::exec(std::string_view sql) {
 
 Statement Database::prepare(std::string_view sql) { return Statement(db_, sql); }
 
+Statement Database::prepare_cached(std::string_view sql) {
+  auto it = cache_.find(std::string(sql));
+  if (it == cache_.end()) {
+    if (cache_.size() >= kMaxCachedStatements) return Statement(db_, sql);
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) !=
+        SQLITE_OK) {
+      sqlite3_finalize(stmt);
+      throw SqliteError(std::string(sqlite3_errmsg(db_)) + " in: " + std::string(sql.substr(0, 200)));
+    }
+    it = cache_.emplace(std::string(sql), Cached{stmt, false}).first;
+  }
+  if (it->second.in_use) return Statement(db_, sql);
+  it->second.in_use = true;
+  return Statement(db_, it->second.stmt, &it->second.in_use);
+}
+
 std::int64_t Database::changes() const { return sqlite3_changes64(db_); }
 
 Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
@@ -50,9 +74,22 @@ Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
   }
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::Statement(sqlite3* db, sqlite3_stmt* cached, bool* in_use) : db_(db), stmt_(cached), borrowed_(in_use) {}
 
-Statement::Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) { other.stmt_ = nullptr; }
+Statement::~Statement() {
+  if (borrowed_ == nullptr) {
+    sqlite3_finalize(stmt_);
+  } else if (stmt_ != nullptr) {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    *borrowed_ = false;
+  }
+}
+
+Statement::Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_), borrowed_(other.borrowed_) {
+  other.stmt_ = nullptr;
+  other.borrowed_ = nullptr;
+}
 
 Statement& Statement::bind(int i, std::int64_t v) {
   sqlite3_bind_int64(stmt_, i, v);

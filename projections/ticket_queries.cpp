@@ -32,7 +32,7 @@ struct Query {
     return *this;
   }
   sql::Statement prepare(sql::Database& db) const {
-    auto st = db.prepare(sql);
+    auto st = db.prepare_cached(sql);
     for (std::size_t i = 0; i < params.size(); ++i) {
       const int index = static_cast<int>(i + 1);
       std::visit([&](const auto& v) { st.bind(index, v); }, params[i]);
