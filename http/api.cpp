@@ -5,6 +5,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <stdexcept>
 
 #include "eventstore/sha256.h"
 #include "http/api_context.h"
@@ -27,6 +28,19 @@ std::optional<std::uint64_t> parse_if_match(std::string_view v) {
   }
   return n;
 }
+
+// Reads that run on the I/O thread (Route::quick): one ticket from the repository's cache
+// or RocksDB, or one page of an indexed read-model query. Everything else (commands, which
+// wait for their fsync; reports, stats, events, history, file downloads) runs on workers.
+constexpr std::pair<std::string_view, std::string_view> kQuickRoutes[] = {
+    {"GET", "/healthz"},
+    {"GET", "/readyz"},
+    {"GET", "/api/v1/meta"},
+    {"GET", "/api/v1/tickets"},
+    {"GET", "/api/v1/tickets/{id}"},
+    {"GET", "/api/v1/tickets/{id}/comments"},
+    {"GET", "/api/v1/tickets/{id}/attachments"},
+};
 
 }  // namespace
 
@@ -150,6 +164,9 @@ Api::Api(ApiServices services, ApiOptions options)
   add_attachment_routes(*ctx_);
   add_work_routes(*ctx_);
   add_directory_routes(*ctx_);
+  for (const auto& [method, pattern] : kQuickRoutes) {
+    if (!ctx_->router.set_quick(method, pattern)) throw std::logic_error("no route " + std::string(pattern));
+  }
   std::vector<std::string> names;
   for (const auto& r : ctx_->router.routes()) names.push_back(r.method + " " + r.pattern);
   ctx_->metrics = std::make_unique<Metrics>(std::move(names));
@@ -173,9 +190,7 @@ std::size_t route_index(const Router& router, const Route* route) {
   return static_cast<std::size_t>(route - router.routes().data());
 }
 
-Response dispatch(Api::Context& ctx, const Request& request, const Route*& matched, std::string& who) {
-  auto m = ctx.router.match(request.method, request.path);
-  matched = m.route;
+Response dispatch(Api::Context& ctx, const Request& request, Router::Match& m, std::string& who) {
   if (m.route == nullptr) {
     if (m.allowed.empty()) return problem(404, "no such resource");
     std::string allow;
@@ -221,14 +236,17 @@ Response dispatch(Api::Context& ctx, const Request& request, const Route*& match
 
 void Api::handle(Request request, std::function<void(Response)> done) {
   Context& ctx = *ctx_;
-  auto work = [&ctx, request = std::move(request), done]() mutable {
+  auto match = ctx.router.match(request.method, request.path);
+  // A full-text search may sort many matches: never on the I/O thread.
+  const bool quick = match.route != nullptr && match.route->quick && !request.param("q");
+  auto work = [&ctx, request = std::move(request), match = std::move(match), done]() mutable {
     const auto start = std::chrono::steady_clock::now();
     ctx.metrics->in_flight.fetch_add(1, std::memory_order_relaxed);
-    const Route* route = nullptr;
+    const Route* route = match.route;
     std::string who = "-";
     Response response;
     try {
-      response = dispatch(ctx, request, route, who);
+      response = dispatch(ctx, request, match, who);
     } catch (const std::exception& e) {
       spdlog::error("request {} {} {}: {}", request.request_id, request.method, request.path, e.what());
       response = problem(500, "internal error; see the server log");
@@ -243,7 +261,7 @@ void Api::handle(Request request, std::function<void(Response)> done) {
     }
     done(std::move(response));
   };
-  // Copy what the refusal needs before `work` (which owns the request) is moved.
+  if (quick) return work();
   if (!ctx.workers->try_push(std::move(work))) {
     Response busy = problem(503, "the server is busy; try again");
     busy.set("Retry-After", "1");

@@ -58,6 +58,13 @@ void Router::add(std::string method, std::string pattern, Access access, Handler
   routes_.push_back(std::move(r));
 }
 
+bool Router::set_quick(std::string_view method, std::string_view pattern) {
+  for (auto& r : routes_) {
+    if (r.method == method && r.pattern == pattern) return r.quick = true;
+  }
+  return false;
+}
+
 Router::Match Router::match(std::string_view method, std::string_view path) const {
   const auto parts = split(path);
   int best_path = -1;

@@ -50,6 +50,9 @@ struct Route {
   Handler handler;
   RouteDoc doc;
   std::vector<std::string> segments;  // pattern split on '/'
+  // Answers from memory or one bounded, indexed read-model query: runs on the I/O thread
+  // instead of the worker pool (saves two thread hand-offs per request).
+  bool quick = false;
 };
 
 class Router {
@@ -64,6 +67,8 @@ class Router {
   [[nodiscard]] Match match(std::string_view method, std::string_view path) const;
 
   [[nodiscard]] const std::vector<Route>& routes() const { return routes_; }
+  // Marks a registered route quick (see Route::quick); false when there is no such route.
+  bool set_quick(std::string_view method, std::string_view pattern);
 
  private:
   std::vector<Route> routes_;
