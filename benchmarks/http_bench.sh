@@ -2,6 +2,7 @@
 # HTTP benchmark: wrk against a running ticketd on loopback (wrk shares the machine's cores).
 #
 #   bash benchmarks/http_bench.sh [--seconds 15] [--connections 64] [--tickets 1000] [--build build]
+#                                 [-- extra ticketd flags, e.g. --workers 32]
 #
 # Starts ticketd on a fresh temporary data directory (rate limit off: one token drives all
 # 64 connections; access log on, written to a file), then runs four wrk phases and prints
@@ -23,6 +24,7 @@ while [ $# -gt 0 ]; do
     --connections) connections="$2"; shift 2 ;;
     --tickets) tickets="$2"; shift 2 ;;
     --build) build="$2"; shift 2 ;;
+    --) shift; break ;;
     *) echo "http_bench: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -33,7 +35,7 @@ done
 
 data=$(mktemp -d /tmp/ticketd-http-bench.XXXXXX)
 secret="http-bench-secret-$(date +%s%N)"
-"$build/app/ticketd" --data-dir "$data" --listen 127.0.0.1:0 --jwt-secret "$secret" --rate-limit 0 \
+"$build/app/ticketd" --data-dir "$data" --listen 127.0.0.1:0 --jwt-secret "$secret" --rate-limit 0 "$@" \
   >"$data/ticketd.log" 2>&1 &
 pid=$!
 cleanup() { kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$data"; }

@@ -237,8 +237,9 @@ Response dispatch(Api::Context& ctx, const Request& request, Router::Match& m, s
 void Api::handle(Request request, std::function<void(Response)> done) {
   Context& ctx = *ctx_;
   auto match = ctx.router.match(request.method, request.path);
-  // A full-text search may sort many matches: never on the I/O thread.
-  const bool quick = match.route != nullptr && match.route->quick && !request.param("q");
+  // Unmatched paths are answered at once; a full-text search may sort many matches: never
+  // on the I/O thread.
+  const bool quick = match.route == nullptr || (match.route->quick && !request.param("q"));
   auto work = [&ctx, request = std::move(request), match = std::move(match), done]() mutable {
     const auto start = std::chrono::steady_clock::now();
     ctx.metrics->in_flight.fetch_add(1, std::memory_order_relaxed);

@@ -1,6 +1,8 @@
 // The HTTP API of ../shared/spec/API.md as a RequestSink for the Server: routing,
 // authentication (bearer JWT), rate limiting, the user directory's "first seen" record,
-// metrics and the access log around every handler; handlers run on a WorkQueue.
+// metrics and the access log around every handler. Quick reads (Route::quick, see
+// kQuickRoutes in api.cpp) run on the calling I/O thread; every other handler runs on a
+// WorkQueue of ApiOptions::worker_threads (beyond max_queued_requests: 503).
 //
 // Every answer that is not a success goes through problem() (http/problem.h). Handlers
 // never throw for expected failures; an exception that escapes one is logged and
