@@ -10,6 +10,20 @@ inline constexpr int kBusyTimeoutMs = 5000;
 inline constexpr const char* kCachePragma = "PRAGMA cache_size=-65536";      // 64 MiB
 inline constexpr const char* kMmapPragma = "PRAGMA mmap_size=4294967296";    // 4 GiB of address space
 
+namespace {
+
+// Prepares `sql` or throws SqliteError naming it.
+sqlite3_stmt* prepare_or_throw(sqlite3* db, std::string_view sql, unsigned flags) {
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), flags, &stmt, nullptr) != SQLITE_OK) {
+    sqlite3_finalize(stmt);
+    throw SqliteError(std::string(sqlite3_errmsg(db)) + " in: " + std::string(sql.substr(0, 200)));
+  }
+  return stmt;
+}
+
+}  // namespace
+
 Database::Database(const std::string& path, bool read_only) {
   // Before SQLite's first use in the process: no global allocation statistics (their
   // mutex is taken on every allocation, by every connection).
@@ -50,16 +64,10 @@ void Database::exec(std::string_view sql) {
 Statement Database::prepare(std::string_view sql) { return Statement(db_, sql); }
 
 Statement Database::prepare_cached(std::string_view sql) {
-  auto it = cache_.find(std::string(sql));
+  auto it = cache_.find(sql);
   if (it == cache_.end()) {
     if (cache_.size() >= kMaxCachedStatements) return Statement(db_, sql);
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) !=
-        SQLITE_OK) {
-      sqlite3_finalize(stmt);
-      throw SqliteError(std::string(sqlite3_errmsg(db_)) + " in: " + std::string(sql.substr(0, 200)));
-    }
-    it = cache_.emplace(std::string(sql), Cached{stmt, false}).first;
+    it = cache_.emplace(std::string(sql), Cached{prepare_or_throw(db_, sql, SQLITE_PREPARE_PERSISTENT), false}).first;
   }
   if (it->second.in_use) return Statement(db_, sql);
   it->second.in_use = true;
@@ -68,11 +76,7 @@ Statement Database::prepare_cached(std::string_view sql) {
 
 std::int64_t Database::changes() const { return sqlite3_changes64(db_); }
 
-Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
-  if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr) != SQLITE_OK) {
-    throw SqliteError(std::string(sqlite3_errmsg(db)) + " in: " + std::string(sql.substr(0, 200)));
-  }
-}
+Statement::Statement(sqlite3* db, std::string_view sql) : db_(db), stmt_(prepare_or_throw(db, sql, 0)) {}
 
 Statement::Statement(sqlite3* db, sqlite3_stmt* cached, bool* in_use) : db_(db), stmt_(cached), borrowed_(in_use) {}
 

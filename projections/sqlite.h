@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <functional>
 #include <unordered_map>
 
 struct sqlite3;
@@ -51,8 +52,13 @@ class Database {
     sqlite3_stmt* stmt = nullptr;
     bool in_use = false;
   };
+  // Looks statements up by string_view without making a std::string per lookup.
+  struct SqlHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view sql) const { return std::hash<std::string_view>{}(sql); }
+  };
   sqlite3* db_ = nullptr;
-  std::unordered_map<std::string, Cached> cache_;
+  std::unordered_map<std::string, Cached, SqlHash, std::equal_to<>> cache_;
 };
 
 class Statement {

@@ -8,6 +8,5 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j2
-demo=(--demo)
-case "${TICKETD_DEMO:-true}" in false|0|off) demo=() ;; esac
-exec build/app/ticketd "${demo[@]}" "$@"
+export TICKETD_DEMO="${TICKETD_DEMO:-true}"  # ticketd's own variable for --demo
+exec build/app/ticketd "$@"

@@ -16,7 +16,7 @@ namespace {
 constexpr const char* kSubject = "Matrix ticket";
 constexpr const char* kSecretWord = "zebracrossing";  // only ever written internally
 
-struct Call {
+struct Attempt {
   std::string method;
   std::string target;
   std::string body;
@@ -27,7 +27,7 @@ struct Call {
 // roles that may make it, and the status they get.
 struct Endpoint {
   std::string name;
-  std::function<Call(World&)> prepare;  // makes fresh state for one request
+  std::function<Attempt(World&)> prepare;  // makes fresh state for one request
   std::set<Role> allowed;
   int success = 200;
   bool names_a_ticket = false;  // the path names an acme ticket: outsiders get 404
@@ -63,104 +63,104 @@ const std::set<Role> kAdmins{Role::admin, Role::global_admin};
 std::vector<Endpoint> endpoints() {
   const std::string t = "/api/v1/tickets/";
   std::vector<Endpoint> e;
-  e.push_back({"meta", [](World&) { return Call{"GET", "/api/v1/meta", ""}; }, kEveryone});
+  e.push_back({"meta", [](World&) { return Attempt{"GET", "/api/v1/meta", ""}; }, kEveryone});
   e.push_back({"create ticket",
-               [](World&) { return Call{"POST", "/api/v1/tickets", R"({"subject":"New one","description":"d"})"}; },
+               [](World&) { return Attempt{"POST", "/api/v1/tickets", R"({"subject":"New one","description":"d"})"}; },
                {Role::customer, Role::agent, Role::admin, Role::global_admin, Role::integration}, 201});
-  e.push_back({"list tickets", [](World&) { return Call{"GET", "/api/v1/tickets", ""}; }, kEveryone});
-  e.push_back({"get ticket", [t](World& w) { return Call{"GET", t + fresh(w), ""}; }, kEveryone, 200, true});
-  e.push_back({"patch ticket", [t](World& w) { return Call{"PATCH", t + fresh(w), R"({"subject":"Renamed"})"}; },
+  e.push_back({"list tickets", [](World&) { return Attempt{"GET", "/api/v1/tickets", ""}; }, kEveryone});
+  e.push_back({"get ticket", [t](World& w) { return Attempt{"GET", t + fresh(w), ""}; }, kEveryone, 200, true});
+  e.push_back({"patch ticket", [t](World& w) { return Attempt{"PATCH", t + fresh(w), R"({"subject":"Renamed"})"}; },
                {Role::customer, Role::agent, Role::admin, Role::global_admin, Role::integration}, 200, true});
   // alex is the agent: agents may assign themselves, not others.
   e.push_back({"assign to alex",
-               [t](World& w) { return Call{"POST", t + fresh(w) + "/assign", R"({"assignee":"alex"})"}; },
+               [t](World& w) { return Attempt{"POST", t + fresh(w) + "/assign", R"({"assignee":"alex"})"}; },
                kStaff, 200, true});
   e.push_back({"assign to ada",
-               [t](World& w) { return Call{"POST", t + fresh(w) + "/assign", R"({"assignee":"ada"})"}; },
+               [t](World& w) { return Attempt{"POST", t + fresh(w) + "/assign", R"({"assignee":"ada"})"}; },
                kAdmins, 200, true});
   e.push_back({"resolve",
                [t](World& w) {
-                 return Call{"POST", t + in_progress(w) + "/status",
+                 return Attempt{"POST", t + in_progress(w) + "/status",
                              R"({"status":"resolved","resolution":{"code":"resolved","text":"Done."}})"};
                },
                {Role::agent, Role::admin, Role::global_admin, Role::integration}, 200, true});
   e.push_back({"withdraw",
                [t](World& w) {
-                 return Call{"POST", t + fresh(w) + "/status",
+                 return Attempt{"POST", t + fresh(w) + "/status",
                              R"({"status":"closed","resolution":{"code":"canceled","text":"Not needed."}})"};
                },
                {Role::customer}, 200, true});
   e.push_back({"public comment",
-               [t](World& w) { return Call{"POST", t + fresh(w) + "/comments", R"({"body":"Any news?"})"}; },
+               [t](World& w) { return Attempt{"POST", t + fresh(w) + "/comments", R"({"body":"Any news?"})"}; },
                {Role::customer, Role::agent, Role::admin, Role::global_admin, Role::integration}, 201, true});
   e.push_back({"internal comment",
                [t](World& w) {
-                 return Call{"POST", t + fresh(w) + "/comments", R"({"body":"Note","visibility":"internal"})"};
+                 return Attempt{"POST", t + fresh(w) + "/comments", R"({"body":"Note","visibility":"internal"})"};
                },
                {Role::agent, Role::admin, Role::global_admin, Role::integration}, 201, true});  // imported notes
-  e.push_back({"list comments", [t](World& w) { return Call{"GET", t + fresh(w) + "/comments", ""}; }, kEveryone, 200,
+  e.push_back({"list comments", [t](World& w) { return Attempt{"GET", t + fresh(w) + "/comments", ""}; }, kEveryone, 200,
                true});
   e.push_back({"upload attachment",
-               [t](World& w) { return Call{"POST", t + fresh(w) + "/attachments?filename=a.txt", "hello", "text/plain"}; },
+               [t](World& w) { return Attempt{"POST", t + fresh(w) + "/attachments?filename=a.txt", "hello", "text/plain"}; },
                {Role::customer, Role::agent, Role::admin, Role::global_admin}, 201, true});
-  e.push_back({"list attachments", [t](World& w) { return Call{"GET", t + fresh(w) + "/attachments", ""}; }, kEveryone,
+  e.push_back({"list attachments", [t](World& w) { return Attempt{"GET", t + fresh(w) + "/attachments", ""}; }, kEveryone,
                200, true});
   e.push_back({"download attachment",
                [](World& w) {
-                 return Call{"GET", "/api/v1/attachments/" + uploaded(w, fresh(w), "public") + "/content", ""};
+                 return Attempt{"GET", "/api/v1/attachments/" + uploaded(w, fresh(w), "public") + "/content", ""};
                },
                kEveryone, 200, true});
   e.push_back({"feedback",
-               [t](World& w) { return Call{"POST", t + resolved(w) + "/feedback", R"({"rating":5})"}; },
+               [t](World& w) { return Attempt{"POST", t + resolved(w) + "/feedback", R"({"rating":5})"}; },
                {Role::customer}, 200, true});
   e.push_back({"merge",
                [t](World& w) {
                  const std::string into = fresh(w);
-                 return Call{"POST", t + fresh(w) + "/merge", R"({"into":")" + into + R"("})"};
+                 return Attempt{"POST", t + fresh(w) + "/merge", R"({"into":")" + into + R"("})"};
                },
                {Role::agent, Role::admin, Role::global_admin}, 200, true});
-  e.push_back({"history", [t](World& w) { return Call{"GET", t + fresh(w) + "/history", ""}; },
+  e.push_back({"history", [t](World& w) { return Attempt{"GET", t + fresh(w) + "/history", ""}; },
                {Role::agent, Role::admin, Role::global_admin, Role::auditor}, 200, true});
   e.push_back({"bulk",
                [](World& w) {
-                 return Call{"POST", "/api/v1/tickets/bulk",
+                 return Attempt{"POST", "/api/v1/tickets/bulk",
                              R"({"ids":[")" + fresh(w) + R"("],"action":"priority","priority":"low"})"};
                },
                kAdmins});
-  e.push_back({"queue", [](World&) { return Call{"GET", "/api/v1/queue", ""}; },
+  e.push_back({"queue", [](World&) { return Attempt{"GET", "/api/v1/queue", ""}; },
                {Role::agent, Role::admin, Role::global_admin, Role::manager}});
-  e.push_back({"workload", [](World&) { return Call{"GET", "/api/v1/agents/workload", ""}; },
+  e.push_back({"workload", [](World&) { return Attempt{"GET", "/api/v1/agents/workload", ""}; },
                {Role::admin, Role::global_admin, Role::manager}});
-  e.push_back({"stats", [](World&) { return Call{"GET", "/api/v1/stats", ""}; },
+  e.push_back({"stats", [](World&) { return Attempt{"GET", "/api/v1/stats", ""}; },
                {Role::agent, Role::admin, Role::global_admin, Role::manager}});
-  e.push_back({"get SLA policies", [](World&) { return Call{"GET", "/api/v1/sla/policies", ""}; },
+  e.push_back({"get SLA policies", [](World&) { return Attempt{"GET", "/api/v1/sla/policies", ""}; },
                {Role::agent, Role::admin, Role::global_admin, Role::manager}});
   e.push_back({"put SLA policies",
                [](World&) {
-                 return Call{"PUT", "/api/v1/sla/policies",
+                 return Attempt{"PUT", "/api/v1/sla/policies",
                              R"({"sla":{"low":{"first_response_minutes":1440,"resolution_minutes":7200}}})"};
                },
                kAdmins});
-  e.push_back({"report", [](World&) { return Call{"GET", "/api/v1/reports/summary?group_by=priority", ""}; },
+  e.push_back({"report", [](World&) { return Attempt{"GET", "/api/v1/reports/summary?group_by=priority", ""}; },
                {Role::admin, Role::global_admin, Role::manager}});
-  e.push_back({"report csv", [](World&) { return Call{"GET", "/api/v1/reports/summary.csv", ""}; },
+  e.push_back({"report csv", [](World&) { return Attempt{"GET", "/api/v1/reports/summary.csv", ""}; },
                {Role::admin, Role::global_admin, Role::manager}});
-  e.push_back({"events", [](World&) { return Call{"GET", "/api/v1/events?after=0", ""}; },
+  e.push_back({"events", [](World&) { return Attempt{"GET", "/api/v1/events?after=0", ""}; },
                {Role::auditor, Role::global_admin}});
-  e.push_back({"list tenants", [](World&) { return Call{"GET", "/api/v1/tenants", ""}; }, kAdmins});
+  e.push_back({"list tenants", [](World&) { return Attempt{"GET", "/api/v1/tenants", ""}; }, kAdmins});
   e.push_back({"put tenant",
-               [](World&) { return Call{"PUT", "/api/v1/tenants/acme-emea", R"({"name":"EMEA","parent":"acme"})"}; },
+               [](World&) { return Attempt{"PUT", "/api/v1/tenants/acme-emea", R"({"name":"EMEA","parent":"acme"})"}; },
                {Role::global_admin}});
-  e.push_back({"list users", [](World&) { return Call{"GET", "/api/v1/users", ""}; }, kAdmins});
+  e.push_back({"list users", [](World&) { return Attempt{"GET", "/api/v1/users", ""}; }, kAdmins});
   e.push_back({"put user",
-               [](World&) { return Call{"PUT", "/api/v1/users/agnes", R"({"tenant":"acme-emea","role":"agent"})"}; },
+               [](World&) { return Attempt{"PUT", "/api/v1/users/agnes", R"({"tenant":"acme-emea","role":"agent"})"}; },
                kAdmins});
   return e;
 }
 
 std::string head(const std::string& body) { return body.substr(0, 240); }
 
-Reply send(World& w, const std::string& jwt, const Call& c) {
+Reply send(World& w, const std::string& jwt, const Attempt& c) {
   return w.http.request(c.method, c.target, c.body, {bearer(jwt)}, c.content_type);
 }
 
@@ -170,7 +170,7 @@ TEST_CASE("every role against every endpoint: allowed roles succeed, the others 
   World w;
   for (const auto& ep : endpoints()) {
     for (Role role : all_roles()) {
-      const Call c = ep.prepare(w);
+      const Attempt c = ep.prepare(w);
       const Reply r = send(w, w.tokens.at(role), c);
       const int expected = ep.allowed.contains(role) ? ep.success : 403;
       CHECK_MESSAGE(r.status == expected, ep.name, " as ", std::string(role_name(role)), ": ", r.status, " ",
@@ -190,7 +190,7 @@ TEST_CASE("another tenant's token, or another customer, gets 404 for acme's tick
     }
     if (ep.names_a_ticket) outsiders.emplace_back("cody (another acme customer)", w.other_customer);
     for (const auto& [who, jwt] : outsiders) {
-      const Call c = ep.prepare(w);
+      const Attempt c = ep.prepare(w);
       const Reply r = send(w, jwt, c);
       if (ep.names_a_ticket) {
         CHECK_MESSAGE(r.status == 404, ep.name, " as ", who, ": ", r.status, " ", head(r.body));
