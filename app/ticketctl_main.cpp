@@ -16,8 +16,8 @@
 
 #include "app/data_dir.h"
 #include "commands/ticket_repository.h"
-#include "commands/ticket_snapshot_codec.h"
-#include "domain/timestamp.h"
+#include "events/ticket_snapshot_codec.h"
+#include "base/timestamp.h"
 #include "eventstore/chain_verifier.h"
 #include "eventstore/event_store.h"
 #include "eventstore/record_codec.h"

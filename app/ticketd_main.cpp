@@ -24,7 +24,7 @@
 #include "app/data_dir.h"
 #include "app/demo.h"
 #include "commands/command_engine.h"
-#include "eventstore/attachment_store.h"
+#include "attachments/attachment_store.h"
 #include "eventstore/event_store.h"
 #include "http/api.h"
 #include "http/server.h"
@@ -196,7 +196,7 @@ int main(int argc, char** argv) {
   }
 
   ticketd::http::TokenVerifier verifier(keys);
-  ticketd::http::EicarScanner scanner;
+  ticketd::EicarScanner scanner;
   ticketd::http::ApiOptions api_options;
   api_options.worker_threads = s.workers;
   api_options.rate = {s.rate_limit, s.rate_burst};

@@ -6,7 +6,7 @@
 
 #include "commands/command_handler.h"
 #include "commands/sla_scheduler.h"
-#include "commands/time_zones.h"
+#include "events/time_zones.h"
 
 namespace ticketd {
 

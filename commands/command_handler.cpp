@@ -4,7 +4,7 @@
 
 #include <functional>
 
-#include "commands/ticket_event_codec.h"
+#include "events/ticket_event_codec.h"
 #include "domain/ticket_workflow.h"
 
 namespace ticketd {

@@ -18,7 +18,8 @@
 #include <string>
 
 #include "commands/idempotency.h"
-#include "commands/ports.h"
+#include "base/clock.h"
+#include "base/ids.h"
 #include "commands/tenant_directory.h"
 #include "commands/ticket_numbers.h"
 #include "commands/ticket_repository.h"

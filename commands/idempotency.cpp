@@ -2,8 +2,8 @@
 
 #include <simdjson.h>
 
-#include "domain/json_writer.h"
-#include "eventstore/sha256.h"
+#include "base/json_writer.h"
+#include "base/sha256.h"
 
 namespace ticketd {
 namespace {

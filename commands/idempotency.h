@@ -12,9 +12,9 @@
 #include <optional>
 #include <string>
 
-#include "domain/error.h"
+#include "base/error.h"
 #include "domain/principal.h"
-#include "domain/timestamp.h"
+#include "base/timestamp.h"
 #include "eventstore/event_store.h"
 
 namespace ticketd {

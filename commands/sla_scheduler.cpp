@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "commands/ticket_event_codec.h"
+#include "events/ticket_event_codec.h"
 #include "domain/sla.h"
 
 namespace ticketd {

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "commands/command_handler.h"
-#include "commands/time_zones.h"
+#include "events/time_zones.h"
 
 namespace ticketd {
 

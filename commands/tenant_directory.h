@@ -9,7 +9,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "domain/error.h"
+#include "base/error.h"
 #include "domain/principal.h"
 #include "domain/tenant_config.h"
 #include "eventstore/event_store.h"
@@ -41,9 +41,5 @@ class TenantDirectory {
   std::mutex mu_;
   std::unordered_map<std::string, Entry> cache_;
 };
-
-// JSON of a configuration (the data of `tenant.configured`), and back.
-[[nodiscard]] std::string encode_tenant_config(const TenantConfig& config);
-[[nodiscard]] Result<TenantConfig> decode_tenant_config(std::string_view id, std::string_view json);
 
 }  // namespace ticketd

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
-#include "commands/streams.h"
+#include "events/streams.h"
 
 namespace ticketd {
 

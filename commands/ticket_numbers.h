@@ -9,8 +9,8 @@
 #include <mutex>
 #include <string>
 
-#include "domain/error.h"
-#include "domain/timestamp.h"
+#include "base/error.h"
+#include "base/timestamp.h"
 #include "eventstore/event_store.h"
 
 namespace ticketd {

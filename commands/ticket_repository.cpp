@@ -1,7 +1,7 @@
 #include "commands/ticket_repository.h"
 
-#include "commands/ticket_event_codec.h"
-#include "commands/ticket_snapshot_codec.h"
+#include "events/ticket_event_codec.h"
+#include "events/ticket_snapshot_codec.h"
 #include "domain/ticket_workflow.h"
 
 namespace ticketd {

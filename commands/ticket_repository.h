@@ -11,7 +11,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "domain/error.h"
+#include "base/error.h"
 #include "domain/ticket.h"
 #include "eventstore/event_store.h"
 

@@ -2,8 +2,8 @@
 
 #include <simdjson.h>
 
-#include "commands/streams.h"
-#include "domain/json_writer.h"
+#include "events/streams.h"
+#include "base/json_writer.h"
 
 namespace ticketd {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "domain/error.h"
+#include "base/error.h"
 #include "domain/principal.h"
 #include "domain/ticket_commands.h"
 #include "eventstore/event_store.h"

@@ -12,7 +12,7 @@
 #include "domain/tenant_config.h"
 #include "domain/ticket.h"
 #include "domain/ticket_events.h"
-#include "domain/timestamp.h"
+#include "base/timestamp.h"
 
 namespace ticketd {
 

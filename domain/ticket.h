@@ -8,7 +8,7 @@
 
 #include "domain/principal.h"
 #include "domain/ticket_vocabulary.h"
-#include "domain/timestamp.h"
+#include "base/timestamp.h"
 
 namespace ticketd {
 

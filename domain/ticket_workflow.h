@@ -16,7 +16,7 @@
 
 #include <vector>
 
-#include "domain/error.h"
+#include "base/error.h"
 #include "domain/principal.h"
 #include "domain/tenant_config.h"
 #include "domain/ticket.h"

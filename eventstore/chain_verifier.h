@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "domain/error.h"
+#include "base/error.h"
 #include "eventstore/event_store.h"
 
 namespace ticketd {

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "domain/timestamp.h"
+#include "base/timestamp.h"
 
 namespace ticketd {
 

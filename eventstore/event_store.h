@@ -23,7 +23,7 @@
 #include <string_view>
 #include <vector>
 
-#include "domain/error.h"
+#include "base/error.h"
 #include "eventstore/event.h"
 
 namespace ticketd {

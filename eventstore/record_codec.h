@@ -16,7 +16,7 @@
 #include <string>
 #include <string_view>
 
-#include "domain/error.h"
+#include "base/error.h"
 #include "eventstore/event.h"
 
 namespace ticketd {

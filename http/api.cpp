@@ -4,18 +4,14 @@
 #include <spdlog/spdlog.h>
 
 #include <charconv>
-#include <cstdio>
 #include <stdexcept>
 
-#include "eventstore/sha256.h"
+#include "base/sha256.h"
 #include "http/api_context.h"
 
 namespace ticketd::http {
 
 namespace {
-
-constexpr std::string_view kEicarSignature =
-    "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
 
 std::optional<std::uint64_t> parse_if_match(std::string_view v) {
   if (v.starts_with("W/")) v.remove_prefix(2);
@@ -43,19 +39,6 @@ constexpr std::pair<std::string_view, std::string_view> kQuickRoutes[] = {
 };
 
 }  // namespace
-
-std::string EicarScanner::scan(const std::string& path, std::uint64_t offset, std::uint64_t length) {
-  // The test file is at most 128 bytes and starts with the signature.
-  if (length > 128) return "clean";
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return "unreadable";
-  std::string head(static_cast<std::size_t>(length), '\0');
-  const bool ok = std::fseek(f, static_cast<long>(offset), SEEK_SET) == 0 &&
-                  std::fread(head.data(), 1, head.size(), f) == head.size();
-  std::fclose(f);
-  if (!ok) return "unreadable";
-  return head.starts_with(kEicarSignature) ? "infected:EICAR-Test-File" : "clean";
-}
 
 bool is_admin_role(Role r) { return r == Role::admin || r == Role::global_admin; }
 

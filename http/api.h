@@ -14,7 +14,8 @@
 #include <vector>
 
 #include "commands/command_engine.h"
-#include "eventstore/attachment_store.h"
+#include "attachments/attachment_scanner.h"
+#include "attachments/attachment_store.h"
 #include "http/rate_limiter.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -22,20 +23,6 @@
 #include "projections/projection_runner.h"
 
 namespace ticketd::http {
-
-// The scan hook: a verdict on an uploaded file before it is stored. "clean" stores it;
-// any other verdict refuses the upload (422) and is recorded in the access log.
-class AttachmentScanner {
- public:
-  virtual ~AttachmentScanner() = default;
-  [[nodiscard]] virtual std::string scan(const std::string& path, std::uint64_t offset, std::uint64_t length) = 0;
-};
-
-// The built-in scanner: flags the EICAR anti-virus test file, passes everything else.
-class EicarScanner final : public AttachmentScanner {
- public:
-  [[nodiscard]] std::string scan(const std::string& path, std::uint64_t offset, std::uint64_t length) override;
-};
 
 struct ApiOptions {
   unsigned worker_threads = 64;           // handlers in flight at once

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "eventstore/sha256.h"
+#include "base/sha256.h"
 #include "http/api_context.h"
 #include "http/multipart.h"
 

@@ -2,7 +2,7 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
-#include "commands/tenant_directory.h"
+#include "events/tenant_config_codec.h"
 #include "http/api_context.h"
 
 namespace ticketd::http {

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "domain/error.h"
+#include "base/error.h"
 #include "http/message.h"
 
 namespace ticketd::http {

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-#include "domain/error.h"
+#include "base/error.h"
 
 namespace ticketd::http {
 

@@ -1,6 +1,6 @@
 #include "http/problem.h"
 
-#include "domain/json_writer.h"
+#include "base/json_writer.h"
 
 namespace ticketd::http {
 

@@ -8,7 +8,7 @@
 
 #include <string>
 
-#include "domain/error.h"
+#include "base/error.h"
 #include "http/message.h"
 
 namespace ticketd::http {

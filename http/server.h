@@ -21,7 +21,7 @@
 #include <memory>
 #include <string>
 
-#include "domain/error.h"
+#include "base/error.h"
 #include "http/message.h"
 
 namespace ticketd::http {

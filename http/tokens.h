@@ -9,9 +9,9 @@
 #include <chrono>
 #include <string>
 
-#include "domain/error.h"
+#include "base/error.h"
 #include "domain/principal.h"
-#include "domain/timestamp.h"
+#include "base/timestamp.h"
 
 namespace ticketd::http {
 

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "commands/user_directory.h"
-#include "domain/json_writer.h"
+#include "base/json_writer.h"
 #include "domain/principal.h"
 #include "domain/sla.h"
 #include "domain/tenant_config.h"

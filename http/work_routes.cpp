@@ -1,7 +1,7 @@
 // Work and oversight: meta, queue, workload, stats, reports, the global event log.
 #include <fmt/format.h>
 
-#include "commands/streams.h"
+#include "events/streams.h"
 #include "http/api_context.h"
 
 namespace ticketd::http {

@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "domain/error.h"
+#include "base/error.h"
 #include "eventstore/event_store.h"
 #include "projections/projection.h"
 

@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "domain/error.h"
+#include "base/error.h"
 #include "domain/principal.h"
-#include "domain/timestamp.h"
+#include "base/timestamp.h"
 #include "projections/sqlite.h"
 
 namespace ticketd {

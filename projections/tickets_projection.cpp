@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <limits>
 
-#include "commands/json_fields.h"
-#include "commands/tenant_directory.h"
-#include "commands/ticket_event_codec.h"
-#include "commands/ticket_snapshot_codec.h"
-#include "domain/json_writer.h"
+#include "base/json_fields.h"
+#include "events/tenant_config_codec.h"
+#include "events/ticket_event_codec.h"
+#include "events/ticket_snapshot_codec.h"
+#include "base/json_writer.h"
 #include "domain/sla.h"
 #include "domain/ticket_workflow.h"
 

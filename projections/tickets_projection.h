@@ -20,7 +20,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "commands/time_zones.h"
+#include "events/time_zones.h"
 #include "domain/tenant_config.h"
 #include "domain/ticket.h"
 #include "projections/projection.h"

@@ -8,8 +8,8 @@
 #include <set>
 #include <thread>
 
-#include "commands/ticket_event_codec.h"
-#include "commands/ticket_snapshot_codec.h"
+#include "events/ticket_event_codec.h"
+#include "events/ticket_snapshot_codec.h"
 #include "tests/engine_fixture.h"
 
 using namespace ticketd;

@@ -6,7 +6,7 @@
 #include <sstream>
 #include <set>
 
-#include "eventstore/sha256.h"
+#include "base/sha256.h"
 #include "tests/http_world.h"
 
 using namespace ticketd;

@@ -2,7 +2,7 @@
 // and the exact instants of at_risk and breach.
 #include <doctest/doctest.h>
 
-#include "commands/time_zones.h"
+#include "events/time_zones.h"
 #include "domain/sla.h"
 #include "domain/ticket_workflow.h"
 

@@ -10,7 +10,7 @@
 #include <set>
 #include <sstream>
 
-#include "commands/ticket_event_codec.h"
+#include "events/ticket_event_codec.h"
 #include "tests/engine_fixture.h"
 #include "tests/process_support.h"
 

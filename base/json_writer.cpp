@@ -1,4 +1,4 @@
-#include "domain/json_writer.h"
+#include "base/json_writer.h"
 
 #include <cmath>
 #include <fmt/format.h>

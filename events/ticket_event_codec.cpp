@@ -1,8 +1,8 @@
-#include "commands/ticket_event_codec.h"
+#include "events/ticket_event_codec.h"
 
-#include "commands/json_fields.h"
+#include "base/json_fields.h"
 
-#include "domain/json_writer.h"
+#include "base/json_writer.h"
 
 namespace ticketd {
 namespace {

@@ -1,4 +1,4 @@
-#include "commands/time_zones.h"
+#include "events/time_zones.h"
 
 #include <date/tz.h>
 

@@ -14,7 +14,7 @@
 #include <optional>
 #include <string>
 
-#include "domain/error.h"
+#include "base/error.h"
 
 namespace ticketd {
 

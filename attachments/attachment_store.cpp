@@ -1,4 +1,4 @@
-#include "eventstore/attachment_store.h"
+#include "attachments/attachment_store.h"
 
 #include <fmt/format.h>
 #include <rocksdb/db.h>
@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <memory>
 
-#include "eventstore/sha256.h"
+#include "base/sha256.h"
 
 namespace ticketd {
 

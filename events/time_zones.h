@@ -7,7 +7,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "domain/error.h"
+#include "base/error.h"
 #include "domain/sla.h"
 
 namespace ticketd {

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "domain/error.h"
+#include "base/error.h"
 #include "domain/ticket.h"
 
 namespace ticketd {

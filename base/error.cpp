@@ -1,4 +1,4 @@
-#include "domain/error.h"
+#include "base/error.h"
 
 namespace ticketd {
 

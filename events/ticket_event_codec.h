@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "domain/error.h"
+#include "base/error.h"
 #include "domain/ticket_events.h"
 
 namespace ticketd {

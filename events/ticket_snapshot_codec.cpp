@@ -1,8 +1,8 @@
-#include "commands/ticket_snapshot_codec.h"
+#include "events/ticket_snapshot_codec.h"
 
-#include "commands/json_fields.h"
+#include "base/json_fields.h"
 
-#include "domain/json_writer.h"
+#include "base/json_writer.h"
 
 namespace ticketd {
 namespace {

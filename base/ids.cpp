@@ -1,14 +1,10 @@
-#include "commands/ports.h"
+#include "base/ids.h"
 
 #include <openssl/rand.h>
 
 #include <stdexcept>
 
 namespace ticketd {
-
-Timestamp SystemClock::now() const {
-  return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
-}
 
 std::string RandomIds::next_id() {
   unsigned char b[16];

@@ -1,4 +1,4 @@
-#include "domain/timestamp.h"
+#include "base/timestamp.h"
 
 #include <fmt/format.h>
 
