@@ -1,5 +1,7 @@
 #include "commands/command_handler.h"
 
+#include "domain/access.h"
+
 #include <fmt/format.h>
 
 #include <functional>
@@ -119,7 +121,7 @@ Result<void> CommandHandler::enrich(const Ticket& state, TicketCommand& command,
     if (!target) return std::unexpected(target.error());
     auto covers = (*target)->exists() ? tenants_.covers(principal, (*target)->tenant) : Result<bool>(false);
     if (!covers) return std::unexpected(covers.error());
-    merge->target_exists = can_see(**target, principal, *covers);
+    merge->target_exists = access::may_see_ticket(**target, principal, *covers);
     merge->target_tenant = (*target)->tenant;
     merge->target_status = (*target)->status;
   }
@@ -166,7 +168,7 @@ Result<CommandOutcome> CommandHandler::run(const std::string& ticket_id, TicketC
                                    : std::string();
     auto in_scope = tenant.empty() ? Result<bool>(false) : tenants_.covers(who, tenant);
     if (!in_scope) return std::unexpected(in_scope.error());
-    if (request.if_match && can_see(state, who, *in_scope) && state.version != *request.if_match) {
+    if (request.if_match && access::may_see_ticket(state, who, *in_scope) && state.version != *request.if_match) {
       Error e{Errc::precondition_failed, fmt::format("ticket is at version {}", state.version), {},
               state.version, {}, {}};
       return std::unexpected(std::move(e));
@@ -212,7 +214,7 @@ Result<TicketRepository::Ptr> CommandHandler::get(const std::string& ticket_id, 
   if (!(*loaded)->exists()) return make_error(Errc::not_found, "ticket not found");
   auto in_scope = tenants_.covers(principal, (*loaded)->tenant);
   if (!in_scope) return std::unexpected(in_scope.error());
-  if (!can_see(**loaded, principal, *in_scope)) return make_error(Errc::not_found, "ticket not found");
+  if (!access::may_see_ticket(**loaded, principal, *in_scope)) return make_error(Errc::not_found, "ticket not found");
   return *loaded;
 }
 

@@ -1,4 +1,5 @@
 #include "commands/tenant_directory.h"
+#include "domain/access.h"
 
 #include "events/streams.h"
 #include "events/tenant_config_codec.h"
@@ -40,7 +41,7 @@ Result<TenantConfig> TenantDirectory::get(const std::string& tenant) {
 }
 
 Result<bool> TenantDirectory::covers(const Principal& principal, const std::string& tenant) {
-  if (principal.role == Role::global_admin || principal.role == Role::system) return true;
+  if (access::sees_all_tenants(principal)) return true;
   std::string current = tenant;
   for (int depth = 0; depth < kMaxTenantDepth && !current.empty(); ++depth) {
     if (current == principal.tenant) return true;

@@ -1,4 +1,5 @@
 #include "domain/principal.h"
+#include "domain/access.h"
 
 #include <array>
 #include <utility>
@@ -71,7 +72,7 @@ bool TenantTree::would_cycle(const std::string& tenant, const std::string& paren
 }
 
 bool in_scope(const Principal& principal, const TenantTree& tree, const std::string& tenant) {
-  if (principal.role == Role::global_admin || principal.role == Role::system) return true;
+  if (access::sees_all_tenants(principal)) return true;
   return tree.is_within(tenant, principal.tenant);
 }
 

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <string>
 
+#include "domain/access.h"
 #include "domain/text_rules.h"
 #include "domain/ticket_workflow.h"
 
@@ -39,9 +40,10 @@ struct FieldErrors {
   }
 };
 
-bool is_admin(Role r) { return r == Role::admin || r == Role::global_admin; }
-bool is_agent_or_admin(Role r) { return r == Role::agent || is_admin(r); }
-bool read_only(Role r) { return r == Role::manager || r == Role::auditor; }
+using access::Action;
+using access::may;
+
+Outcome denied(Action action) { return forbidden(access::denial(action)); }
 
 void check_subject(FieldErrors& errors, const std::string& subject) {
   const auto n = utf8_length(subject);
@@ -83,8 +85,8 @@ Outcome create(const Ticket& t, const CreateTicket& c, const DecideContext& ctx)
   const Principal& who = ctx.principal;
   if (t.exists()) return std::unexpected(error(Errc::conflict, "ticket id already used"));
   if (!ctx.in_scope) return not_found();
-  if (read_only(who.role) || who.role == Role::system) return forbidden("this role cannot create tickets");
-  if (who.role == Role::customer && c.tenant != who.tenant) return not_found();
+  if (!may(who, Action::create_ticket)) return denied(Action::create_ticket);
+  if (access::sees_only_own_tickets(who) && c.tenant != who.tenant) return not_found();
 
   FieldErrors errors;
   TicketCreated e;
@@ -104,7 +106,7 @@ Outcome create(const Ticket& t, const CreateTicket& c, const DecideContext& ctx)
   e.tags = normalized_tags(c.tags);
   check_tags(errors, e.tags);
   if (c.requester && *c.requester != who.sub) {
-    if (who.role == Role::customer) return forbidden("customers create tickets only for themselves");
+    if (!may(who, Action::create_for_others)) return denied(Action::create_for_others);
     if (c.requester->empty() || c.requester->size() > TicketLimits::kFieldMaxBytes) {
       errors.add("requester", "must be a user id");
     }
@@ -113,9 +115,7 @@ Outcome create(const Ticket& t, const CreateTicket& c, const DecideContext& ctx)
     e.requester = who.sub;
   }
   if (c.external) {
-    if (who.role != Role::integration && !is_admin(who.role)) {
-      return forbidden("only integrations import external tickets");
-    }
+    if (!may(who, Action::link_external)) return denied(Action::link_external);
     e.external = c.external;
   }
   e.attachments = c.attachments;
@@ -124,12 +124,10 @@ Outcome create(const Ticket& t, const CreateTicket& c, const DecideContext& ctx)
 }
 
 Outcome update(const Ticket& t, const UpdateTicket& u, const DecideContext& ctx) {
-  const Role role = ctx.principal.role;
-  if (read_only(role) || role == Role::system) return forbidden("this role cannot edit tickets");
-  if (role == Role::customer) {
-    if (u.priority || u.category || u.queue || u.type || u.tags) {
-      return forbidden("customers may edit only subject and description");
-    }
+  const Principal& who = ctx.principal;
+  if (!may(who, Action::edit_ticket)) return denied(Action::edit_ticket);
+  if (!may(who, Action::edit_triage_fields)) {
+    if (u.priority || u.category || u.queue || u.type || u.tags) return denied(Action::edit_triage_fields);
     if (t.status != Status::new_) return conflict(t, "customers may edit a ticket only while it is new");
   }
   if (t.status == Status::closed) return conflict(t, "a closed ticket cannot be edited");
@@ -173,21 +171,19 @@ Outcome update(const Ticket& t, const UpdateTicket& u, const DecideContext& ctx)
 
 Outcome assign(const Ticket& t, const AssignTicket& a, const DecideContext& ctx) {
   const Principal& who = ctx.principal;
-  if (!is_agent_or_admin(who.role)) return forbidden("only agents and admins assign tickets");
+  if (!may(who, Action::assign_self)) return denied(Action::assign_self);
   if (t.status == Status::resolved || t.status == Status::closed) {
     return conflict(t, "a resolved or closed ticket cannot be (un)assigned; reopen it first");
   }
   if (!a.assignee) {  // unassign
     if (!t.assignee) return Events{};
-    if (!is_admin(who.role) && *t.assignee != who.sub) {
-      return forbidden("agents may unassign only themselves");
-    }
+    if (!may(who, Action::assign_others) && *t.assignee != who.sub) return denied(Action::assign_others);
     Events out{TicketAssigned{t.assignee, std::nullopt}};
     if (t.status != Status::new_) out.push_back(StatusChanged{t.status, Status::new_, "unassign", std::nullopt});
     return out;
   }
-  if (!is_admin(who.role) && *a.assignee != who.sub) return forbidden("agents may assign only themselves");
-  if (!a.assignee_user || !is_agent_or_admin(a.assignee_user->role) || !a.assignee_in_scope) {
+  if (!may(who, Action::assign_others) && *a.assignee != who.sub) return denied(Action::assign_others);
+  if (!a.assignee_user || !may(a.assignee_user->role, Action::be_assigned) || !a.assignee_in_scope) {
     FieldErrors errors;
     errors.add("assignee", "must be a known agent or admin whose scope covers the ticket's tenant");
     return errors.error();
@@ -215,8 +211,8 @@ FieldErrors check_resolution(const std::optional<Resolution>& r) {
 }
 
 Outcome change_status(const Ticket& t, const ChangeStatus& c, const DecideContext& ctx) {
-  const Role role = ctx.principal.role;
-  if (read_only(role)) return forbidden("this role cannot change status");
+  const Principal& who = ctx.principal;
+  if (!may(who, Action::change_status)) return denied(Action::change_status);
   const Status from = t.status;
   const Status to = c.target;
   const auto allowed = allowed_next(t);
@@ -228,16 +224,15 @@ Outcome change_status(const Ticket& t, const ChangeStatus& c, const DecideContex
   }
   if (reopen) {
     const bool window_ok = within_reopen_window(t, ctx);
-    if (role == Role::customer || role == Role::agent || role == Role::integration) {
+    if (!may(who, Action::reopen_any_time)) {
+      if (!may(who, Action::reopen_within_window)) return denied(Action::reopen_within_window);
       if (!window_ok) return conflict(t, "the reopen window has passed");
-    } else if (!is_admin(role)) {
-      return forbidden("this role cannot reopen tickets");
     }
     const Status target = t.assignee ? Status::open : Status::new_;
     return Events{StatusChanged{from, target, "reopen", std::nullopt}};
   }
   if (to == Status::closed) {
-    if (role == Role::customer) {
+    if (may(who, Action::withdraw)) {  // the requester's confirm or withdraw
       if (from == Status::resolved) return Events{StatusChanged{from, to, "confirm", t.resolution}};
       Resolution r{ResolutionCode::canceled, "Withdrawn by the requester"};
       if (c.resolution && !trim(c.resolution->text).empty()) r.text = c.resolution->text;
@@ -249,7 +244,7 @@ Outcome change_status(const Ticket& t, const ChangeStatus& c, const DecideContex
     return Events{StatusChanged{from, to, "close", c.resolution ? c.resolution : t.resolution}};
   }
   // start, wait, resolve: staff (and integrations mirroring an external system).
-  if (!is_staff(role) && role != Role::integration) return forbidden("only staff change this status");
+  if (!may(who, Action::work_ticket)) return denied(Action::work_ticket);
   if (to == Status::in_progress) {
     if (!t.assignee) return conflict(t, "in_progress needs an assignee");
     return Events{StatusChanged{from, to, "start", std::nullopt}};
@@ -264,11 +259,11 @@ Outcome change_status(const Ticket& t, const ChangeStatus& c, const DecideContex
 
 Outcome comment(const Ticket& t, const AddComment& c, const DecideContext& ctx) {
   const Principal& who = ctx.principal;
-  if (read_only(who.role) || who.role == Role::system) return forbidden("this role cannot comment");
-  if (who.role == Role::customer && c.visibility == Visibility::internal) {
-    return forbidden("customers write only public comments");
+  if (!may(who, Action::comment)) return denied(Action::comment);
+  if (c.visibility == Visibility::internal && !may(who, Action::write_internal)) {
+    return denied(Action::write_internal);
   }
-  if (who.role == Role::customer && t.status == Status::closed) {
+  if (access::acts_as_requester(who) && t.status == Status::closed) {
     return conflict(t, "the ticket is closed; reopen it to comment");
   }
   FieldErrors errors;
@@ -287,7 +282,7 @@ Outcome comment(const Ticket& t, const AddComment& c, const DecideContext& ctx) 
   Comment comment{c.comment_id, who.sub, who.role, c.body, c.visibility, is_staff(who.role),
                   c.attachments, c.mentions, ctx.now};
   Events out{CommentAdded{std::move(comment)}};
-  if (who.role == Role::customer && t.status == Status::waiting_on_customer) {
+  if (access::acts_as_requester(who) && t.status == Status::waiting_on_customer) {
     out.push_back(StatusChanged{t.status, Status::in_progress, "customer_reply", std::nullopt});
   }
   return out;
@@ -295,9 +290,9 @@ Outcome comment(const Ticket& t, const AddComment& c, const DecideContext& ctx) 
 
 Outcome attach(const Ticket& t, const AddAttachment& a, const DecideContext& ctx) {
   const Principal& who = ctx.principal;
-  if (read_only(who.role) || who.role == Role::system) return forbidden("this role cannot attach files");
-  if (who.role == Role::customer && a.attachment.visibility == Visibility::internal) {
-    return forbidden("customers attach only public files");
+  if (!may(who, Action::attach)) return denied(Action::attach);
+  if (a.attachment.visibility == Visibility::internal && !may(who, Action::write_internal)) {
+    return denied(Action::write_internal);
   }
   if (t.status == Status::closed) return conflict(t, "the ticket is closed");
   FieldErrors errors;
@@ -314,7 +309,7 @@ Outcome attach(const Ticket& t, const AddAttachment& a, const DecideContext& ctx
 }
 
 Outcome merge(const Ticket& t, const MergeTicket& m, const DecideContext& ctx) {
-  if (!is_agent_or_admin(ctx.principal.role)) return forbidden("only agents and admins merge tickets");
+  if (!may(ctx.principal, Action::merge)) return denied(Action::merge);
   if (m.into == t.id) return conflict(t, "a ticket cannot be merged into itself");
   if (!m.target_exists || m.target_tenant != t.tenant) {
     FieldErrors errors;
@@ -329,6 +324,7 @@ Outcome merge(const Ticket& t, const MergeTicket& m, const DecideContext& ctx) {
 }
 
 Outcome feedback(const Ticket& t, const GiveFeedback& f, const DecideContext& ctx) {
+  if (!may(ctx.principal, Action::give_feedback)) return denied(Action::give_feedback);
   if (ctx.principal.sub != t.requester) return forbidden("only the requester gives feedback");
   if (t.status != Status::resolved && t.status != Status::closed) {
     return conflict(t, "feedback is given after the ticket is resolved");
@@ -344,9 +340,7 @@ Outcome feedback(const Ticket& t, const GiveFeedback& f, const DecideContext& ct
 }
 
 Outcome external_ref(const Ticket& t, const AddExternalRef& r, const DecideContext& ctx) {
-  if (ctx.principal.role != Role::integration && !is_admin(ctx.principal.role)) {
-    return forbidden("only integrations link external tickets");
-  }
+  if (!may(ctx.principal, Action::link_external)) return denied(Action::link_external);
   if (r.ref.system.empty() || r.ref.key.empty() || r.ref.key.size() > TicketLimits::kFieldMaxBytes) {
     FieldErrors errors;
     errors.add("external", "system and key are required");
@@ -357,12 +351,6 @@ Outcome external_ref(const Ticket& t, const AddExternalRef& r, const DecideConte
 }
 
 }  // namespace
-
-bool can_see(const Ticket& t, const Principal& principal, bool in_scope) {
-  if (!t.exists() || !in_scope) return false;
-  if (principal.role == Role::customer) return t.requester == principal.sub;
-  return true;
-}
 
 std::vector<Status> allowed_next(const Ticket& t) {
   switch (t.status) {
@@ -382,13 +370,7 @@ std::vector<Status> allowed_next(const Ticket& t) {
 
 Result<std::vector<TicketEvent>> decide(const Ticket& t, const TicketCommand& command, const DecideContext& ctx) {
   if (const auto* c = std::get_if<CreateTicket>(&command)) return create(t, *c, ctx);
-  if (!can_see(t, ctx.principal, ctx.in_scope)) return not_found();
-  const Role role = ctx.principal.role;
-  if (role == Role::integration &&
-      !(std::holds_alternative<UpdateTicket>(command) || std::holds_alternative<AddComment>(command) ||
-        std::holds_alternative<ChangeStatus>(command) || std::holds_alternative<AddExternalRef>(command))) {
-    return forbidden("integrations only import and update external tickets and comments");
-  }
+  if (!access::may_see_ticket(t, ctx.principal, ctx.in_scope)) return not_found();
   return std::visit(
       [&](const auto& c) -> Outcome {
         using C = std::decay_t<decltype(c)>;
@@ -407,14 +389,14 @@ Result<std::vector<TicketEvent>> decide(const Ticket& t, const TicketCommand& co
         } else if constexpr (std::is_same_v<C, MergeTicket>) {
           return merge(t, c, ctx);
         } else if constexpr (std::is_same_v<C, ReceiveMerge>) {
-          if (!is_staff(role)) return forbidden("only staff merge tickets");
+          if (!may(ctx.principal, Action::receive_merge)) return denied(Action::receive_merge);
           return Events{MergeReceived{c.from}};
         } else if constexpr (std::is_same_v<C, GiveFeedback>) {
           return feedback(t, c, ctx);
         } else if constexpr (std::is_same_v<C, AddExternalRef>) {
           return external_ref(t, c, ctx);
         } else if constexpr (std::is_same_v<C, RecordSlaWarning> || std::is_same_v<C, RecordSlaBreach>) {
-          if (role != Role::system) return forbidden("only the scheduler records SLA events");
+          if (!may(ctx.principal, Action::run_scheduler)) return denied(Action::run_scheduler);
           const SlaClock& clock = t.clock(c.metric);
           const bool breach = std::is_same_v<C, RecordSlaBreach>;
           if ((breach ? clock.breached : clock.warned) || clock.met_at) return Events{};
@@ -424,7 +406,7 @@ Result<std::vector<TicketEvent>> decide(const Ticket& t, const TicketCommand& co
             return Events{SlaWarning{c.metric, c.due}};
           }
         } else {  // AutoClose
-          if (role != Role::system) return forbidden("only the scheduler auto-closes tickets");
+          if (!may(ctx.principal, Action::run_scheduler)) return denied(Action::run_scheduler);
           if (t.status != Status::resolved || !t.resolved_at ||
               ctx.now - *t.resolved_at < ctx.config.auto_close_delay) {
             return Events{};

@@ -49,10 +49,6 @@ struct DecideContext {
 
 [[nodiscard]] Ticket apply(Ticket state, const TicketEvent& event, Timestamp at);
 
-// Whether `principal` may see ticket `t` at all: it exists, its tenant is in scope
-// (`in_scope`), and customers see only tickets they requested.
-[[nodiscard]] bool can_see(const Ticket& t, const Principal& principal, bool in_scope);
-
 // Statuses reachable from `from` through POST .../status (for 409 bodies).
 [[nodiscard]] std::vector<Status> allowed_next(const Ticket& state);
 

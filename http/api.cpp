@@ -40,9 +40,11 @@ constexpr std::pair<std::string_view, std::string_view> kQuickRoutes[] = {
 
 }  // namespace
 
-bool is_admin_role(Role r) { return r == Role::admin || r == Role::global_admin; }
-
 Response forbidden(std::string detail) { return problem(403, std::move(detail)); }
+
+std::string who_on_tickets(access::Action action) {
+  return access::who_may(action) + ", on tickets in scope (customers: their own)";
+}
 
 Response json_ok(JsonWriter& w, int status) { return json_response(status, w.take()); }
 
@@ -209,6 +211,9 @@ Response dispatch(Api::Context& ctx, const Request& request, Router::Match& m, s
           !recorded) {
         spdlog::warn("user directory: {}", recorded.error().message);
       }
+    }
+    if (m.route->action && !access::may(*principal, *m.route->action)) {
+      return forbidden(access::denial(*m.route->action));
     }
     call.principal = std::move(*principal);
   }

@@ -60,9 +60,10 @@ struct Api::Context {
   [[nodiscard]] Response run(Call& call, TicketCommand command, const Render& render = nullptr);
 };
 
-// Role sets for route checks.
-[[nodiscard]] bool is_admin_role(Role r);  // admin, global_admin
 [[nodiscard]] Response forbidden(std::string detail);
+// RouteDoc::who of ticket routes whose role check is decide()'s, after the scope check.
+[[nodiscard]] std::string who_on_tickets(access::Action action);
+inline constexpr const char* kAnyoneOnTickets = "any principal, on tickets in scope (customers: their own)";
 // The query parameter `name` as an int in [lo, hi], or a 400.
 [[nodiscard]] std::expected<std::optional<std::int64_t>, Response> int_param(const Request& r, std::string_view name,
                                                                              std::int64_t lo, std::int64_t hi);

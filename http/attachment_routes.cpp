@@ -96,7 +96,7 @@ Response list(Api::Context& ctx, Call& call) {
   JsonWriter w;
   w.begin_object().key("items").begin_array();
   for (const auto& a : (*t)->attachments) {
-    if (visible_to(call.who(), a.visibility)) write_attachment(w, a);
+    if (access::may_see(call.who(), a.visibility)) write_attachment(w, a);
   }
   w.end_array().key("next_cursor").null().end_object();
   return json_ok(w);
@@ -121,7 +121,7 @@ Response content(Api::Context& ctx, Call& call) {
   if (!t) return problem(t.error());
   const auto& list = (*t)->attachments;
   auto it = std::find_if(list.begin(), list.end(), [&](const AttachmentMeta& a) { return a.id == id; });
-  if (it == list.end() || !visible_to(call.who(), it->visibility)) return problem(404, "attachment not found");
+  if (it == list.end() || !access::may_see(call.who(), it->visibility)) return problem(404, "attachment not found");
   const std::string tag = "\"" + it->sha256 + "\"";
   if (auto none_match = call.request.header("if-none-match"); none_match && *none_match == tag) {
     Response r;
@@ -148,12 +148,13 @@ void add_attachment_routes(Api::Context& ctx) {
   Router& r = ctx.router;
   auto bind = [&ctx](Response (*fn)(Api::Context&, Call&)) { return [&ctx, fn](Call& c) { return fn(ctx, c); }; };
   r.add("POST", "/api/v1/tickets/{id}/attachments", Access::principal, bind(upload),
-        {"Upload a file: raw body with Content-Type and ?filename=, or multipart/form-data", "scope",
+        {"Upload a file: raw body with Content-Type and ?filename=, or multipart/form-data",
+         who_on_tickets(access::Action::attach),
          {"filename", "visibility"}, "the file's bytes", {201, 400, 403, 404, 409, 413, 415, 422}});
   r.add("GET", "/api/v1/tickets/{id}/attachments", Access::principal, bind(list),
-        {"A ticket's attachments (visibility-filtered)", "scope", {}, "", {200, 404}});
+        {"A ticket's attachments (visibility-filtered)", kAnyoneOnTickets, {}, "", {200, 404}});
   r.add("GET", "/api/v1/attachments/{id}/content", Access::principal, bind(content),
-        {"An attachment's bytes; ETag is its SHA-256", "scope", {}, "", {200, 304, 404}});
+        {"An attachment's bytes; ETag is its SHA-256", kAnyoneOnTickets, {}, "", {200, 304, 404}});
 }
 
 }  // namespace ticketd::http

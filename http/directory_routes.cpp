@@ -28,8 +28,6 @@ void write_tenant(JsonWriter& w, const TenantConfig& config) {
 }
 
 Response get_policies(Api::Context& ctx, Call& call) {
-  const Role role = call.who().role;
-  if (!is_staff(role) && role != Role::manager) return forbidden("SLA policies are for staff");
   auto config = ctx.engine().tenants.get(call.who().tenant);
   if (!config) return problem(config.error());
   JsonWriter w;
@@ -44,7 +42,6 @@ std::optional<Response> unknown_time_zone(Api::Context& ctx, const TenantConfig&
 }
 
 Response put_policies(Api::Context& ctx, Call& call) {
-  if (!is_admin_role(call.who().role)) return forbidden("only admins change SLA policies");
   auto in = JsonInput::parse(call.request);
   if (!in) return std::move(in.error());
   const bool has_sla = in->has("sla"), has_calendar = in->has("calendar");
@@ -68,14 +65,13 @@ Response put_policies(Api::Context& ctx, Call& call) {
 }
 
 Response list_tenants(Api::Context& ctx, Call& call) {
-  if (!is_admin_role(call.who().role)) return forbidden("tenants are for admins");
   auto rows = ctx.queries()->tenants(call.who());
   if (!rows) return problem(rows.error());
   JsonWriter w;
   w.begin_object().key("items").begin_array();
   bool own_listed = false;
   for (const auto& row : *rows) own_listed = own_listed || row.id == call.who().tenant;
-  if (!own_listed && call.who().role != Role::global_admin) {
+  if (!own_listed && !access::sees_all_tenants(call.who())) {
     auto own = ctx.engine().tenants.get(call.who().tenant);
     if (!own) return problem(own.error());
     write_tenant(w, *own);
@@ -89,7 +85,6 @@ Response list_tenants(Api::Context& ctx, Call& call) {
 }
 
 Response put_tenant(Api::Context& ctx, Call& call) {
-  if (call.who().role != Role::global_admin) return forbidden("only global admins configure tenants");
   const std::string& id = call.params.get("id");
   if (id.size() > kMaxNameBytes) return invalid_field("id", "must be at most 200 bytes");
   auto in = JsonInput::parse(call.request);
@@ -114,7 +109,6 @@ Response put_tenant(Api::Context& ctx, Call& call) {
 }
 
 Response list_users(Api::Context& ctx, Call& call) {
-  if (!is_admin_role(call.who().role)) return forbidden("the user directory is for admins");
   auto limit = int_param(call.request, "limit", 1, kMaxPageSize);
   if (!limit) return std::move(limit.error());
   const int n = static_cast<int>(limit->value_or(kDefaultPageSize));
@@ -135,7 +129,6 @@ Response list_users(Api::Context& ctx, Call& call) {
 
 Response put_user(Api::Context& ctx, Call& call) {
   const Principal& who = call.who();
-  if (!is_admin_role(who.role)) return forbidden("only admins register users");
   const std::string& sub = call.params.get("sub");
   if (sub.size() > kMaxNameBytes) return invalid_field("sub", "must be at most 200 bytes");
   auto in = JsonInput::parse(call.request);
@@ -146,9 +139,8 @@ Response put_user(Api::Context& ctx, Call& call) {
                                    "customer, agent, admin, manager, auditor, global_admin, integration");
   auto name = in->string("name", kMaxNameBytes);
   auto email = in->string("email", kMaxNameBytes);
-  if (role == Role::system) in->add_error("role", "cannot be system");
-  if (role == Role::global_admin && who.role != Role::global_admin) {
-    in->add_error("role", "only a global admin may register a global admin");
+  if (role && !access::may_grant(who, *role)) {
+    in->add_error("role", std::string("you may not grant the role ") + role_name(*role));
   }
   if (auto bad = in->finish()) return std::move(*bad);
   UserRecord user{sub, tenant.value_or(who.tenant), name.value_or(""), email.value_or(""), *role};
@@ -175,19 +167,20 @@ Response put_user(Api::Context& ctx, Call& call) {
 void add_directory_routes(Api::Context& ctx) {
   Router& r = ctx.router;
   auto bind = [&ctx](Response (*fn)(Api::Context&, Call&)) { return [&ctx, fn](Call& c) { return fn(ctx, c); }; };
-  r.add("GET", "/api/v1/sla/policies", Access::principal, bind(get_policies),
-        {"The tenant's SLA targets and business calendar", "staff", {}, "", {200, 403}});
-  r.add("PUT", "/api/v1/sla/policies", Access::principal, bind(put_policies),
-        {"Replace the tenant's SLA targets and/or calendar", "admin", {}, "sla, calendar", {200, 403, 415, 422}});
-  r.add("GET", "/api/v1/tenants", Access::principal, bind(list_tenants),
-        {"Tenants in scope", "admin (own subtree), global_admin", {}, "", {200, 403}});
-  r.add("PUT", "/api/v1/tenants/{id}", Access::principal, bind(put_tenant),
-        {"Create or configure a tenant", "global_admin", {}, "name, parent, settings", {200, 403, 415, 422}});
-  r.add("GET", "/api/v1/users", Access::principal, bind(list_users),
-        {"Known users of tenants in scope", "admin", {"limit", "cursor"}, "", {200, 400, 403}});
-  r.add("PUT", "/api/v1/users/{sub}", Access::principal, bind(put_user),
-        {"Register or update a user ahead of first sign-in", "admin", {}, "tenant, role, name, email",
-         {200, 403, 404, 415, 422}});
+  using access::Action;
+  r.add("GET", "/api/v1/sla/policies", Action::read_sla_policies, bind(get_policies),
+        {"The tenant's SLA targets and business calendar", "", {}, "", {200, 403}});
+  r.add("PUT", "/api/v1/sla/policies", Action::change_sla_policies, bind(put_policies),
+        {"Replace the tenant's SLA targets and/or calendar", "", {}, "sla, calendar", {200, 403, 415, 422}});
+  r.add("GET", "/api/v1/tenants", Action::list_tenants, bind(list_tenants),
+        {"Tenants in scope (a global admin's scope is every tenant)", "", {}, "", {200, 403}});
+  r.add("PUT", "/api/v1/tenants/{id}", Action::configure_tenants, bind(put_tenant),
+        {"Create or configure a tenant", "", {}, "name, parent, settings", {200, 403, 415, 422}});
+  r.add("GET", "/api/v1/users", Action::read_users, bind(list_users),
+        {"Known users of tenants in scope", "", {"limit", "cursor"}, "", {200, 400, 403}});
+  r.add("PUT", "/api/v1/users/{sub}", Action::register_users, bind(put_user),
+        {"Register or update a user ahead of first sign-in (only a global admin grants global_admin)", "", {},
+         "tenant, role, name, email", {200, 403, 404, 415, 422}});
 }
 
 }  // namespace ticketd::http

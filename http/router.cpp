@@ -53,9 +53,15 @@ const std::string& PathParams::get(std::string_view name) const {
 }
 
 void Router::add(std::string method, std::string pattern, Access access, Handler handler, RouteDoc doc) {
-  Route r{std::move(method), std::move(pattern), access, std::move(handler), std::move(doc), {}};
+  Route r{std::move(method), std::move(pattern), access, std::nullopt, std::move(handler), std::move(doc), {}};
   r.segments = split(r.pattern);
   routes_.push_back(std::move(r));
+}
+
+void Router::add(std::string method, std::string pattern, access::Action action, Handler handler, RouteDoc doc) {
+  doc.who = access::who_may(action);
+  add(std::move(method), std::move(pattern), Access::principal, std::move(handler), std::move(doc));
+  routes_.back().action = action;
 }
 
 bool Router::set_quick(std::string_view method, std::string_view pattern) {

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "domain/access.h"
 #include "domain/principal.h"
 #include "http/message.h"
 
@@ -33,11 +34,14 @@ struct Call {
 
 using Handler = std::function<Response(Call&)>;
 
+// Who may call a route: anyone (probes), or any authenticated principal; a route that
+// names an access::Action also needs access::may(principal, action), checked before its
+// handler runs (403 otherwise).
 enum class Access { anyone, principal };
 
 struct RouteDoc {
   std::string summary;
-  std::string who;                   // which roles may call it
+  std::string who;                   // which roles may call it (from the policy when it names an Action)
   std::vector<std::string> query;    // query parameters
   std::string body;                  // request body, "" for none
   std::vector<int> statuses;         // responses besides 401/429/5xx
@@ -47,6 +51,7 @@ struct Route {
   std::string method;
   std::string pattern;
   Access access = Access::principal;
+  std::optional<access::Action> action;  // the role check made before the handler
   Handler handler;
   RouteDoc doc;
   std::vector<std::string> segments;  // pattern split on '/'
@@ -58,6 +63,8 @@ struct Route {
 class Router {
  public:
   void add(std::string method, std::string pattern, Access access, Handler handler, RouteDoc doc);
+  // A route for principals allowed `action`; its doc's `who` is access::who_may(action).
+  void add(std::string method, std::string pattern, access::Action action, Handler handler, RouteDoc doc);
 
   struct Match {
     const Route* route = nullptr;  // nullptr: see `allowed`

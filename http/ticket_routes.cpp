@@ -172,7 +172,7 @@ Response list_comments(Api::Context& ctx, Call& call) {
   JsonWriter w;
   w.begin_object().key("items").begin_array();
   for (const auto& c : (*t)->comments) {
-    if (visible_to(call.who(), c.visibility)) write_comment(w, c);
+    if (access::may_see(call.who(), c.visibility)) write_comment(w, c);
   }
   w.end_array().key("next_cursor").null().end_object();
   return json_ok(w);
@@ -205,8 +205,10 @@ Response merge(Api::Context& ctx, Call& call) {
 Response history(Api::Context& ctx, Call& call) {
   auto t = ctx.visible_ticket(call.who(), call.params.get("id"));
   if (!t) return problem(t.error());
-  const Role role = call.who().role;
-  if (!is_staff(role) && role != Role::auditor) return forbidden("only staff and auditors read ticket history");
+  // After the scope check: a ticket outside it is 404 for every role.
+  if (!access::may(call.who(), access::Action::read_ticket_history)) {
+    return forbidden(access::denial(access::Action::read_ticket_history));
+  }
   auto as_of = time_param(call.request, "as_of");
   if (!as_of) return std::move(as_of.error());
   if (*as_of) {
@@ -227,7 +229,6 @@ Response history(Api::Context& ctx, Call& call) {
 }
 
 Response bulk(Api::Context& ctx, Call& call) {
-  if (!is_admin_role(call.who().role)) return forbidden("bulk changes are for admins");
   auto in = JsonInput::parse(call.request);
   if (!in) return std::move(in.error());
   in->require("ids");
@@ -289,39 +290,40 @@ void add_ticket_routes(Api::Context& ctx) {
   Router& r = ctx.router;
   auto bind = [&ctx](Response (*fn)(Api::Context&, Call&)) { return [&ctx, fn](Call& c) { return fn(ctx, c); }; };
   const std::string t = "/api/v1/tickets";
+  using access::Action;
   r.add("POST", t, Access::principal, bind(create),
-        {"Create a ticket", "customer, agent, admin",
+        {"Create a ticket", who_on_tickets(Action::create_ticket),
          {},
          "subject, description, priority, category, type, queue, tags, attachments, requester (staff)",
          {201, 400, 403, 415, 422}});
   r.add("GET", t, Access::principal, bind(list),
-        {"List tickets in scope", "scope",
+        {"List tickets in scope", kAnyoneOnTickets,
          {"status", "priority", "category", "queue", "type", "assignee", "requester", "tag", "sla", "created_after",
           "created_before", "q", "sort", "limit", "cursor"},
          "",
          {200, 400}});
-  r.add("POST", t + "/bulk", Access::principal, bind(bulk),
-        {"Apply one change to many tickets; per-ticket results", "admin", {},
+  r.add("POST", t + "/bulk", Action::bulk_change, bind(bulk),
+        {"Apply one change to many tickets; per-ticket results", "", {},
          "ids, action (assign, status, priority), assignee, status, resolution, priority", {200, 403, 415, 422}});
   r.add("GET", t + "/{id}", Access::principal, bind(get),
-        {"A ticket by id or number, with SLA, counts and links", "scope", {}, "", {200, 404}});
+        {"A ticket by id or number, with SLA, counts and links", kAnyoneOnTickets, {}, "", {200, 404}});
   r.add("PATCH", t + "/{id}", Access::principal, bind(patch),
-        {"Edit a ticket", "per DOMAIN.md", {}, "subject, description, priority, category, queue, type, tags",
+        {"Edit a ticket", who_on_tickets(Action::edit_ticket), {}, "subject, description, priority, category, queue, type, tags",
          {200, 403, 404, 409, 412, 415, 422}});
   r.add("POST", t + "/{id}/assign", Access::principal, bind(assign),
-        {"Assign or unassign", "agent (self), admin", {}, "assignee (sub or null)", {200, 403, 404, 409, 412, 422}});
+        {"Assign or unassign", who_on_tickets(Action::assign_self), {}, "assignee (sub or null)", {200, 403, 404, 409, 412, 422}});
   r.add("POST", t + "/{id}/status", Access::principal, bind(change_status),
-        {"Change the status", "per DOMAIN.md", {}, "status, resolution {code, text}", {200, 403, 404, 409, 412, 422}});
+        {"Change the status", who_on_tickets(Action::change_status), {}, "status, resolution {code, text}", {200, 403, 404, 409, 412, 422}});
   r.add("POST", t + "/{id}/comments", Access::principal, bind(add_comment),
-        {"Add a comment", "scope", {}, "body, visibility, attachments, mentions", {201, 403, 404, 409, 412, 422}});
+        {"Add a comment", who_on_tickets(Action::comment), {}, "body, visibility, attachments, mentions", {201, 403, 404, 409, 412, 422}});
   r.add("GET", t + "/{id}/comments", Access::principal, bind(list_comments),
-        {"Comments, oldest first; internal ones only for staff", "scope", {}, "", {200, 404}});
+        {"Comments, oldest first; internal ones not for customers", kAnyoneOnTickets, {}, "", {200, 404}});
   r.add("POST", t + "/{id}/feedback", Access::principal, bind(feedback),
-        {"Rate the resolution", "requester", {}, "rating (1-5), comment", {200, 403, 404, 409, 422}});
+        {"Rate the resolution", "the ticket's requester", {}, "rating (1-5), comment", {200, 403, 404, 409, 422}});
   r.add("POST", t + "/{id}/merge", Access::principal, bind(merge),
-        {"Merge into another ticket", "agent, admin", {}, "into", {200, 403, 404, 409, 422}});
+        {"Merge into another ticket", who_on_tickets(Action::merge), {}, "into", {200, 403, 404, 409, 422}});
   r.add("GET", t + "/{id}/history", Access::principal, bind(history),
-        {"The ticket's events, or its state at as_of", "staff, auditor", {"as_of"}, "", {200, 400, 403, 404}});
+        {"The ticket's events, or its state at as_of", who_on_tickets(Action::read_ticket_history), {"as_of"}, "", {200, 400, 403, 404}});
 }
 
 }  // namespace ticketd::http

@@ -43,14 +43,11 @@ void write_sla_metric(JsonWriter& w, const char* key, const Ticket& t, SlaMetric
 
 }  // namespace
 
-bool visible_to(const Principal& who, Visibility v) {
-  return v == Visibility::public_ || who.role != Role::customer;
-}
 
 std::string etag(std::uint64_t version) { return "\"" + std::to_string(version) + "\""; }
 
 void write_ticket(JsonWriter& w, const Ticket& t, const ViewContext& ctx) {
-  const bool staff = ctx.who.role != Role::customer;
+  const bool internal = access::sees_internal(ctx.who);
   w.begin_object();
   w.key("id").value(t.id).key("number").value(t.number).key("tenant").value(t.tenant);
   w.key("subject").value(t.subject).key("description").value(t.description);
@@ -77,8 +74,8 @@ void write_ticket(JsonWriter& w, const Ticket& t, const ViewContext& ctx) {
   for (const auto& l : t.links) w.begin_object().key("kind").value(l.kind).key("ticket").value(l.ticket).end_object();
   w.end_array();
   std::int64_t comments = 0, attachments = 0;
-  for (const auto& c : t.comments) comments += visible_to(ctx.who, c.visibility) ? 1 : 0;
-  for (const auto& a : t.attachments) attachments += visible_to(ctx.who, a.visibility) ? 1 : 0;
+  for (const auto& c : t.comments) comments += access::may_see(ctx.who, c.visibility) ? 1 : 0;
+  for (const auto& a : t.attachments) attachments += access::may_see(ctx.who, a.visibility) ? 1 : 0;
   w.key("comment_count").value(comments).key("attachment_count").value(attachments);
   w.key("created_at").value(format_rfc3339(t.created_at)).key("updated_at").value(format_rfc3339(t.updated_at));
   opt_time(w, "resolved_at", t.resolved_at);
@@ -88,7 +85,7 @@ void write_ticket(JsonWriter& w, const Ticket& t, const ViewContext& ctx) {
   write_sla_metric(w, "resolution", t, SlaMetric::resolution, ctx);
   w.end_object();
   w.key("version").value(t.version);
-  if (staff) {
+  if (internal) {
     w.key("internal").begin_object();
     w.key("internal_comment_count").value(static_cast<std::int64_t>(t.comments.size()) - comments);
     w.key("internal_attachment_count").value(static_cast<std::int64_t>(t.attachments.size()) - attachments);

@@ -8,6 +8,7 @@
 
 #include "commands/user_directory.h"
 #include "base/json_writer.h"
+#include "domain/access.h"
 #include "domain/principal.h"
 #include "domain/sla.h"
 #include "domain/tenant_config.h"
@@ -32,9 +33,6 @@ void write_comment(JsonWriter& w, const Comment& c);
 void write_attachment(JsonWriter& w, const AttachmentMeta& a);
 void write_event(JsonWriter& w, const EventRecord& e);
 void write_user(JsonWriter& w, const UserRecord& u);
-
-// Whether `who` may see this comment / attachment of a ticket it can see.
-[[nodiscard]] bool visible_to(const Principal& who, Visibility v);
 
 // `"<version>"`
 [[nodiscard]] std::string etag(std::uint64_t version);

@@ -1,5 +1,7 @@
 #include "projections/ticket_queries.h"
 
+#include "domain/access.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -51,16 +53,14 @@ std::unexpected<Error> not_found() { return make_error(Errc::not_found, "ticket 
 std::int64_t micros(Timestamp t) { return t.time_since_epoch().count(); }
 Timestamp from_micros(std::int64_t v) { return Timestamp{std::chrono::microseconds{v}}; }
 
-bool is_customer(const Principal& who) { return who.role == Role::customer; }
-bool sees_everything(const Principal& who) { return who.role == Role::global_admin || who.role == Role::system; }
 
 // Restricts table alias `t` to the caller's scope.
 void add_scope(Query& q, const Principal& who) {
-  if (!sees_everything(who)) {
+  if (!access::sees_all_tenants(who)) {
     q.add(" AND t.tenant IN (WITH RECURSIVE sub(id) AS (SELECT ?", who.tenant)
         .add(" UNION SELECT tenants.id FROM tenants JOIN sub ON tenants.parent = sub.id) SELECT id FROM sub)");
   }
-  if (is_customer(who)) q.add(" AND t.requester = ?", who.sub);
+  if (access::sees_only_own_tickets(who)) q.add(" AND t.requester = ?", who.sub);
 }
 
 // Words of `text` as an FTS5 query in which every word must match; customers search
@@ -115,8 +115,8 @@ TicketRow read_row(const sql::Statement& s, const Principal& who, Timestamp now)
   r.created_at = from_micros(s.int64(11));
   r.updated_at = from_micros(s.int64(12));
   r.version = static_cast<std::uint64_t>(s.int64(13));
-  r.comment_count = is_customer(who) ? s.int64(15) : s.int64(14);
-  r.attachment_count = is_customer(who) ? s.int64(17) : s.int64(16);
+  r.comment_count = access::sees_internal(who) ? s.int64(14) : s.int64(15);
+  r.attachment_count = access::sees_internal(who) ? s.int64(16) : s.int64(17);
   if (auto v = s.opt_int64(18)) r.sla.first_response_due = from_micros(*v);
   if (auto v = s.opt_int64(19)) r.sla.resolution_due = from_micros(*v);
   if (auto v = s.opt_int64(20)) r.sla.first_response_at = from_micros(*v);
@@ -192,7 +192,7 @@ Result<TicketPage> TicketQueries::list(const Principal& who, const TicketFilter&
   const bool search_in_created_order = !f.q.empty() && std::string_view(sort->column) == "t.seq";
   Query q;
   if (search_in_created_order) {
-    const std::string match = fts_query(f.q, is_customer(who));
+    const std::string match = fts_query(f.q, !access::sees_internal(who));
     if (match.empty()) return invalid("q", "has no words to search for");
     q.add(fmt::format("SELECT {}, {} FROM tickets_fts f JOIN tickets t ON t.seq = f.rowid WHERE tickets_fts MATCH ?",
                       kRowColumns, sort->column),
@@ -242,7 +242,7 @@ Result<TicketPage> TicketQueries::list(const Principal& who, const TicketFilter&
   if (f.created_after) q.add(" AND t.created_at > ?", micros(*f.created_after));
   if (f.created_before) q.add(" AND t.created_at < ?", micros(*f.created_before));
   if (!f.q.empty() && !search_in_created_order) {
-    const std::string match = fts_query(f.q, is_customer(who));
+    const std::string match = fts_query(f.q, !access::sees_internal(who));
     if (match.empty()) return invalid("q", "has no words to search for");
     q.add(" AND t.seq IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)", match);
   }
@@ -306,57 +306,6 @@ Result<TicketRow> TicketQueries::get(const Principal& who, const std::string& id
   }
 }
 
-Result<std::vector<CommentRow>> TicketQueries::comments(const Principal& who, const std::string& id) {
-  Query q;
-  q.add("SELECT c.comment_id, c.author, c.author_role, c.visibility, c.body, c.is_staff, c.attachments, c.mentions,"
-        " c.created_at FROM tickets t JOIN comments c ON c.seq = t.seq WHERE t.id = ?",
-        id);
-  add_scope(q, who);
-  if (is_customer(who)) q.add(" AND c.visibility = 'public'");
-  q.add(" ORDER BY c.n");
-  std::vector<CommentRow> out;
-  try {
-    // An invisible ticket must answer 404 even when it has no comments.
-    Query exists;
-    exists.add("SELECT 1 FROM tickets t WHERE t.id = ?", id);
-    add_scope(exists, who);
-    if (!exists.prepare(db_).step()) return not_found();
-    auto st = q.prepare(db_);
-    while (st.step()) {
-      out.push_back(CommentRow{st.text(0), st.text(1), st.text(2), st.text(3), st.text(4), st.int64(5) != 0,
-                               st.text(6), st.text(7), from_micros(st.int64(8))});
-    }
-  } catch (const sql::SqliteError& e) {
-    return make_error(Errc::internal, std::string("read model query failed: ") + e.what());
-  }
-  return out;
-}
-
-Result<std::vector<AttachmentRow>> TicketQueries::attachments(const Principal& who, const std::string& id) {
-  Query exists;
-  exists.add("SELECT t.seq FROM tickets t WHERE t.id = ?", id);
-  add_scope(exists, who);
-  std::vector<AttachmentRow> out;
-  try {
-    auto found = exists.prepare(db_);
-    if (!found.step()) return not_found();
-    Query q;
-    q.add("SELECT id, file_name, content_type, sha256, uploader, visibility, scan_verdict, size FROM attachments"
-          " WHERE seq = ?",
-          found.int64(0));
-    if (is_customer(who)) q.add(" AND visibility = 'public'");
-    q.add(" ORDER BY created_at, id");
-    auto st = q.prepare(db_);
-    while (st.step()) {
-      out.push_back(AttachmentRow{st.text(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5),
-                                  st.text(6), st.int64(7)});
-    }
-  } catch (const sql::SqliteError& e) {
-    return make_error(Errc::internal, std::string("read model query failed: ") + e.what());
-  }
-  return out;
-}
-
 Result<std::vector<WorkloadRow>> TicketQueries::workload(const Principal& who) {
   Query q;
   q.add("SELECT t.assignee, COUNT(*) FROM tickets t WHERE t.active = 1 AND t.assignee IS NOT NULL");
@@ -376,7 +325,7 @@ namespace {
 
 // Restricts column `column` (a tenant id) to the caller's scope.
 void add_tenant_scope(Query& q, const Principal& who, std::string_view column) {
-  if (sees_everything(who)) return;
+  if (access::sees_all_tenants(who)) return;
   q.add(fmt::format(" AND {} IN (WITH RECURSIVE sub(id) AS (SELECT ?", column), who.tenant)
       .add(" UNION SELECT tenants.id FROM tenants JOIN sub ON tenants.parent = sub.id) SELECT id FROM sub)");
 }

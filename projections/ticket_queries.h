@@ -57,18 +57,6 @@ struct TicketPage {
   std::string next_cursor;  // empty on the last page
 };
 
-struct CommentRow {
-  std::string id, author, author_role, visibility, body;
-  bool is_staff_reply = false;
-  std::string attachments_json, mentions_json;
-  Timestamp created_at{};
-};
-
-struct AttachmentRow {
-  std::string id, file_name, content_type, sha256, uploader, visibility, scan_verdict;
-  std::int64_t size = 0;
-};
-
 struct WorkloadRow {
   std::string assignee;
   std::int64_t active = 0;
@@ -113,8 +101,6 @@ class TicketQueries {
                                          const std::optional<std::string>& assignee, int limit,
                                          const std::string& cursor, Timestamp now);
   [[nodiscard]] Result<TicketRow> get(const Principal& who, const std::string& id_or_number, Timestamp now);
-  [[nodiscard]] Result<std::vector<CommentRow>> comments(const Principal& who, const std::string& id);
-  [[nodiscard]] Result<std::vector<AttachmentRow>> attachments(const Principal& who, const std::string& id);
   [[nodiscard]] Result<std::vector<WorkloadRow>> workload(const Principal& who);
   [[nodiscard]] Result<Stats> stats(const Principal& who, Timestamp now);
   // Configured tenants in scope (the caller's tenant and below; global_admin: all), by id.

@@ -7,7 +7,6 @@
 #include "events/tenant_config_codec.h"
 #include "events/ticket_event_codec.h"
 #include "events/ticket_snapshot_codec.h"
-#include "base/json_writer.h"
 #include "domain/sla.h"
 #include "domain/ticket_workflow.h"
 
@@ -74,16 +73,9 @@ CREATE INDEX IF NOT EXISTS tickets_number ON tickets(number);
 CREATE TABLE IF NOT EXISTS ticket_tags (
   tag TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (tag, seq)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS ticket_tags_seq ON ticket_tags(seq);
-CREATE TABLE IF NOT EXISTS comments (
-  seq INTEGER NOT NULL, n INTEGER NOT NULL, comment_id TEXT NOT NULL, author TEXT NOT NULL,
-  author_role TEXT NOT NULL, visibility TEXT NOT NULL, is_staff INTEGER NOT NULL, body TEXT NOT NULL,
-  attachments TEXT NOT NULL, mentions TEXT NOT NULL, created_at INTEGER NOT NULL,
-  PRIMARY KEY (seq, n)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS attachments (
-  id TEXT PRIMARY KEY, seq INTEGER NOT NULL, file_name TEXT NOT NULL, content_type TEXT NOT NULL,
-  size INTEGER NOT NULL, sha256 TEXT NOT NULL, uploader TEXT NOT NULL, visibility TEXT NOT NULL,
-  scan_verdict TEXT NOT NULL, created_at INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS attachments_seq ON attachments(seq);
+-- comments and attachments had tables of their own in earlier versions; nothing read them.
+DROP TABLE IF EXISTS comments;
+DROP TABLE IF EXISTS attachments;
 CREATE VIRTUAL TABLE IF NOT EXISTS tickets_fts USING fts5(subject, description, public_text, internal_text);
 CREATE TABLE IF NOT EXISTS tenants (
   id TEXT PRIMARY KEY, parent TEXT NOT NULL, name TEXT NOT NULL, config TEXT NOT NULL);
@@ -97,14 +89,6 @@ std::int64_t micros(Timestamp t) { return t.time_since_epoch().count(); }
 std::optional<std::int64_t> micros(const std::optional<Timestamp>& t) {
   if (!t) return std::nullopt;
   return micros(*t);
-}
-
-std::string json_list(const std::vector<std::string>& v) {
-  JsonWriter w;
-  w.begin_array();
-  for (const auto& s : v) w.value(s);
-  w.end_array();
-  return w.take();
 }
 
 }  // namespace
@@ -128,12 +112,6 @@ struct TicketsProjection::Statements {
             " sla_at_risk=?34")),
         delete_tags(db.prepare("DELETE FROM ticket_tags WHERE seq = ?")),
         insert_tag(db.prepare("INSERT OR IGNORE INTO ticket_tags(tag, seq) VALUES(?, ?)")),
-        insert_comment(db.prepare(
-            "INSERT INTO comments(seq, n, comment_id, author, author_role, visibility, is_staff, body, attachments,"
-            " mentions, created_at) VALUES(?,?,?,?,?,?,?,?,?,?,?)")),
-        insert_attachment(db.prepare(
-            "INSERT OR REPLACE INTO attachments(id, seq, file_name, content_type, size, sha256, uploader,"
-            " visibility, scan_verdict, created_at) VALUES(?,?,?,?,?,?,?,?,?,?)")),
         fts_insert(db.prepare(
             "INSERT INTO tickets_fts(rowid, subject, description, public_text, internal_text) VALUES(?, ?, ?, ?, ?)")),
         fts_update(db.prepare("UPDATE tickets_fts SET subject = ?, description = ?, public_text = public_text || ?,"
@@ -145,7 +123,7 @@ struct TicketsProjection::Statements {
             "INSERT INTO users(sub, tenant, role, name, email) VALUES(?, ?, ?, ?, ?) ON CONFLICT(sub) DO UPDATE SET"
             " tenant = excluded.tenant, role = excluded.role, name = excluded.name, email = excluded.email")) {}
 
-  sql::Statement find, upsert, delete_tags, insert_tag, insert_comment, insert_attachment, fts_insert,
+  sql::Statement find, upsert, delete_tags, insert_tag, fts_insert,
       fts_update, upsert_tenant, upsert_user;
 };
 
@@ -159,8 +137,8 @@ void TicketsProjection::drop(sql::Database& db) {
   tenants_.clear();
   dirty_.clear();
   db.exec(
-      "DROP TABLE IF EXISTS tickets; DROP TABLE IF EXISTS ticket_tags; DROP TABLE IF EXISTS comments;"
-      " DROP TABLE IF EXISTS attachments; DROP TABLE IF EXISTS tickets_fts; DROP TABLE IF EXISTS tenants;"
+      "DROP TABLE IF EXISTS tickets; DROP TABLE IF EXISTS ticket_tags; DROP TABLE IF EXISTS tickets_fts;"
+      " DROP TABLE IF EXISTS tenants;"
       " DROP TABLE IF EXISTS users;");
 }
 
@@ -279,10 +257,6 @@ void TicketsProjection::apply_ticket(const EventRecord& record) {
   } else if (std::holds_alternative<CommentAdded>(*event)) {
     const Comment& c = t.comments.back();
     const bool is_public = c.visibility == Visibility::public_;
-    st.insert_comment.bind(1, d.seq).bind(2, d.comments).bind(3, c.id).bind(4, c.author)
-        .bind(5, role_name(c.author_role)).bind(6, name_of(c.visibility)).bind(7, c.is_staff_reply ? 1 : 0)
-        .bind(8, c.body).bind(9, json_list(c.attachments)).bind(10, json_list(c.mentions)).bind(11, micros(c.at));
-    st.insert_comment.run();
     std::string& text = is_public ? d.public_text : d.internal_text;
     text += ' ';
     text += c.body;
@@ -290,14 +264,10 @@ void TicketsProjection::apply_ticket(const EventRecord& record) {
     if (is_public) ++d.public_comments;
   } else if (std::holds_alternative<AttachmentAdded>(*event)) {
     const AttachmentMeta& a = t.attachments.back();
-    st.insert_attachment.bind(1, a.id).bind(2, d.seq).bind(3, a.file_name).bind(4, a.content_type)
-        .bind(5, static_cast<std::int64_t>(a.size)).bind(6, a.sha256).bind(7, a.uploader)
-        .bind(8, name_of(a.visibility)).bind(9, a.scan_verdict).bind(10, micros(record.time));
-    st.insert_attachment.run();
     ++d.attachments;
     if (a.visibility == Visibility::public_) ++d.public_attachments;
   }
-  t.comments.clear();  // kept in their own table, not in the row's state
+  t.comments.clear();  // counted and indexed for search, not kept in the row's state
   t.attachments.clear();
 }
 

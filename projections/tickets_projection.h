@@ -1,12 +1,10 @@
 // The "tickets" projection: every read model of API.md's ticket queries.
 //
-// Tables (schema in tickets_schema.cpp):
+// Tables (schema: kSchema in tickets_projection.cpp):
 //   tickets        one row per ticket: list/queue/report columns, SLA due instants, and
 //                  `state`, the aggregate's scalar state (ticket snapshot JSON without
 //                  comments and attachments) that domain apply() advances per event
 //   ticket_tags    (ticket, tag)
-//   comments       every comment with its visibility
-//   attachments    attachment metadata with visibility
 //   tickets_fts    FTS5 over subject, description, public and internal comment text
 //   tenants        the tenant tree and each tenant's configuration (as of the event)
 // SLA due instants use the tenant configuration in force when the event was applied,
