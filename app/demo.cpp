@@ -40,8 +40,8 @@ Principal principal_of(const DemoUser& u) {
 
 }  // namespace
 
-Result<void> seed_demo(CommandEngine& engine, Clock& clock, IdSource& ids) {
-  auto seeded = engine.store.get_meta(kSeededKey);
+Result<void> seed_demo(CommandEngine& engine, EventStore& store, IdSource& ids) {
+  auto seeded = store.get_meta(kSeededKey);
   if (!seeded) return std::unexpected(seeded.error());
   if (*seeded) return {};
   const Principal root = principal_of(demo_users()[5]);
@@ -52,12 +52,12 @@ Result<void> seed_demo(CommandEngine& engine, Clock& clock, IdSource& ids) {
     config.name = name;
     config.parent = parent;
     config.queues = {"general", "billing", "escalations"};
-    if (auto put = engine.tenants.put(config, root, clock.now(), ids.next_id()); !put) return std::unexpected(put.error());
+    if (auto put = engine.configure_tenant(config, root); !put) return std::unexpected(put.error());
   }
   for (const auto& u : demo_users()) {
     const Principal p = principal_of(u);
     UserRecord record{p.sub, p.tenant, p.name, p.email, p.role};
-    if (auto r = engine.users.record(record, root, clock.now(), ids.next_id()); !r) return std::unexpected(r.error());
+    if (auto r = engine.record_user(record, root); !r) return std::unexpected(r.error());
   }
   const Principal customer = principal_of(demo_users()[0]);
   const Principal agent = principal_of(demo_users()[1]);
@@ -87,26 +87,26 @@ Result<void> seed_demo(CommandEngine& engine, Clock& clock, IdSource& ids) {
     c.description = s.description;
     c.priority = s.priority;
     c.category = s.category;
-    auto out = engine.handler.create(c, request(customer));
+    auto out = engine.create(c, request(customer));
     if (!out) return std::unexpected(out.error());
     created.push_back(out->ticket->id);
   }
   AssignTicket assign;
   assign.assignee = agent.sub;
-  if (auto r = engine.handler.execute(created[0], assign, request(agent)); !r) return std::unexpected(r.error());
-  if (auto r = engine.handler.execute(created[0], ChangeStatus{Status::in_progress, std::nullopt}, request(agent)); !r) {
+  if (auto r = engine.execute(created[0], assign, request(agent)); !r) return std::unexpected(r.error());
+  if (auto r = engine.execute(created[0], ChangeStatus{Status::in_progress, std::nullopt}, request(agent)); !r) {
     return std::unexpected(r.error());
   }
   AddComment reply;
   reply.comment_id = ids.next_id();
   reply.body = "We reset your password; please check your inbox.";
-  if (auto r = engine.handler.execute(created[0], reply, request(agent)); !r) return std::unexpected(r.error());
+  if (auto r = engine.execute(created[0], reply, request(agent)); !r) return std::unexpected(r.error());
   AddComment note;
   note.comment_id = ids.next_id();
   note.body = "Internal: the account was locked by the fraud filter.";
   note.visibility = Visibility::internal;
-  if (auto r = engine.handler.execute(created[0], note, request(agent)); !r) return std::unexpected(r.error());
-  return engine.store.put_meta(kSeededKey, "1");
+  if (auto r = engine.execute(created[0], note, request(agent)); !r) return std::unexpected(r.error());
+  return store.put_meta(kSeededKey, "1");
 }
 
 void print_demo_tokens(const std::string& secret, Timestamp now) {

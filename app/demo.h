@@ -9,7 +9,8 @@
 namespace ticketd::app {
 
 // Seeds the demo data unless it is there already. Errors are returned, not printed.
-[[nodiscard]] Result<void> seed_demo(CommandEngine& engine, Clock& clock, IdSource& ids);
+// `store` is the engine's (for the "seeded" mark); `ids` makes comment ids.
+[[nodiscard]] Result<void> seed_demo(CommandEngine& engine, EventStore& store, IdSource& ids);
 
 // Prints "token <role> <jwt>" lines for the demo principals, minted with `secret`.
 void print_demo_tokens(const std::string& secret, Timestamp now);

@@ -189,7 +189,7 @@ int main(int argc, char** argv) {
   ticketd::RandomIds ids;
   auto engine = std::make_unique<ticketd::CommandEngine>(**store, clock, ids);
   if (s.demo) {
-    if (auto seeded = ticketd::app::seed_demo(*engine, clock, ids); !seeded) {
+    if (auto seeded = ticketd::app::seed_demo(*engine, **store, ids); !seeded) {
       fmt::print(stderr, "ticketd: demo data: {}\n", seeded.error().message);
       return 1;
     }
@@ -239,9 +239,7 @@ int main(int argc, char** argv) {
     std::unique_lock lock(mu);
     while (!cv.wait_for(lock, kSchedulerInterval, [&] { return stopping; })) {
       lock.unlock();
-      auto caught_up = engine->active.catch_up();
-      auto report = caught_up ? engine->scheduler.run_once(engine->active.ids())
-                              : ticketd::Result<ticketd::SchedulerReport>(std::unexpected(caught_up.error()));
+      auto report = engine->run_scheduler();
       if (!report) {
         spdlog::error("scheduler: {}", report.error().message);
       } else if (report->warnings + report->breaches + report->auto_closed > 0) {

@@ -24,15 +24,12 @@ using Clock_ = std::chrono::steady_clock;
 // A store and the command side wired on it.
 struct Engine {
   explicit Engine(const std::string& dir, TicketRepositoryOptions repo = {})
-      : store(std::move(*open_rocksdb_event_store(dir))), engine(*store, clock, ids, repo),
-        tickets(engine.tickets), users(engine.users), handler(engine.handler) {}
+      : store(std::move(*open_rocksdb_event_store(dir))), engine(*store, clock, ids, repo), replay(*store) {}
   std::unique_ptr<EventStore> store;
   SystemClock clock;
   RandomIds ids;
   CommandEngine engine;
-  TicketRepository& tickets;
-  UserDirectory& users;
-  CommandHandler& handler;
+  TicketRepository replay;  // no cache: load_fresh() reads the log
 };
 
 void must(const Result<CommandOutcome>& r, const char* what) {
@@ -53,8 +50,7 @@ Figures run_mix(Engine& e, int clients, double seconds) {
   std::vector<std::thread> threads;
   for (int c = 0; c < clients; ++c) {
     const std::string sub = fmt::format("agent-{}", c);
-    (void)e.users.record(UserRecord{sub, "acme", "", "", Role::agent}, Principal{sub, "acme", Role::agent, "", ""},
-                         e.clock.now(), e.ids.next_id());
+    (void)e.engine.record_user(UserRecord{sub, "acme", "", "", Role::agent}, Principal{sub, "acme", Role::agent, "", ""});
   }
   const auto start = Clock_::now();
   for (int c = 0; c < clients; ++c) {
@@ -75,22 +71,22 @@ Figures run_mix(Engine& e, int clients, double seconds) {
           create.tenant = "acme";
           create.subject = "VPN drops every few minutes";
           create.description = "Since this morning the VPN client disconnects every 3-5 minutes.";
-          auto r = e.handler.create(std::move(create), as_customer);
+          auto r = e.engine.create(std::move(create), as_customer);
           must(r, "create");
           id = r->ticket->id;
         });
         for (int k = 0; k < 5; ++k) {
           timed([&] {
-            must(e.handler.execute(id, AddComment{e.ids.next_id(), "We are looking into it; please send the client log.",
+            must(e.engine.execute(id, AddComment{e.ids.next_id(), "We are looking into it; please send the client log.",
                                                   k % 2 ? Visibility::internal : Visibility::public_, {}, {}},
                                    as_agent),
                  "comment");
           });
         }
-        timed([&] { must(e.handler.execute(id, AssignTicket{agent.sub, std::nullopt, false}, as_agent), "assign"); });
-        timed([&] { must(e.handler.execute(id, ChangeStatus{Status::in_progress, {}}, as_agent), "start"); });
+        timed([&] { must(e.engine.execute(id, AssignTicket{agent.sub, std::nullopt, false}, as_agent), "assign"); });
+        timed([&] { must(e.engine.execute(id, ChangeStatus{Status::in_progress, {}}, as_agent), "start"); });
         timed([&] {
-          must(e.handler.execute(id, ChangeStatus{Status::resolved, Resolution{ResolutionCode::resolved, "New profile"}},
+          must(e.engine.execute(id, ChangeStatus{Status::resolved, Resolution{ResolutionCode::resolved, "New profile"}},
                                  as_agent),
                "resolve");
         });
@@ -142,10 +138,10 @@ int main(int argc, char** argv) {
   CreateTicket create;
   create.tenant = "acme";
   create.subject = "Long-running ticket";
-  auto t = e.handler.create(create, CommandRequest{agent, {}, "", "", "", ""});
+  auto t = e.engine.create(create, CommandRequest{agent, {}, "", "", "", ""});
   must(t, "create");
   for (int i = 1; i < 1000; ++i) {
-    must(e.handler.execute(t->ticket->id,
+    must(e.engine.execute(t->ticket->id,
                            AddComment{e.ids.next_id(), fmt::format("Update {}: still investigating the root cause.", i),
                                       Visibility::public_, {}, {}},
                            CommandRequest{agent, {}, "", "", "", ""}),
@@ -156,7 +152,7 @@ int main(int argc, char** argv) {
     std::vector<double> us;
     for (int i = 0; i < kLoads; ++i) {
       const auto t0 = Clock_::now();
-      auto loaded = e.tickets.load_fresh(t->ticket->id, snapshot);
+      auto loaded = e.replay.load_fresh(t->ticket->id, snapshot);
       us.push_back(std::chrono::duration<double, std::micro>(Clock_::now() - t0).count());
       if (!loaded || loaded->version != 1000) {
         fmt::print(stderr, "load failed\n");

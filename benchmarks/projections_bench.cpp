@@ -51,11 +51,10 @@ void generate(EventStore& store, int tickets, int clients) {
   TenantConfig acme;
   acme.id = "acme";
   acme.queues = {std::begin(kQueues), std::end(kQueues)};
-  (void)engine.tenants.put(acme, Principal{"root", "root", Role::global_admin, "", ""}, clock.now(), "bench-acme");
+  (void)engine.configure_tenant(acme, Principal{"root", "root", Role::global_admin, "", ""});
   for (int a = 0; a < 20; ++a) {
     const std::string sub = fmt::format("agent-{}", a);
-    (void)engine.users.record(UserRecord{sub, "acme", "", "", Role::agent}, Principal{sub, "acme", Role::agent, "", ""},
-                              clock.now(), ids.next_id());
+    (void)engine.record_user(UserRecord{sub, "acme", "", "", Role::agent}, Principal{sub, "acme", Role::agent, "", ""});
   }
   std::atomic<int> next{0};
   std::atomic<int> done{0};
@@ -76,17 +75,17 @@ void generate(EventStore& store, int tickets, int clients) {
         t.priority = Priority(rng() % 4);
         t.queue = kQueues[rng() % 4];
         t.category = kCategories[rng() % 6];
-        auto created = engine.handler.create(std::move(t), CommandRequest{customer, {}, "", "", "", ""});
+        auto created = engine.create(std::move(t), CommandRequest{customer, {}, "", "", "", ""});
         if (!created) {
           fmt::print(stderr, "create failed: {}\n", created.error().message);
           std::_Exit(1);
         }
         const std::string& id = created->ticket->id;
         const CommandRequest as_agent{agent, {}, "", "", "", ""};
-        if (i % 3 == 0) (void)engine.handler.execute(id, AssignTicket{agent.sub, std::nullopt, false}, as_agent);
-        if (i % 6 == 0) (void)engine.handler.execute(id, ChangeStatus{Status::in_progress, {}}, as_agent);
+        if (i % 3 == 0) (void)engine.execute(id, AssignTicket{agent.sub, std::nullopt, false}, as_agent);
+        if (i % 6 == 0) (void)engine.execute(id, ChangeStatus{Status::in_progress, {}}, as_agent);
         if (i % 4 == 0) {
-          (void)engine.handler.execute(
+          (void)engine.execute(
               id, AddComment{ids.next_id(), fmt::format("Checked the {} logs", kWords[rng() % 16]),
                              i % 8 ? Visibility::public_ : Visibility::internal, {}, {}},
               as_agent);

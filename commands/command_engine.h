@@ -1,37 +1,68 @@
-// The command side of ticketd wired on one event store: repository, directories,
-// numbers, idempotency, handler and the SLA scheduler. The one place that knows how the
-// parts fit; ticketd, ticketctl, tests and benchmarks all build this.
-// `store`, `clock` and `ids` must outlive the engine.
+// CommandEngine: the command side of ticketd, and the only way http/ and app/ reach it.
+// It wires the repository, the tenant and user directories, ticket numbers,
+// idempotency, the command handler and the SLA scheduler on one event store, and keeps
+// them private; callers get the operations below.
+//
+// Thread-safe: every method may be called from any thread. `store`, `clock` and `ids`
+// must outlive the engine. Events it writes take their time from `clock` and their ids
+// from `ids`.
 #pragma once
 
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "base/clock.h"
+#include "base/ids.h"
 #include "commands/command_handler.h"
 #include "commands/sla_scheduler.h"
 #include "events/time_zones.h"
 
 namespace ticketd {
 
-struct CommandEngine {
-  CommandEngine(EventStore& event_store, Clock& clock, IdSource& ids, TicketRepositoryOptions repository = {})
-      : store(event_store),
-        tickets(event_store, repository),
-        tenants(event_store),
-        users(event_store),
-        numbers(event_store),
-        idempotency(event_store),
-        handler(event_store, tickets, tenants, users, numbers, idempotency, clock, ids),
-        scheduler(handler, tickets, tenants, zones, clock),
-        active(event_store) {}
+class CommandEngine {
+ public:
+  CommandEngine(EventStore& store, Clock& clock, IdSource& ids, TicketRepositoryOptions repository = {});
+  ~CommandEngine();
+  CommandEngine(const CommandEngine&) = delete;
+  CommandEngine& operator=(const CommandEngine&) = delete;
 
-  EventStore& store;
-  TicketRepository tickets;
-  TenantDirectory tenants;
-  UserDirectory users;
-  TicketNumbers numbers;
-  IdempotencyStore idempotency;
-  CommandHandler handler;
-  TimeZones zones;
-  SlaScheduler scheduler;
-  ActiveTickets active;
+  // Tickets (see CommandHandler for retries, If-Match and idempotency).
+  [[nodiscard]] Result<CommandOutcome> create(CreateTicket command, const CommandRequest& request);
+  [[nodiscard]] Result<CommandOutcome> execute(const std::string& ticket_id, TicketCommand command,
+                                               const CommandRequest& request);
+  // The ticket as `who` may see it, or Errc::not_found.
+  [[nodiscard]] Result<TicketRepository::Ptr> ticket(const std::string& ticket_id, const Principal& who);
+  // The ticket replayed up to `until` (the caller has checked it may see the ticket).
+  [[nodiscard]] Result<Ticket> ticket_as_of(const std::string& ticket_id, Timestamp until);
+
+  // Tenants: configuration, scope, time zones.
+  [[nodiscard]] Result<TenantConfig> tenant(const std::string& tenant);
+  // Appends `config` as `actor` (the caller has checked the actor may).
+  [[nodiscard]] Result<TenantConfig> configure_tenant(TenantConfig config, const Principal& actor);
+  // Whether `who` may see things of `tenant`.
+  [[nodiscard]] Result<bool> covers(const Principal& who, const std::string& tenant);
+  [[nodiscard]] Result<const TimeZoneRules*> time_zone(const std::string& name);
+
+  // Users.
+  [[nodiscard]] Result<std::optional<UserRecord>> user(const std::string& sub);
+  [[nodiscard]] Result<void> record_user(const UserRecord& user, const Principal& actor);
+  // Records `who` in the user directory when first seen or when its claims changed.
+  [[nodiscard]] Result<void> remember_principal(const Principal& who);
+
+  // The tenant an event of the log belongs to ("" for none: ticket-number streams).
+  [[nodiscard]] std::string tenant_of(const EventRecord& event);
+
+  // Time-driven work: follows the log for tickets still open, then issues the SLA
+  // warnings, breaches and auto-closes that are due now. One caller at a time.
+  [[nodiscard]] Result<SchedulerReport> run_scheduler();
+
+  // The log, for reading (history, the event log, probes and metrics).
+  [[nodiscard]] const EventStore& log() const;
+
+ private:
+  struct Parts;
+  std::unique_ptr<Parts> parts_;
 };
 
 }  // namespace ticketd

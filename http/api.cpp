@@ -91,13 +91,13 @@ Result<std::string> Api::Context::ticket_id(const Principal& who, const std::str
 Result<TicketRepository::Ptr> Api::Context::visible_ticket(const Principal& who, const std::string& id_or_number) {
   auto id = ticket_id(who, id_or_number);
   if (!id) return std::unexpected(id.error());
-  return engine().handler.get(*id, who);
+  return engine().ticket(*id, who);
 }
 
 Response Api::Context::ticket_response(const Ticket& t, const Principal& who, int status) {
-  auto config = engine().tenants.get(t.tenant);
+  auto config = engine().tenant(t.tenant);
   if (!config) return problem(config.error());
-  auto tz = engine().zones.get(config->calendar.time_zone);
+  auto tz = engine().time_zone(config->calendar.time_zone);
   if (!tz) return problem(tz.error());
   JsonWriter w;
   write_ticket(w, t, ViewContext{who, *config, **tz, now()});
@@ -130,7 +130,7 @@ Response Api::Context::run(Call& call, TicketCommand command, const Render& rend
   if (!id) return problem(id.error());
   auto req = command_request(call);
   if (!req) return std::move(req.error());
-  auto out = engine().handler.execute(*id, std::move(command), *req);
+  auto out = engine().execute(*id, std::move(command), *req);
   if (!out) return problem(out.error());
   Response r = render ? render(*out) : ticket_response(*out->ticket, call.who());
   if (r.status < 300) {
@@ -204,13 +204,8 @@ Response dispatch(Api::Context& ctx, const Request& request, Router::Match& m, s
       return r;
     }
     // The user directory records every principal when first seen and when its claims change.
-    UserRecord seen{principal->sub, principal->tenant, principal->name, principal->email, principal->role};
-    auto known = ctx.engine().users.get(principal->sub);
-    if (known && (!*known || **known != seen)) {
-      if (auto recorded = ctx.engine().users.record(seen, *principal, ctx.now(), ctx.services.ids.next_id());
-          !recorded) {
-        spdlog::warn("user directory: {}", recorded.error().message);
-      }
+    if (auto remembered = ctx.engine().remember_principal(*principal); !remembered) {
+      spdlog::warn("user directory: {}", remembered.error().message);
     }
     if (m.route->action && !access::may(*principal, *m.route->action)) {
       return forbidden(access::denial(*m.route->action));

@@ -79,7 +79,7 @@ Response upload(Api::Context& ctx, Call& call) {
     command->fingerprint = sha256_hex({req.method, "\n", req.path, "\n", meta.file_name, "\n", type, "\n", meta.sha256,
                                        "\n", name_of(visibility)});
   }
-  auto out = ctx.engine().handler.execute((*ticket)->id, AddAttachment{meta}, *command);
+  auto out = ctx.engine().execute((*ticket)->id, AddAttachment{meta}, *command);
   if (!out) return problem(out.error());
   if (out->ticket->attachments.empty()) return problem(500, "the attachment is missing");
   JsonWriter w;
@@ -117,7 +117,7 @@ Response content(Api::Context& ctx, Call& call) {
   const std::string& id = call.params.get("id");
   auto owner = ctx.services.attachments.owner(id);
   if (!owner) return problem(owner.error());
-  auto t = ctx.engine().handler.get(*owner, call.who());
+  auto t = ctx.engine().ticket(*owner, call.who());
   if (!t) return problem(t.error());
   const auto& list = (*t)->attachments;
   auto it = std::find_if(list.begin(), list.end(), [&](const AttachmentMeta& a) { return a.id == id; });

@@ -28,7 +28,7 @@ void write_tenant(JsonWriter& w, const TenantConfig& config) {
 }
 
 Response get_policies(Api::Context& ctx, Call& call) {
-  auto config = ctx.engine().tenants.get(call.who().tenant);
+  auto config = ctx.engine().tenant(call.who().tenant);
   if (!config) return problem(config.error());
   JsonWriter w;
   write_tenant(w, *config);
@@ -37,7 +37,7 @@ Response get_policies(Api::Context& ctx, Call& call) {
 
 // 422 unless the calendar names a time zone of the system's tz database.
 std::optional<Response> unknown_time_zone(Api::Context& ctx, const TenantConfig& config) {
-  if (ctx.engine().zones.get(config.calendar.time_zone)) return std::nullopt;
+  if (ctx.engine().time_zone(config.calendar.time_zone)) return std::nullopt;
   return invalid_field("calendar.time_zone", "unknown IANA time zone '" + config.calendar.time_zone + "'");
 }
 
@@ -49,7 +49,7 @@ Response put_policies(Api::Context& ctx, Call& call) {
   (void)in->object("calendar");
   if (!has_sla && !has_calendar) in->add_error("sla", "send sla and/or calendar");
   if (auto bad = in->finish()) return std::move(*bad);
-  auto current = ctx.engine().tenants.get(call.who().tenant);
+  auto current = ctx.engine().tenant(call.who().tenant);
   if (!current) return problem(current.error());
   auto sent = decode_tenant_config(call.who().tenant, call.request.body);
   if (!sent) return problem(sent.error());
@@ -57,7 +57,7 @@ Response put_policies(Api::Context& ctx, Call& call) {
   if (has_sla) next.sla = sent->sla;
   if (has_calendar) next.calendar = sent->calendar;
   if (auto bad = unknown_time_zone(ctx, next)) return std::move(*bad);
-  auto saved = ctx.engine().tenants.put(next, call.who(), ctx.now(), ctx.services.ids.next_id());
+  auto saved = ctx.engine().configure_tenant(next, call.who());
   if (!saved) return problem(saved.error());
   JsonWriter w;
   write_tenant(w, *saved);
@@ -72,7 +72,7 @@ Response list_tenants(Api::Context& ctx, Call& call) {
   bool own_listed = false;
   for (const auto& row : *rows) own_listed = own_listed || row.id == call.who().tenant;
   if (!own_listed && !access::sees_all_tenants(call.who())) {
-    auto own = ctx.engine().tenants.get(call.who().tenant);
+    auto own = ctx.engine().tenant(call.who().tenant);
     if (!own) return problem(own.error());
     write_tenant(w, *own);
   }
@@ -101,7 +101,7 @@ Response put_tenant(Api::Context& ctx, Call& call) {
   config->parent = parent.value_or("");
   if (config->parent == id) return invalid_field("parent", "a tenant cannot be its own parent");
   if (auto bad = unknown_time_zone(ctx, *config)) return std::move(*bad);
-  auto saved = ctx.engine().tenants.put(*config, call.who(), ctx.now(), ctx.services.ids.next_id());
+  auto saved = ctx.engine().configure_tenant(*config, call.who());
   if (!saved) return problem(saved.error());
   JsonWriter w;
   write_tenant(w, *saved);
@@ -144,17 +144,17 @@ Response put_user(Api::Context& ctx, Call& call) {
   }
   if (auto bad = in->finish()) return std::move(*bad);
   UserRecord user{sub, tenant.value_or(who.tenant), name.value_or(""), email.value_or(""), *role};
-  auto covers = ctx.engine().tenants.covers(who, user.tenant);
+  auto covers = ctx.engine().covers(who, user.tenant);
   if (!covers) return problem(covers.error());
   if (!*covers) return problem(404, "no such tenant");
-  auto existing = ctx.engine().users.get(sub);
+  auto existing = ctx.engine().user(sub);
   if (!existing) return problem(existing.error());
   if (*existing) {
-    auto covers_existing = ctx.engine().tenants.covers(who, (*existing)->tenant);
+    auto covers_existing = ctx.engine().covers(who, (*existing)->tenant);
     if (!covers_existing) return problem(covers_existing.error());
     if (!*covers_existing) return problem(404, "no such user");
   }
-  if (auto recorded = ctx.engine().users.record(user, who, ctx.now(), ctx.services.ids.next_id()); !recorded) {
+  if (auto recorded = ctx.engine().record_user(user, who); !recorded) {
     return problem(recorded.error());
   }
   JsonWriter w;

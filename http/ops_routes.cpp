@@ -10,7 +10,7 @@ namespace {
 Response healthz(Api::Context&, Call&) { return json_response(200, R"({"status":"ok"})"); }
 
 Response readyz(Api::Context& ctx, Call&) {
-  const auto head = ctx.engine().store.head().position;
+  const auto head = ctx.engine().log().head().position;
   const auto checkpoint = ctx.services.projector.checkpoint();
   const auto lag = head > checkpoint ? head - checkpoint : 0;
   const bool failed = ctx.services.projector.error().has_value();
@@ -28,8 +28,8 @@ Response metrics(Api::Context& ctx, Call& call) {
   if (ctx.options.metrics_on_admin_only && !call.request.admin_listener) return problem(404, "no such resource");
   std::string out;
   ctx.metrics->render(out);
-  const auto stats = ctx.engine().store.stats();
-  const auto head = ctx.engine().store.head().position;
+  const auto stats = ctx.engine().log().stats();
+  const auto head = ctx.engine().log().head().position;
   const auto checkpoint = ctx.services.projector.checkpoint();
   out += "# HELP ticketd_log_head_position The last durable position of the event log.\n";
   out += "# TYPE ticketd_log_head_position gauge\n";

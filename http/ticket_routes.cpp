@@ -54,7 +54,7 @@ Response create(Api::Context& ctx, Call& call) {
   if (auto bad = in->finish()) return std::move(*bad);
   auto req = ctx.command_request(call);
   if (!req) return std::move(req.error());
-  auto out = ctx.engine().handler.create(std::move(c), *req);
+  auto out = ctx.engine().create(std::move(c), *req);
   if (!out) return problem(out.error());
   Response r = ctx.ticket_response(*out->ticket, call.who(), 201);
   r.set("Location", "/api/v1/tickets/" + out->ticket->id);
@@ -212,14 +212,14 @@ Response history(Api::Context& ctx, Call& call) {
   auto as_of = time_param(call.request, "as_of");
   if (!as_of) return std::move(as_of.error());
   if (*as_of) {
-    auto then = ctx.engine().tickets.load_as_of((*t)->id, **as_of);
+    auto then = ctx.engine().ticket_as_of((*t)->id, **as_of);
     if (!then) return problem(then.error());
     if (!then->exists()) return problem(404, "the ticket did not exist at that time");
     Response r = ctx.ticket_response(*then, call.who());
     r.headers.clear();  // an old version is not the ticket's current ETag
     return r;
   }
-  auto events = ctx.engine().store.read_stream((*t)->id, 0, (*t)->version);
+  auto events = ctx.engine().log().read_stream((*t)->id, 0, (*t)->version);
   if (!events) return problem(events.error());
   JsonWriter w;
   w.begin_object().key("items").begin_array();
@@ -270,7 +270,7 @@ Response bulk(Api::Context& ctx, Call& call) {
     if (!req.idempotency_key.empty()) req.idempotency_key += "/" + ref;
     req.if_match.reset();
     auto id = ctx.ticket_id(call.who(), ref);
-    auto out = id ? ctx.engine().handler.execute(*id, *command, req) : Result<CommandOutcome>(std::unexpected(id.error()));
+    auto out = id ? ctx.engine().execute(*id, *command, req) : Result<CommandOutcome>(std::unexpected(id.error()));
     if (out) {
       w.key("status").value(200).key("version").value(out->ticket->version);
       w.key("ticket_status").value(name_of(out->ticket->status));

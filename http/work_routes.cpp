@@ -14,7 +14,7 @@ constexpr std::int64_t kMaxEventPage = 1000;
 constexpr std::uint64_t kMaxEventsScanned = 10000;  // per request, when filtering by scope
 
 Response meta(Api::Context& ctx, Call& call) {
-  auto config = ctx.engine().tenants.get(call.who().tenant);
+  auto config = ctx.engine().tenant(call.who().tenant);
   if (!config) return problem(config.error());
   JsonWriter w;
   w.begin_object();
@@ -142,18 +142,6 @@ Response report(Api::Context& ctx, Call& call, bool csv) {
   return json_ok(w);
 }
 
-// The tenant an event belongs to, for auditors below the root ("" = none: skipped).
-std::string tenant_of(Api::Context& ctx, const EventRecord& e) {
-  if (e.stream.starts_with("tenant:")) return e.stream.substr(7);
-  if (e.stream.starts_with("user:")) {
-    auto u = ctx.engine().users.get(e.stream.substr(5));
-    return u && *u ? (*u)->tenant : std::string();
-  }
-  if (e.stream.find(':') != std::string::npos) return {};
-  auto t = ctx.engine().tickets.load(e.stream);
-  return t && (*t)->exists() ? (*t)->tenant : std::string();
-}
-
 Response events(Api::Context& ctx, Call& call) {
   const Principal& who = call.who();
   auto after = int_param(call.request, "after", 0, std::numeric_limits<std::int64_t>::max());
@@ -162,21 +150,21 @@ Response events(Api::Context& ctx, Call& call) {
   if (!limit) return std::move(limit.error());
   const auto want = static_cast<std::size_t>(limit->value_or(kDefaultEventPage));
   std::uint64_t position = static_cast<std::uint64_t>(after->value_or(0));
-  const std::uint64_t head = ctx.engine().store.head().position;
+  const std::uint64_t head = ctx.engine().log().head().position;
   JsonWriter w;
   w.begin_object().key("items").begin_array();
   std::size_t written = 0;
   std::uint64_t scanned = 0;
   while (written < want && position < head && scanned < kMaxEventsScanned) {
-    auto batch = ctx.engine().store.read_all(position, want - written);
+    auto batch = ctx.engine().log().read_all(position, want - written);
     if (!batch) return problem(batch.error());
     if (batch->empty()) break;
     for (const auto& e : *batch) {
       position = e.position;
       ++scanned;
       if (!access::sees_all_tenants(who)) {
-        const std::string tenant = tenant_of(ctx, e);
-        auto covers = tenant.empty() ? Result<bool>(false) : ctx.engine().tenants.covers(who, tenant);
+        const std::string tenant = ctx.engine().tenant_of(e);
+        auto covers = tenant.empty() ? Result<bool>(false) : ctx.engine().covers(who, tenant);
         if (!covers || !*covers) continue;
       }
       write_event(w, e);

@@ -19,13 +19,13 @@ using namespace std::chrono_literals;
 TEST_CASE("create, then the state rebuilt from the log equals the handler's") {
   TempDir dir;
   Engine e(dir.sub("events"));
-  auto created = e.handler.create(new_ticket(), as(customer()));
+  auto created = e.engine.create(new_ticket(), as(customer()));
   REQUIRE(created);
   const Ticket& t = *created->ticket;
   CHECK(t.number == "TICK-2026-000001");
   CHECK(t.status == Status::new_);
   CHECK(t.version == 1);
-  auto fresh = e.tickets.load_fresh(t.id, false);
+  auto fresh = e.replay.load_fresh(t.id, false);
   REQUIRE(fresh);
   CHECK(*fresh == t);
   auto record = e.store->read_stream(t.id, 1, 1);
@@ -41,7 +41,7 @@ TEST_CASE("random valid command sequences: log replay equals handler state, with
   std::mt19937 rng(20261122);
   const std::vector<Principal> people{customer(), agent("a1"), agent("a2"), admin()};
   std::vector<std::string> ids;
-  for (int i = 0; i < 6; ++i) ids.push_back(e.handler.create(new_ticket(fmt::format("ticket {}", i)), as(customer()))->ticket->id);
+  for (int i = 0; i < 6; ++i) ids.push_back(e.engine.create(new_ticket(fmt::format("ticket {}", i)), as(customer()))->ticket->id);
   int accepted = 0;
   int rejected = 0;
   for (int step = 0; step < 600; ++step) {
@@ -61,16 +61,16 @@ TEST_CASE("random valid command sequences: log replay equals handler state, with
       case 7: command = UpdateTicket{{}, {}, {}, {}, Priority(rng() % 4), {}, std::vector<std::string>{"t" + std::to_string(rng() % 3)}}; break;
       default: command = GiveFeedback{static_cast<int>(rng() % 5) + 1, "ok"}; break;
     }
-    auto out = e.handler.execute(id, command, as(who));
+    auto out = e.engine.execute(id, command, as(who));
     (out ? accepted : rejected)++;
   }
   CHECK(accepted > 100);
   CHECK(rejected > 50);
   for (const auto& id : ids) {
     CAPTURE(id);
-    auto held = e.tickets.load(id);
-    auto replayed = e.tickets.load_fresh(id, false);
-    auto from_snapshot = e.tickets.load_fresh(id, true);
+    auto held = e.held(id);
+    auto replayed = e.replay.load_fresh(id, false);
+    auto from_snapshot = e.replay.load_fresh(id, true);
     REQUIRE(held);
     REQUIRE(replayed);
     REQUIRE(from_snapshot);
@@ -85,7 +85,7 @@ TEST_CASE("random valid command sequences: log replay equals handler state, with
 TEST_CASE("16 threads commenting on one ticket: every comment lands once, versions contiguous") {
   TempDir dir;
   Engine e(dir.sub("events"));
-  const std::string id = e.handler.create(new_ticket(), as(customer()))->ticket->id;
+  const std::string id = e.engine.create(new_ticket(), as(customer()))->ticket->id;
   constexpr int kThreads = 16;
   constexpr int kEach = 40;
   std::vector<std::thread> threads;
@@ -93,7 +93,7 @@ TEST_CASE("16 threads commenting on one ticket: every comment lands once, versio
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kEach; ++i) {
-        auto out = e.handler.execute(id, AddComment{fmt::format("c-{}-{}", t, i), fmt::format("from {} #{}", t, i),
+        auto out = e.engine.execute(id, AddComment{fmt::format("c-{}-{}", t, i), fmt::format("from {} #{}", t, i),
                                                     Visibility::public_, {}, {}},
                                      as(agent()));
         if (!out) ++failures;
@@ -113,7 +113,7 @@ TEST_CASE("16 threads commenting on one ticket: every comment lands once, versio
     }
   }
   CHECK(comment_ids.size() == kThreads * kEach);
-  CHECK(e.tickets.load_fresh(id, false)->comments.size() == kThreads * kEach);
+  CHECK(e.replay.load_fresh(id, false)->comments.size() == kThreads * kEach);
 }
 
 TEST_CASE("idempotency keys: a repeat returns the first result and writes nothing") {
@@ -122,10 +122,10 @@ TEST_CASE("idempotency keys: a repeat returns the first result and writes nothin
   CommandRequest keyed = as(customer());
   keyed.idempotency_key = "create-1";
   keyed.fingerprint = "body-a";
-  auto first = e.handler.create(new_ticket(), keyed);
+  auto first = e.engine.create(new_ticket(), keyed);
   REQUIRE(first);
   const auto head = e.store->head().position;
-  auto again = e.handler.create(new_ticket(), keyed);
+  auto again = e.engine.create(new_ticket(), keyed);
   REQUIRE(again);
   CHECK(again->replayed);
   CHECK(again->ticket->id == first->ticket->id);
@@ -133,7 +133,7 @@ TEST_CASE("idempotency keys: a repeat returns the first result and writes nothin
   CHECK(e.store->head().position == head);
 
   keyed.fingerprint = "body-b";
-  auto different = e.handler.create(new_ticket("other"), keyed);
+  auto different = e.engine.create(new_ticket("other"), keyed);
   REQUIRE_FALSE(different);
   CHECK(different.error().code == Errc::validation);
 
@@ -141,10 +141,10 @@ TEST_CASE("idempotency keys: a repeat returns the first result and writes nothin
   CommandRequest comment = as(customer());
   comment.idempotency_key = "comment-1";
   comment.fingerprint = "c";
-  auto c1 = e.handler.execute(first->ticket->id, AddComment{"x1", "hello", Visibility::public_, {}, {}}, comment);
+  auto c1 = e.engine.execute(first->ticket->id, AddComment{"x1", "hello", Visibility::public_, {}, {}}, comment);
   REQUIRE(c1);
-  REQUIRE(e.handler.execute(first->ticket->id, AddComment{"x2", "more", Visibility::public_, {}, {}}, as(customer())));
-  auto c2 = e.handler.execute(first->ticket->id, AddComment{"x1", "hello", Visibility::public_, {}, {}}, comment);
+  REQUIRE(e.engine.execute(first->ticket->id, AddComment{"x2", "more", Visibility::public_, {}, {}}, as(customer())));
+  auto c2 = e.engine.execute(first->ticket->id, AddComment{"x1", "hello", Visibility::public_, {}, {}}, comment);
   REQUIRE(c2);
   CHECK(c2->replayed);
   CHECK(c2->ticket->version == c1->ticket->version);
@@ -154,7 +154,7 @@ TEST_CASE("idempotency keys: a repeat returns the first result and writes nothin
   CommandRequest other = as(customer("c2"));
   other.idempotency_key = "create-1";
   other.fingerprint = "body-a";
-  auto theirs = e.handler.create(new_ticket(), other);
+  auto theirs = e.engine.create(new_ticket(), other);
   REQUIRE(theirs);
   CHECK_FALSE(theirs->replayed);
   CHECK(theirs->ticket->id != first->ticket->id);
@@ -162,7 +162,7 @@ TEST_CASE("idempotency keys: a repeat returns the first result and writes nothin
   // After 24 h the key may be used again (the record expired).
   e.clock.advance(25h);
   keyed.fingerprint = "body-c";
-  auto later = e.handler.create(new_ticket("later"), keyed);
+  auto later = e.engine.create(new_ticket("later"), keyed);
   CHECK(later.has_value());
 }
 
@@ -173,7 +173,7 @@ TEST_CASE("ticket numbers: a per-year sequence, unique, never reused after a res
   for (int run = 0; run < 3; ++run) {
     Engine e(dir.sub("events"));
     for (int i = 0; i < 5; ++i) {
-      auto t = e.handler.create(new_ticket(), as(customer()));
+      auto t = e.engine.create(new_ticket(), as(customer()));
       REQUIRE_MESSAGE(t.has_value(), t.error().message);
       CHECK(numbers.insert(t->ticket->number).second);
       CHECK(t->ticket->number > last);  // increasing (six-digit, zero-padded)
@@ -184,68 +184,68 @@ TEST_CASE("ticket numbers: a per-year sequence, unique, never reused after a res
   // Each restart forfeits the rest of its block: the third run starts at 201.
   CHECK(numbers.contains("TICK-2026-000201"));
   Engine next_year(dir.sub("events"), {}, *parse_rfc3339("2027-01-01T00:00:01Z"));
-  CHECK(next_year.handler.create(new_ticket(), as(customer()))->ticket->number == "TICK-2027-000001");
+  CHECK(next_year.engine.create(new_ticket(), as(customer()))->ticket->number == "TICK-2027-000001");
 }
 
 TEST_CASE("If-Match pins the version: a stale one is precondition_failed and writes nothing") {
   TempDir dir;
   Engine e(dir.sub("events"));
-  const std::string id = e.handler.create(new_ticket(), as(customer()))->ticket->id;
+  const std::string id = e.engine.create(new_ticket(), as(customer()))->ticket->id;
   CommandRequest pinned = as(agent());
   pinned.if_match = 1;
-  REQUIRE(e.handler.execute(id, AddComment{"k1", "first", Visibility::public_, {}, {}}, pinned));
-  auto stale = e.handler.execute(id, AddComment{"k2", "second", Visibility::public_, {}, {}}, pinned);
+  REQUIRE(e.engine.execute(id, AddComment{"k1", "first", Visibility::public_, {}, {}}, pinned));
+  auto stale = e.engine.execute(id, AddComment{"k2", "second", Visibility::public_, {}, {}}, pinned);
   REQUIRE_FALSE(stale);
   CHECK(stale.error().code == Errc::precondition_failed);
   CHECK(*e.store->stream_version(id) == 2);
   // Another tenant's principal gets not_found, pinned or not.
   CommandRequest stranger = as(Principal{"x", "globex", Role::agent, "", ""});
   stranger.if_match = 1;
-  auto hidden = e.handler.execute(id, AddComment{"k3", "hi", Visibility::public_, {}, {}}, stranger);
+  auto hidden = e.engine.execute(id, AddComment{"k3", "hi", Visibility::public_, {}, {}}, stranger);
   CHECK(hidden.error().code == Errc::not_found);
-  CHECK(e.handler.get(id, Principal{"x", "globex", Role::admin, "", ""}).error().code == Errc::not_found);
-  CHECK(e.handler.get(id, customer("c2")).error().code == Errc::not_found);
-  CHECK(e.handler.get(id, customer()).has_value());
+  CHECK(e.engine.ticket(id, Principal{"x", "globex", Role::admin, "", ""}).error().code == Errc::not_found);
+  CHECK(e.engine.ticket(id, customer("c2")).error().code == Errc::not_found);
+  CHECK(e.engine.ticket(id, customer()).has_value());
 }
 
 TEST_CASE("assignment consults the user directory and the tenant tree") {
   TempDir dir;
   Engine e(dir.sub("events"));
-  const std::string id = e.handler.create(new_ticket(), as(customer()))->ticket->id;
-  auto unknown = e.handler.execute(id, AssignTicket{"a1", std::nullopt, false}, as(agent()));
+  const std::string id = e.engine.create(new_ticket(), as(customer()))->ticket->id;
+  auto unknown = e.engine.execute(id, AssignTicket{"a1", std::nullopt, false}, as(agent()));
   CHECK(unknown.error().code == Errc::validation);
   e.add_user("a1", Role::agent);
   e.add_user("g-agent", Role::agent, "globex");
-  auto other_tenant = e.handler.execute(id, AssignTicket{"g-agent", std::nullopt, false}, as(admin()));
+  auto other_tenant = e.engine.execute(id, AssignTicket{"g-agent", std::nullopt, false}, as(admin()));
   CHECK(other_tenant.error().code == Errc::validation);
-  auto ok = e.handler.execute(id, AssignTicket{"a1", std::nullopt, false}, as(agent()));
+  auto ok = e.engine.execute(id, AssignTicket{"a1", std::nullopt, false}, as(agent()));
   REQUIRE(ok);
   CHECK(ok->ticket->status == Status::open);
   // A parent tenant's agent covers a sub-tenant's ticket.
   TenantConfig sub;
   sub.id = "acme-de";
   sub.parent = "acme";
-  REQUIRE(e.tenants.put(sub, Principal{"root", "root", Role::global_admin, "", ""}, e.clock.now(), "t-1"));
+  REQUIRE(e.engine.configure_tenant(sub, Principal{"root", "root", Role::global_admin, "", ""}));
   CreateTicket de = new_ticket();
   de.tenant = "acme-de";
-  auto de_ticket = e.handler.create(de, as(Principal{"c9", "acme-de", Role::customer, "", ""}));
+  auto de_ticket = e.engine.create(de, as(Principal{"c9", "acme-de", Role::customer, "", ""}));
   REQUIRE(de_ticket);
-  CHECK(e.handler.execute(de_ticket->ticket->id, AssignTicket{"a1", std::nullopt, false}, as(agent())).has_value());
+  CHECK(e.engine.execute(de_ticket->ticket->id, AssignTicket{"a1", std::nullopt, false}, as(agent())).has_value());
 }
 
 TEST_CASE("merge closes the source as duplicate and notes it on the target") {
   TempDir dir;
   Engine e(dir.sub("events"));
-  const std::string a = e.handler.create(new_ticket("A"), as(customer()))->ticket->id;
-  const std::string b = e.handler.create(new_ticket("B"), as(customer()))->ticket->id;
-  auto merged = e.handler.execute(a, MergeTicket{b, "", Status::new_, false}, as(agent()));
+  const std::string a = e.engine.create(new_ticket("A"), as(customer()))->ticket->id;
+  const std::string b = e.engine.create(new_ticket("B"), as(customer()))->ticket->id;
+  auto merged = e.engine.execute(a, MergeTicket{b, "", Status::new_, false}, as(agent()));
   REQUIRE(merged);
   CHECK(merged->ticket->status == Status::closed);
   CHECK(merged->ticket->resolution->code == ResolutionCode::duplicate);
-  auto target = e.handler.get(b, agent());
+  auto target = e.engine.ticket(b, agent());
   REQUIRE(target);
   CHECK((*target)->links == std::vector<Link>{{"merged_from", a}});
-  auto missing = e.handler.execute(b, MergeTicket{"nope", "", Status::new_, false}, as(agent()));
+  auto missing = e.engine.execute(b, MergeTicket{"nope", "", Status::new_, false}, as(agent()));
   CHECK(missing.error().code == Errc::validation);
 }
 
@@ -273,25 +273,23 @@ TEST_CASE("scheduler: warning then breach, exactly once, across a restart") {
   const Timestamp start = *parse_rfc3339("2026-11-20T08:00:00Z");
   {
     Engine e(dir.sub("events"), {}, start);
-    id = e.handler.create(new_ticket("urgent", Priority::urgent), as(customer()))->ticket->id;  // 1 h / 4 h
+    id = e.engine.create(new_ticket("urgent", Priority::urgent), as(customer()))->ticket->id;  // 1 h / 4 h
     ActiveTickets active(*e.store);
     REQUIRE(active.catch_up());
     CHECK(active.ids() == std::vector<std::string>{id});
     e.clock.set(start + 47min);
-    CHECK(e.scheduler.run_once(active.ids())->warnings == 0);
+    CHECK(e.engine.run_scheduler()->warnings == 0);
     e.clock.set(start + 48min);  // 80 % of 1 h
-    auto report = e.scheduler.run_once(active.ids());
+    auto report = e.engine.run_scheduler();
     CHECK(report->warnings == 1);
-    CHECK(e.scheduler.run_once(active.ids())->warnings == 0);  // not twice
+    CHECK(e.engine.run_scheduler()->warnings == 0);  // not twice
   }
   {
     Engine e(dir.sub("events"), {}, start + 61min);  // restarted between warning and breach
-    ActiveTickets active(*e.store);
-    REQUIRE(active.catch_up());
-    auto report = e.scheduler.run_once(active.ids());
+    auto report = e.engine.run_scheduler();
     CHECK(report->warnings == 0);
     CHECK(report->breaches == 1);
-    auto t = e.tickets.load_fresh(id, false);
+    auto t = e.replay.load_fresh(id, false);
     CHECK(t->first_response.warned);
     CHECK(t->first_response.breached);
     auto events = e.store->read_stream(id, 1, 100);
@@ -299,9 +297,7 @@ TEST_CASE("scheduler: warning then breach, exactly once, across a restart") {
     CHECK(std::get<SlaBreached>(*breach).due == start + 60min);  // the exact breach instant
   }
   Engine e(dir.sub("events"), {}, start + 10h);
-  ActiveTickets active(*e.store);
-  REQUIRE(active.catch_up());
-  REQUIRE(e.scheduler.run_once(active.ids()));
+  REQUIRE(e.engine.run_scheduler());
   const auto counts = sla_events(*e.store);
   for (const auto& [key, n] : counts) CHECK_MESSAGE(n == 1, key);
   CHECK(counts.size() == 4);  // first response and resolution, each warned and breached once
@@ -312,15 +308,14 @@ TEST_CASE("two schedulers at once record nothing twice and miss nothing") {
   const Timestamp start = *parse_rfc3339("2026-11-20T08:00:00Z");
   Engine a(dir.sub("events"), {}, start);
   std::vector<std::string> ids;
-  for (int i = 0; i < 30; ++i) ids.push_back(a.handler.create(new_ticket("t", Priority::urgent), as(customer()))->ticket->id);
+  for (int i = 0; i < 30; ++i) ids.push_back(a.engine.create(new_ticket("t", Priority::urgent), as(customer()))->ticket->id);
   // A second engine on the same store: its own caches, handler and scheduler.
   SequentialIds ids_b("b");
   CommandEngine b(*a.store, a.clock, ids_b);
-  SlaScheduler& scheduler_b = b.scheduler;
   for (std::chrono::minutes step : {50min, 70min, 300min}) {
     a.clock.set(start + step);
-    std::thread t1([&] { REQUIRE(a.scheduler.run_once(ids)); });
-    std::thread t2([&] { REQUIRE(scheduler_b.run_once(ids)); });
+    std::thread t1([&] { REQUIRE(a.engine.run_scheduler()); });
+    std::thread t2([&] { REQUIRE(b.run_scheduler()); });
     t1.join();
     t2.join();
   }
@@ -334,16 +329,16 @@ TEST_CASE("auto-close of resolved tickets after the delay, once") {
   const Timestamp start = *parse_rfc3339("2026-11-20T08:00:00Z");
   Engine e(dir.sub("events"), {}, start);
   e.add_user("a1", Role::agent);
-  const std::string id = e.handler.create(new_ticket(), as(customer()))->ticket->id;
-  REQUIRE(e.handler.execute(id, AssignTicket{"a1", std::nullopt, false}, as(agent())));
-  REQUIRE(e.handler.execute(id, ChangeStatus{Status::in_progress, {}}, as(agent())));
-  REQUIRE(e.handler.execute(id, ChangeStatus{Status::resolved, Resolution{ResolutionCode::resolved, "ok"}}, as(agent())));
+  const std::string id = e.engine.create(new_ticket(), as(customer()))->ticket->id;
+  REQUIRE(e.engine.execute(id, AssignTicket{"a1", std::nullopt, false}, as(agent())));
+  REQUIRE(e.engine.execute(id, ChangeStatus{Status::in_progress, {}}, as(agent())));
+  REQUIRE(e.engine.execute(id, ChangeStatus{Status::resolved, Resolution{ResolutionCode::resolved, "ok"}}, as(agent())));
   e.clock.set(start + 47h);
-  CHECK(e.scheduler.run_once({id})->auto_closed == 0);
+  CHECK(e.engine.run_scheduler()->auto_closed == 0);
   e.clock.set(start + 49h);
-  CHECK(e.scheduler.run_once({id})->auto_closed == 1);
-  CHECK(e.scheduler.run_once({id})->auto_closed == 0);
-  CHECK(e.tickets.load_fresh(id, false)->status == Status::closed);
+  CHECK(e.engine.run_scheduler()->auto_closed == 1);
+  CHECK(e.engine.run_scheduler()->auto_closed == 0);
+  CHECK(e.replay.load_fresh(id, false)->status == Status::closed);
 }
 
 TEST_CASE("mentions must name known users in the ticket's scope") {
@@ -351,12 +346,12 @@ TEST_CASE("mentions must name known users in the ticket's scope") {
   Engine e(dir.sub("events"));
   e.add_user("a1", Role::agent);
   e.add_user("g1", Role::agent, "globex");
-  const std::string id = e.handler.create(new_ticket(), as(customer()))->ticket->id;
-  auto unknown = e.handler.execute(id, AddComment{"m1", "@nobody look", Visibility::public_, {}, {"nobody"}}, as(agent()));
+  const std::string id = e.engine.create(new_ticket(), as(customer()))->ticket->id;
+  auto unknown = e.engine.execute(id, AddComment{"m1", "@nobody look", Visibility::public_, {}, {"nobody"}}, as(agent()));
   CHECK(unknown.error().code == Errc::validation);
-  auto foreign = e.handler.execute(id, AddComment{"m2", "@g1 look", Visibility::public_, {}, {"g1"}}, as(agent()));
+  auto foreign = e.engine.execute(id, AddComment{"m2", "@g1 look", Visibility::public_, {}, {"g1"}}, as(agent()));
   CHECK(foreign.error().code == Errc::validation);
-  auto ok = e.handler.execute(id, AddComment{"m3", "@a1 look", Visibility::internal, {}, {"a1"}}, as(agent()));
+  auto ok = e.engine.execute(id, AddComment{"m3", "@a1 look", Visibility::internal, {}, {"a1"}}, as(agent()));
   REQUIRE(ok);
   CHECK(ok->ticket->comments.back().mentions == std::vector<std::string>{"a1"});
 }

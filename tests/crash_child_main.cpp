@@ -29,7 +29,6 @@ int create_tickets(ticketd::EventStore& store, int threads) {
   SystemClock clock;
   RandomIds ids;
   CommandEngine engine(store, clock, ids);
-  CommandHandler& handler = engine.handler;
   std::vector<std::thread> workers;
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
@@ -38,7 +37,7 @@ int create_tickets(ticketd::EventStore& store, int threads) {
         CreateTicket c;
         c.tenant = "acme";
         c.subject = "crash test ticket";
-        auto r = handler.create(std::move(c), CommandRequest{customer, {}, "", "", "", ""});
+        auto r = engine.create(std::move(c), CommandRequest{customer, {}, "", "", "", ""});
         if (!r) {
           std::fprintf(stderr, "crash_child: create failed: %s\n", r.error().message.c_str());
           _exit(1);

@@ -21,17 +21,17 @@ struct Engine {
       : store(std::move(*open_rocksdb_event_store(store_dir))),
         clock(start),
         engine(*store, clock, ids, repo_options),
-        tickets(engine.tickets),
-        tenants(engine.tenants),
-        users(engine.users),
-        handler(engine.handler),
-        scheduler(engine.scheduler) {}
+        replay(*store) {}
 
   // Records a user in the directory (as an admin would register them ahead).
   void add_user(const std::string& sub, Role role, const std::string& tenant = "acme") {
-    auto r = users.record(UserRecord{sub, tenant, "", "", role}, Principal{sub, tenant, role, "", ""}, clock.now(),
-                          ids.next_id());
+    auto r = engine.record_user(UserRecord{sub, tenant, "", "", role}, Principal{sub, tenant, role, "", ""});
     if (!r) throw std::runtime_error(r.error().message);
+  }
+
+  // The engine's current state of a ticket (its cache), as the system sees it.
+  [[nodiscard]] Result<TicketRepository::Ptr> held(const std::string& id) {
+    return engine.ticket(id, system_principal("acme"));
   }
 
   std::unique_ptr<EventStore> store;
@@ -39,11 +39,8 @@ struct Engine {
   // Ids differ between engines, so engines reopening one store never reuse an id.
   SequentialIds ids{"id" + std::to_string(next_engine_number())};
   CommandEngine engine;
-  TicketRepository& tickets;
-  TenantDirectory& tenants;
-  UserDirectory& users;
-  CommandHandler& handler;
-  SlaScheduler& scheduler;
+  // A second repository on the store, without the engine's cache: load_fresh() replays.
+  TicketRepository replay;
 };
 
 inline Principal customer(std::string sub = "c1") { return {std::move(sub), "acme", Role::customer, "", ""}; }

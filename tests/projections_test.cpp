@@ -51,7 +51,7 @@ void write_history(Engine& e, int tickets, int steps, unsigned seed) {
   TenantConfig acme;
   acme.id = "acme";
   acme.queues = {"general", "network"};
-  REQUIRE(e.tenants.put(acme, Principal{"root", "root", Role::global_admin, "", ""}, e.clock.now(), "cfg-acme"));
+  REQUIRE(e.engine.configure_tenant(acme, Principal{"root", "root", Role::global_admin, "", ""}));
   e.add_user("a1", Role::agent);
   e.add_user("a2", Role::agent);
   std::mt19937 rng(seed);
@@ -60,7 +60,7 @@ void write_history(Engine& e, int tickets, int steps, unsigned seed) {
     CreateTicket c = new_ticket(fmt::format("printer {} jammed", i), Priority(rng() % 4));
     c.tags = {"hw", i % 2 ? "floor-2" : "floor-3"};
     c.queue = i % 3 ? "general" : "network";
-    ids.push_back(e.handler.create(c, as(customer(i % 2 ? "c1" : "c2")))->ticket->id);
+    ids.push_back(e.engine.create(c, as(customer(i % 2 ? "c1" : "c2")))->ticket->id);
   }
   const std::vector<Principal> people{customer("c1"), customer("c2"), agent("a1"), agent("a2"), admin()};
   for (int step = 0; step < steps; ++step) {
@@ -87,7 +87,7 @@ void write_history(Engine& e, int tickets, int steps, unsigned seed) {
                                      std::vector<std::string>{"hw", "urgent-fix"}}; break;
       default: command = GiveFeedback{static_cast<int>(rng() % 5) + 1, ""}; break;
     }
-    (void)e.handler.execute(id, command, as(who));
+    (void)e.engine.execute(id, command, as(who));
   }
 }
 
@@ -157,11 +157,11 @@ TEST_CASE("internal words never reach a customer: search, lists, counts, comment
   TempDir dir;
   Engine e(dir.sub("events"));
   e.add_user("a1", Role::agent);
-  const std::string id = e.handler.create(new_ticket("Laptop will not boot"), as(customer()))->ticket->id;
-  REQUIRE(e.handler.execute(id, AddComment{"c1", "Customer may be lying about xylophone", Visibility::internal, {}, {}},
+  const std::string id = e.engine.create(new_ticket("Laptop will not boot"), as(customer()))->ticket->id;
+  REQUIRE(e.engine.execute(id, AddComment{"c1", "Customer may be lying about xylophone", Visibility::internal, {}, {}},
                             as(agent())));
-  REQUIRE(e.handler.execute(id, AddComment{"c2", "Please try safe mode", Visibility::public_, {}, {}}, as(agent())));
-  REQUIRE(e.handler.execute(
+  REQUIRE(e.engine.execute(id, AddComment{"c2", "Please try safe mode", Visibility::public_, {}, {}}, as(agent())));
+  REQUIRE(e.engine.execute(
       id, AddAttachment{AttachmentMeta{"att-1", "notes.txt", "text/plain", 3, std::string(64, 'b'), "",
                                        Visibility::internal, "clean"}},
       as(agent())));
@@ -293,22 +293,22 @@ TEST_CASE("report arithmetic on a small fixed history") {
   auto make = [&](const char* subject, const char* category) {
     CreateTicket c = new_ticket(subject, Priority::urgent);
     c.category = category;
-    return e.handler.create(c, as(customer()))->ticket->id;
+    return e.engine.create(c, as(customer()))->ticket->id;
   };
   const std::string a = make("A", "billing");
   const std::string b = make("B", "billing");
   const std::string c = make("C", "access");
   auto reply = [&](const std::string& id, const char* who, Timestamp at) {
     e.clock.set(at);
-    REQUIRE(e.handler.execute(id, AssignTicket{who, std::nullopt, false}, as(agent(who))));
-    REQUIRE(e.handler.execute(id, AddComment{e.ids.next_id(), "on it", Visibility::public_, {}, {}}, as(agent(who))));
-    REQUIRE(e.handler.execute(id, ChangeStatus{Status::in_progress, {}}, as(agent(who))));
+    REQUIRE(e.engine.execute(id, AssignTicket{who, std::nullopt, false}, as(agent(who))));
+    REQUIRE(e.engine.execute(id, AddComment{e.ids.next_id(), "on it", Visibility::public_, {}, {}}, as(agent(who))));
+    REQUIRE(e.engine.execute(id, ChangeStatus{Status::in_progress, {}}, as(agent(who))));
   };
   auto resolve = [&](const std::string& id, const char* who, Timestamp at, int rating) {
     e.clock.set(at);
-    REQUIRE(e.handler.execute(id, ChangeStatus{Status::resolved, Resolution{ResolutionCode::resolved, "done"}},
+    REQUIRE(e.engine.execute(id, ChangeStatus{Status::resolved, Resolution{ResolutionCode::resolved, "done"}},
                               as(agent(who))));
-    REQUIRE(e.handler.execute(id, GiveFeedback{rating, ""}, as(customer())));
+    REQUIRE(e.engine.execute(id, GiveFeedback{rating, ""}, as(customer())));
   };
   reply(a, "a1", t0 + 30min);
   reply(b, "a2", t0 + 90min);
@@ -316,7 +316,7 @@ TEST_CASE("report arithmetic on a small fixed history") {
   resolve(b, "a2", t0 + 5h, 2);
   // Breaches are recorded by the scheduler, as in production.
   e.clock.set(t0 + 6h);
-  REQUIRE(e.scheduler.run_once({a, b, c}));
+  REQUIRE(e.engine.run_scheduler());
 
   auto runner = runner_for(*e.store, dir.sub("rm.sqlite"));
   REQUIRE(runner->catch_up());

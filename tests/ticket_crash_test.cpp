@@ -44,7 +44,7 @@ TEST_CASE("ticket numbers are never reused across SIGKILLs (10 rounds on one sto
   }
   // Every acknowledged ticket is in the log with its number; numbers are unique.
   Engine e(store_dir);
-  for (int i = 0; i < 50; ++i) REQUIRE(e.handler.create(new_ticket(), as(customer())));
+  for (int i = 0; i < 50; ++i) REQUIRE(e.engine.create(new_ticket(), as(customer())));
   std::map<std::string, std::string> stored;  // number -> ticket id
   auto all = e.store->read_all(0, 10'000'000);
   REQUIRE(all);

@@ -121,11 +121,11 @@ TEST_CASE("replay --state rebuilds a ticket as it was at a past instant") {
   {
     test::Engine e(app::event_store_dir(dir.str()));
     e.add_user("a1", Role::agent);
-    id = e.handler.create(test::new_ticket(), test::as(test::customer()))->ticket->id;  // 08:00
+    id = e.engine.create(test::new_ticket(), test::as(test::customer()))->ticket->id;  // 08:00
     e.clock.set(*parse_rfc3339("2026-11-20T09:00:00Z"));
-    REQUIRE(e.handler.execute(id, AssignTicket{"a1", std::nullopt, false}, test::as(test::agent())));
+    REQUIRE(e.engine.execute(id, AssignTicket{"a1", std::nullopt, false}, test::as(test::agent())));
     e.clock.set(*parse_rfc3339("2026-11-20T10:00:00Z"));
-    REQUIRE(e.handler.execute(id, ChangeStatus{Status::in_progress, {}}, test::as(test::agent())));
+    REQUIRE(e.engine.execute(id, ChangeStatus{Status::in_progress, {}}, test::as(test::agent())));
   }
   auto at_830 = run_command(ctl(dir, "replay --state --stream " + id + " --as-of 2026-11-20T08:30:00Z"));
   CHECK(at_830.exit_code == 0);
@@ -144,7 +144,7 @@ TEST_CASE("rebuild drops and rebuilds the read models, and refuses while the sto
   TempDir dir;
   {
     test::Engine e(app::event_store_dir(dir.str()));
-    for (int i = 0; i < 3; ++i) REQUIRE(e.handler.create(test::new_ticket(), test::as(test::customer())));
+    for (int i = 0; i < 3; ++i) REQUIRE(e.engine.create(test::new_ticket(), test::as(test::customer())));
     auto r = run_command(ctl(dir, "rebuild"));
     CHECK(r.exit_code == 1);
     CHECK(r.out.find("is ticketd running") != std::string::npos);

@@ -1,0 +1,102 @@
+#include "commands/command_engine.h"
+
+#include "events/streams.h"
+
+namespace ticketd {
+
+struct CommandEngine::Parts {
+  Parts(EventStore& event_store, Clock& c, IdSource& i, TicketRepositoryOptions repository)
+      : store(event_store),
+        clock(c),
+        ids(i),
+        tickets(event_store, repository),
+        tenants(event_store),
+        users(event_store),
+        numbers(event_store),
+        idempotency(event_store),
+        handler(event_store, tickets, tenants, users, numbers, idempotency, clock, ids),
+        scheduler(handler, tickets, tenants, zones, clock),
+        active(event_store) {}
+
+  EventStore& store;
+  Clock& clock;
+  IdSource& ids;
+  TicketRepository tickets;
+  TenantDirectory tenants;
+  UserDirectory users;
+  TicketNumbers numbers;
+  IdempotencyStore idempotency;
+  CommandHandler handler;
+  TimeZones zones;
+  SlaScheduler scheduler;
+  ActiveTickets active;
+};
+
+CommandEngine::CommandEngine(EventStore& store, Clock& clock, IdSource& ids, TicketRepositoryOptions repository)
+    : parts_(std::make_unique<Parts>(store, clock, ids, repository)) {}
+
+CommandEngine::~CommandEngine() = default;
+
+Result<CommandOutcome> CommandEngine::create(CreateTicket command, const CommandRequest& request) {
+  return parts_->handler.create(std::move(command), request);
+}
+
+Result<CommandOutcome> CommandEngine::execute(const std::string& ticket_id, TicketCommand command,
+                                              const CommandRequest& request) {
+  return parts_->handler.execute(ticket_id, std::move(command), request);
+}
+
+Result<TicketRepository::Ptr> CommandEngine::ticket(const std::string& ticket_id, const Principal& who) {
+  return parts_->handler.get(ticket_id, who);
+}
+
+Result<Ticket> CommandEngine::ticket_as_of(const std::string& ticket_id, Timestamp until) {
+  return parts_->tickets.load_as_of(ticket_id, until);
+}
+
+Result<TenantConfig> CommandEngine::tenant(const std::string& tenant) { return parts_->tenants.get(tenant); }
+
+Result<TenantConfig> CommandEngine::configure_tenant(TenantConfig config, const Principal& actor) {
+  return parts_->tenants.put(std::move(config), actor, parts_->clock.now(), parts_->ids.next_id());
+}
+
+Result<bool> CommandEngine::covers(const Principal& who, const std::string& tenant) {
+  return parts_->tenants.covers(who, tenant);
+}
+
+Result<const TimeZoneRules*> CommandEngine::time_zone(const std::string& name) { return parts_->zones.get(name); }
+
+Result<std::optional<UserRecord>> CommandEngine::user(const std::string& sub) { return parts_->users.get(sub); }
+
+Result<void> CommandEngine::record_user(const UserRecord& user, const Principal& actor) {
+  return parts_->users.record(user, actor, parts_->clock.now(), parts_->ids.next_id());
+}
+
+Result<void> CommandEngine::remember_principal(const Principal& who) {
+  const UserRecord seen{who.sub, who.tenant, who.name, who.email, who.role};
+  auto known = parts_->users.get(who.sub);
+  if (!known) return std::unexpected(known.error());
+  if (*known && **known == seen) return {};
+  return record_user(seen, who);
+}
+
+std::string CommandEngine::tenant_of(const EventRecord& event) {
+  const std::string& stream = event.stream;
+  if (stream.starts_with(streams::kTenantPrefix)) return stream.substr(streams::kTenantPrefix.size());
+  if (stream.starts_with(streams::kUserPrefix)) {
+    auto u = parts_->users.get(stream.substr(streams::kUserPrefix.size()));
+    return u && *u ? (*u)->tenant : std::string();
+  }
+  if (!streams::is_ticket(stream)) return {};
+  auto t = parts_->tickets.load(stream);
+  return t && (*t)->exists() ? (*t)->tenant : std::string();
+}
+
+Result<SchedulerReport> CommandEngine::run_scheduler() {
+  if (auto caught_up = parts_->active.catch_up(); !caught_up) return std::unexpected(caught_up.error());
+  return parts_->scheduler.run_once(parts_->active.ids());
+}
+
+const EventStore& CommandEngine::log() const { return parts_->store; }
+
+}  // namespace ticketd
