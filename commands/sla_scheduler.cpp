@@ -7,29 +7,36 @@
 
 namespace ticketd {
 
-inline constexpr std::size_t kIndexPage = 4096;
+inline constexpr std::size_t kIndexBatch = 4096;
+
+ActiveTickets::ActiveTickets(const EventStore& store)
+    : follower_(store, 0, [this](std::span<const EventRecord> batch) { return apply(batch); },
+                LogFollower::Options{kIndexBatch, LogFollower::Options{}.idle_wait}) {}
 
 Result<void> ActiveTickets::catch_up() {
   std::lock_guard lock(mu_);
-  for (;;) {
-    auto page = store_.read_all(position_, kIndexPage);
-    if (!page) return std::unexpected(page.error());
-    for (const auto& r : *page) {
-      if (r.type == "ticket.created") {
+  auto caught_up = follower_.catch_up();
+  if (!caught_up) return std::unexpected(caught_up.error());
+  return {};
+}
+
+// Runs under mu_ (from catch_up). A batch that fails to decode is applied again from its
+// start next time, which is harmless: inserting and erasing ids is idempotent.
+Result<void> ActiveTickets::apply(std::span<const EventRecord> batch) {
+  for (const auto& r : batch) {
+    if (r.type == "ticket.created") {
+      ids_.insert(r.stream);
+    } else if (r.type == "ticket.status_changed") {
+      auto e = decode_ticket_event(r.type, r.data);
+      if (!e) return std::unexpected(e.error());
+      if (std::get<StatusChanged>(*e).to == Status::closed) {
+        ids_.erase(r.stream);
+      } else {
         ids_.insert(r.stream);
-      } else if (r.type == "ticket.status_changed") {
-        auto e = decode_ticket_event(r.type, r.data);
-        if (!e) return std::unexpected(e.error());
-        if (std::get<StatusChanged>(*e).to == Status::closed) {
-          ids_.erase(r.stream);
-        } else {
-          ids_.insert(r.stream);
-        }
       }
-      position_ = r.position;
     }
-    if (page->size() < kIndexPage) return {};
   }
+  return {};
 }
 
 std::vector<std::string> ActiveTickets::ids() const {

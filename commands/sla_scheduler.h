@@ -9,28 +9,31 @@
 #include <cstdint>
 #include <mutex>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "commands/command_handler.h"
+#include "eventstore/log_follower.h"
 #include "events/time_zones.h"
 
 namespace ticketd {
 
-// Ids of tickets that may still need time-driven work (not closed), kept by reading
-// the log from where it last stopped. Thread-safe.
+// Ids of tickets that may still need time-driven work (not closed), kept by following
+// the log (a LogFollower) from where it last stopped. Thread-safe.
 class ActiveTickets {
  public:
-  explicit ActiveTickets(const EventStore& store) : store_(store) {}
+  explicit ActiveTickets(const EventStore& store);
   // Reads the log up to its head.
   [[nodiscard]] Result<void> catch_up();
   [[nodiscard]] std::vector<std::string> ids() const;
 
  private:
-  const EventStore& store_;
+  Result<void> apply(std::span<const EventRecord> batch);
+
   mutable std::mutex mu_;
-  std::uint64_t position_ = 0;
   std::set<std::string> ids_;
+  LogFollower follower_;
 };
 
 struct SchedulerReport {

@@ -25,6 +25,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "eventstore/append_rules.h"
 #include "eventstore/event_store.h"
 #include "eventstore/keys.h"
 #include "eventstore/record_codec.h"
@@ -34,12 +35,6 @@ namespace {
 
 Error storage_error(const rocksdb::Status& s, std::string_view what) {
   return Error{Errc::internal, std::string(what) + ": " + s.ToString(), {}, std::nullopt, {}, {}};
-}
-
-std::unexpected<Error> validation_error(std::string field, std::string message) {
-  Error e{Errc::validation, "invalid append: " + field + " " + message, {}, std::nullopt, {}, {}};
-  e.fields.push_back({std::move(field), std::move(message)});
-  return std::unexpected<Error>(std::move(e));
 }
 
 class RocksEventStore final : public EventStore {
@@ -77,7 +72,7 @@ class RocksEventStore final : public EventStore {
   void append_async(AppendRequest request, AppendCallback done) override {
     // Validation (including the JSON parse of every payload) runs on the caller's
     // thread, so the single sequencer only does what must be sequential.
-    if (auto valid = validate(request); !valid) {
+    if (auto valid = validate_append(request, options_.limits); !valid) {
       done(std::unexpected(std::move(valid.error())));
       return;
     }
@@ -264,44 +259,6 @@ class RocksEventStore final : public EventStore {
     return std::uint64_t{0};
   }
 
-  // Checks limits and field rules; minifies each event's data in place.
-  Result<void> validate(AppendRequest& request) const {
-    const auto& limits = options_.limits;
-    if (request.stream.empty() || request.stream.size() > limits.max_stream_id_bytes ||
-        request.stream.find('\0') != std::string::npos) {
-      return validation_error("stream", "must be 1-" + std::to_string(limits.max_stream_id_bytes) +
-                                            " bytes without NUL");
-    }
-    if (request.events.empty()) return validation_error("events", "must not be empty");
-    if (request.events.size() > limits.max_events_per_append) {
-      return validation_error("events", "more than " + std::to_string(limits.max_events_per_append) +
-                                            " events in one append");
-    }
-    std::unordered_set<std::string_view> ids;
-    for (auto& e : request.events) {
-      for (const std::string* f : {&e.event_id, &e.type}) {
-        if (f->empty() || f->size() > limits.max_field_bytes) {
-          return validation_error(f == &e.event_id ? "event_id" : "type",
-                                  "must be 1-" + std::to_string(limits.max_field_bytes) + " bytes");
-        }
-      }
-      for (const std::string* f : {&e.actor.sub, &e.actor.role, &e.actor.tenant, &e.correlation_id,
-                                   &e.causation_id}) {
-        if (f->size() > limits.max_field_bytes) {
-          return validation_error("actor/correlation", "field longer than " +
-                                                           std::to_string(limits.max_field_bytes));
-        }
-      }
-      if (!ids.insert(e.event_id).second) {
-        return validation_error("event_id", "repeated within one append: " + e.event_id);
-      }
-      auto data = minify_json_object(e.data, limits.max_event_data_bytes);
-      if (!data) return std::unexpected(data.error());
-      e.data = std::move(*data);
-    }
-    return {};
-  }
-
   // Validates `request` against the log plus `batch`, and adds its writes to `wb`.
   Result<AppendOk> sequence(AppendRequest& request, rocksdb::WriteBatch& wb, BatchState& batch) {
     // Idempotency: every id already stored -> acknowledge without writing.
@@ -353,27 +310,14 @@ class RocksEventStore final : public EventStore {
 
     AppendOk ok{next_position_, 0, 0, false};
     for (auto& e : request.events) {
-      EventRecord r;
-      r.position = next_position_++;
-      r.stream = request.stream;
-      r.version = ++version;
-      r.event_id = std::move(e.event_id);
-      r.type = std::move(e.type);
-      r.schema = e.schema;
-      r.time = e.time;
-      r.actor = std::move(e.actor);
-      r.correlation_id = std::move(e.correlation_id);
-      r.causation_id = std::move(e.causation_id);
-      r.data = std::move(e.data);
-      const std::string canonical = canonical_bytes(r);
-      r.prev_hash = last_hash_;
-      r.hash = chain_hash(r.prev_hash, canonical);
+      std::string stored;
+      EventRecord r = seal_record(e, request.stream, next_position_++, ++version, last_hash_, stored);
       last_hash_ = r.hash;
 
       std::string position_key = keys::be64(r.position);
       std::string id_value = position_key + keys::be64(r.version);
       std::string id_key = keys::event_id_key(r.stream, r.event_id);
-      wb.Put(log_cf(), position_key, stored_form(canonical, r));
+      wb.Put(log_cf(), position_key, stored);
       wb.Put(index_cf(), keys::stream_version_key(r.stream, r.version), position_key);
       wb.Put(event_ids_cf(), id_key, id_value);
       batch.event_ids[std::move(id_key)] = {r.position, r.version};

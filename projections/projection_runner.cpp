@@ -9,7 +9,11 @@ inline constexpr const char* kWriterCachePragma = "PRAGMA cache_size=-524288";  
 
 ProjectionRunner::ProjectionRunner(const EventStore& store, const std::string& db_path,
                                    std::vector<std::unique_ptr<Projection>> projections)
-    : store_(store), db_(db_path), projections_(std::move(projections)) {
+    : store_(store),
+      db_(db_path),
+      projections_(std::move(projections)),
+      follower_(store, 0, [this](std::span<const EventRecord> batch) { return apply(batch); },
+                LogFollower::Options{kBatchEvents, LogFollower::Options{}.idle_wait}) {
   db_.exec(kWriterCachePragma);
   db_.exec("PRAGMA temp_store=MEMORY");
   db_.exec("CREATE TABLE IF NOT EXISTS projection_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL)");
@@ -17,12 +21,12 @@ ProjectionRunner::ProjectionRunner(const EventStore& store, const std::string& d
     p->create_schema(db_);
     p->open(db_);
   }
-  load_checkpoints();
+  follower_.seek(load_checkpoints());
 }
 
 ProjectionRunner::~ProjectionRunner() { stop(); }
 
-void ProjectionRunner::load_checkpoints() {
+std::uint64_t ProjectionRunner::load_checkpoints() {
   checkpoints_.assign(projections_.size(), 0);
   auto q = db_.prepare("SELECT position FROM projection_checkpoints WHERE name = ?");
   for (std::size_t i = 0; i < projections_.size(); ++i) {
@@ -30,23 +34,19 @@ void ProjectionRunner::load_checkpoints() {
     if (q.step()) checkpoints_[i] = static_cast<std::uint64_t>(q.int64(0));
     q.reset();
   }
-  checkpoint_ = checkpoints_.empty() ? 0 : *std::min_element(checkpoints_.begin(), checkpoints_.end());
+  return checkpoints_.empty() ? 0 : *std::min_element(checkpoints_.begin(), checkpoints_.end());
 }
 
-Result<std::size_t> ProjectionRunner::apply_batch() {
-  const std::uint64_t from = checkpoint_.load();
-  auto batch = store_.read_all(from, kBatchEvents);
-  if (!batch) return std::unexpected(batch.error());
-  if (batch->empty()) return std::size_t{0};
+Result<void> ProjectionRunner::apply(std::span<const EventRecord> batch) {
   try {
     sql::Transaction tx(db_);
-    for (const auto& record : *batch) {
+    for (const auto& record : batch) {
       for (std::size_t i = 0; i < projections_.size(); ++i) {
         if (record.position > checkpoints_[i]) projections_[i]->apply(record);
       }
     }
     for (auto& p : projections_) p->flush();
-    const std::uint64_t last = batch->back().position;
+    const std::uint64_t last = batch.back().position;
     auto save = db_.prepare(
         "INSERT INTO projection_checkpoints(name, position) VALUES(?, ?) "
         "ON CONFLICT(name) DO UPDATE SET position = excluded.position");
@@ -56,44 +56,19 @@ Result<std::size_t> ProjectionRunner::apply_batch() {
     }
     tx.commit();
     for (auto& c : checkpoints_) c = std::max(c, last);
-    checkpoint_ = last;
   } catch (const std::exception& e) {
     for (auto& p : projections_) p->discard();
-    load_checkpoints();  // the transaction rolled back
+    load_checkpoints();  // the transaction rolled back; the follower stays where it was
     return make_error(Errc::internal, std::string("projection failed: ") + e.what());
   }
-  return batch->size();
+  return {};
 }
 
-Result<std::uint64_t> ProjectionRunner::catch_up() {
-  const std::uint64_t head = store_.head().position;
-  while (checkpoint_.load() < head) {
-    auto n = apply_batch();
-    if (!n) return std::unexpected(n.error());
-    if (*n == 0) break;
-  }
-  return checkpoint_.load();
-}
+Result<std::uint64_t> ProjectionRunner::catch_up() { return follower_.catch_up(); }
 
-void ProjectionRunner::start() {
-  stop_ = false;
-  thread_ = std::thread([this] {
-    while (!stop_) {
-      auto n = apply_batch();
-      if (!n) {
-        std::lock_guard lock(error_mu_);
-        error_ = n.error();
-        return;
-      }
-      if (*n == 0) (void)store_.wait_beyond(checkpoint_.load(), kIdleWait);
-    }
-  });
-}
+void ProjectionRunner::start() { follower_.start(); }
 
-void ProjectionRunner::stop() {
-  stop_ = true;
-  if (thread_.joinable()) thread_.join();
-}
+void ProjectionRunner::stop() { follower_.stop(); }
 
 Result<void> ProjectionRunner::reset(const std::string& name) {
   bool found = false;
@@ -112,19 +87,14 @@ Result<void> ProjectionRunner::reset(const std::string& name) {
     return make_error(Errc::internal, std::string("reset failed: ") + e.what());
   }
   if (!found) return make_error(Errc::not_found, "no projection named " + name);
-  load_checkpoints();
+  follower_.seek(load_checkpoints());
   return {};
 }
 
 std::uint64_t ProjectionRunner::lag() const {
   const std::uint64_t head = store_.head().position;
-  const std::uint64_t at = checkpoint_.load();
+  const std::uint64_t at = follower_.position();
   return head > at ? head - at : 0;
-}
-
-std::optional<Error> ProjectionRunner::error() const {
-  std::lock_guard lock(error_mu_);
-  return error_;
 }
 
 }  // namespace ticketd

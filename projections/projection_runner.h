@@ -1,7 +1,8 @@
-// ProjectionRunner: the one writer of the read-model database. It reads the log from
-// the lowest checkpoint of its projections in batches (kBatchEvents) and applies each
-// batch in one SQLite transaction that also stores every checkpoint. Readers use their
-// own connections (WAL mode). Lag = durable log head - lowest checkpoint.
+// ProjectionRunner: the one writer of the read-model database. It follows the log
+// (a LogFollower) from the lowest checkpoint of its projections in batches
+// (kBatchEvents) and applies each batch in one SQLite transaction that also stores every
+// checkpoint. Readers use their own connections (WAL mode). Lag = durable log head -
+// lowest checkpoint.
 //
 // Thread-safety: start()/stop() from one thread; lag()/checkpoint() from any thread.
 #pragma once
@@ -9,12 +10,13 @@
 #include <atomic>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "base/error.h"
 #include "eventstore/event_store.h"
+#include "eventstore/log_follower.h"
 #include "projections/projection.h"
 
 namespace ticketd {
@@ -22,7 +24,6 @@ namespace ticketd {
 class ProjectionRunner {
  public:
   static constexpr std::size_t kBatchEvents = 4096;
-  static constexpr std::chrono::milliseconds kIdleWait{200};
 
   ProjectionRunner(const EventStore& store, const std::string& db_path,
                    std::vector<std::unique_ptr<Projection>> projections);
@@ -38,23 +39,20 @@ class ProjectionRunner {
   // catch_up() rebuilds it from the log.
   [[nodiscard]] Result<void> reset(const std::string& name);
 
-  [[nodiscard]] std::uint64_t checkpoint() const { return checkpoint_.load(); }
+  [[nodiscard]] std::uint64_t checkpoint() const { return follower_.position(); }
   [[nodiscard]] std::uint64_t lag() const;
-  [[nodiscard]] std::optional<Error> error() const;
+  [[nodiscard]] std::optional<Error> error() const { return follower_.error(); }
 
  private:
-  Result<std::size_t> apply_batch();
-  void load_checkpoints();
+  Result<void> apply(std::span<const EventRecord> batch);
+  // Reads the stored checkpoints; returns the lowest.
+  std::uint64_t load_checkpoints();
 
   const EventStore& store_;
   sql::Database db_;
   std::vector<std::unique_ptr<Projection>> projections_;
   std::vector<std::uint64_t> checkpoints_;  // per projection
-  std::atomic<std::uint64_t> checkpoint_{0};  // lowest
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-  mutable std::mutex error_mu_;
-  std::optional<Error> error_;
+  LogFollower follower_;                    // at the lowest checkpoint
 };
 
 }  // namespace ticketd

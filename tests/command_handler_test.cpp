@@ -17,8 +17,7 @@ using namespace ticketd::test;
 using namespace std::chrono_literals;
 
 TEST_CASE("create, then the state rebuilt from the log equals the handler's") {
-  TempDir dir;
-  Engine e(dir.sub("events"));
+  Engine e(make_memory_event_store());
   auto created = e.engine.create(new_ticket(), as(customer()));
   REQUIRE(created);
   const Ticket& t = *created->ticket;
@@ -34,8 +33,7 @@ TEST_CASE("create, then the state rebuilt from the log equals the handler's") {
 }
 
 TEST_CASE("random valid command sequences: log replay equals handler state, with and without snapshots") {
-  TempDir dir;
-  Engine e(dir.sub("events"), TicketRepositoryOptions{1000, 5});
+  Engine e(make_memory_event_store(), TicketRepositoryOptions{1000, 5});
   e.add_user("a1", Role::agent);
   e.add_user("a2", Role::agent);
   std::mt19937 rng(20261122);
@@ -117,8 +115,7 @@ TEST_CASE("16 threads commenting on one ticket: every comment lands once, versio
 }
 
 TEST_CASE("idempotency keys: a repeat returns the first result and writes nothing") {
-  TempDir dir;
-  Engine e(dir.sub("events"));
+  Engine e(make_memory_event_store());
   CommandRequest keyed = as(customer());
   keyed.idempotency_key = "create-1";
   keyed.fingerprint = "body-a";
@@ -188,8 +185,7 @@ TEST_CASE("ticket numbers: a per-year sequence, unique, never reused after a res
 }
 
 TEST_CASE("If-Match pins the version: a stale one is precondition_failed and writes nothing") {
-  TempDir dir;
-  Engine e(dir.sub("events"));
+  Engine e(make_memory_event_store());
   const std::string id = e.engine.create(new_ticket(), as(customer()))->ticket->id;
   CommandRequest pinned = as(agent());
   pinned.if_match = 1;
@@ -209,8 +205,7 @@ TEST_CASE("If-Match pins the version: a stale one is precondition_failed and wri
 }
 
 TEST_CASE("assignment consults the user directory and the tenant tree") {
-  TempDir dir;
-  Engine e(dir.sub("events"));
+  Engine e(make_memory_event_store());
   const std::string id = e.engine.create(new_ticket(), as(customer()))->ticket->id;
   auto unknown = e.engine.execute(id, AssignTicket{"a1", std::nullopt, false}, as(agent()));
   CHECK(unknown.error().code == Errc::validation);
@@ -234,8 +229,7 @@ TEST_CASE("assignment consults the user directory and the tenant tree") {
 }
 
 TEST_CASE("merge closes the source as duplicate and notes it on the target") {
-  TempDir dir;
-  Engine e(dir.sub("events"));
+  Engine e(make_memory_event_store());
   const std::string a = e.engine.create(new_ticket("A"), as(customer()))->ticket->id;
   const std::string b = e.engine.create(new_ticket("B"), as(customer()))->ticket->id;
   auto merged = e.engine.execute(a, MergeTicket{b, "", Status::new_, false}, as(agent()));
@@ -304,9 +298,8 @@ TEST_CASE("scheduler: warning then breach, exactly once, across a restart") {
 }
 
 TEST_CASE("two schedulers at once record nothing twice and miss nothing") {
-  TempDir dir;
   const Timestamp start = *parse_rfc3339("2026-11-20T08:00:00Z");
-  Engine a(dir.sub("events"), {}, start);
+  Engine a(make_memory_event_store(), {}, start);
   std::vector<std::string> ids;
   for (int i = 0; i < 30; ++i) ids.push_back(a.engine.create(new_ticket("t", Priority::urgent), as(customer()))->ticket->id);
   // A second engine on the same store: its own caches, handler and scheduler.
@@ -325,9 +318,8 @@ TEST_CASE("two schedulers at once record nothing twice and miss nothing") {
 }
 
 TEST_CASE("auto-close of resolved tickets after the delay, once") {
-  TempDir dir;
   const Timestamp start = *parse_rfc3339("2026-11-20T08:00:00Z");
-  Engine e(dir.sub("events"), {}, start);
+  Engine e(make_memory_event_store(), {}, start);
   e.add_user("a1", Role::agent);
   const std::string id = e.engine.create(new_ticket(), as(customer()))->ticket->id;
   REQUIRE(e.engine.execute(id, AssignTicket{"a1", std::nullopt, false}, as(agent())));
@@ -342,8 +334,7 @@ TEST_CASE("auto-close of resolved tickets after the delay, once") {
 }
 
 TEST_CASE("mentions must name known users in the ticket's scope") {
-  TempDir dir;
-  Engine e(dir.sub("events"));
+  Engine e(make_memory_event_store());
   e.add_user("a1", Role::agent);
   e.add_user("g1", Role::agent, "globex");
   const std::string id = e.engine.create(new_ticket(), as(customer()))->ticket->id;

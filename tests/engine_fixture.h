@@ -1,11 +1,12 @@
-// A command-side engine on a real RocksDB store in a temporary directory, with a
-// manual clock and sequential ids, for the commands tests and benchmarks.
+// A command-side engine on an event store (RocksDB in a temporary directory, or in
+// memory), with a manual clock and sequential ids, for the commands tests.
 #pragma once
 
 #include <memory>
 #include <string>
 
 #include "commands/command_engine.h"
+#include "eventstore/memory_event_store.h"
 #include "tests/test_support.h"
 
 namespace ticketd::test {
@@ -16,9 +17,16 @@ inline int next_engine_number() {
 }
 
 struct Engine {
+  static inline const Timestamp kStart = *parse_rfc3339("2026-11-20T08:00:00Z");
+
+  // On a RocksDB store in `store_dir` (tests of restarts and real concurrency).
   explicit Engine(const std::string& store_dir, TicketRepositoryOptions repo_options = {},
-                  Timestamp start = *parse_rfc3339("2026-11-20T08:00:00Z"))
-      : store(std::move(*open_rocksdb_event_store(store_dir))),
+                  Timestamp start = kStart)
+      : Engine(std::move(*open_rocksdb_event_store(store_dir)), repo_options, start) {}
+  // On any store, e.g. make_memory_event_store() where RocksDB adds nothing to the test.
+  explicit Engine(std::unique_ptr<EventStore> event_store, TicketRepositoryOptions repo_options = {},
+                  Timestamp start = kStart)
+      : store(std::move(event_store)),
         clock(start),
         engine(*store, clock, ids, repo_options),
         replay(*store) {}

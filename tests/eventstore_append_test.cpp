@@ -4,6 +4,7 @@
 
 #include "eventstore/chain_verifier.h"
 #include "eventstore/event_store.h"
+#include "eventstore/memory_event_store.h"
 #include "eventstore/record_codec.h"
 #include "tests/test_support.h"
 
@@ -19,6 +20,15 @@ std::unique_ptr<EventStore> open_store(const TempDir& dir) {
   return std::move(*store);
 }
 
+// The stores a contract test runs on (TEST_CASE_TEMPLATE): RocksDB and the in-memory
+// store must behave alike.
+struct OnRocksDb {
+  static std::unique_ptr<EventStore> open(const TempDir& dir) { return open_store(dir); }
+};
+struct InMemory {
+  static std::unique_ptr<EventStore> open(const TempDir&) { return make_memory_event_store(); }
+};
+
 Result<AppendOk> append_one(EventStore& store, const std::string& stream, ExpectedVersion ev,
                             const std::string& id) {
   return store.append(stream, ev, {make_event(id)});
@@ -26,9 +36,9 @@ Result<AppendOk> append_one(EventStore& store, const std::string& stream, Expect
 
 }  // namespace
 
-TEST_CASE("expected version matrix") {
+TEST_CASE_TEMPLATE("expected version matrix", Kind, OnRocksDb, InMemory) {
   TempDir dir;
-  auto store = open_store(dir);
+  auto store = Kind::open(dir);
   // stream "s" is at version 2, stream "empty" does not exist.
   REQUIRE(store->append("s", ExpectedVersion::no_stream(), {make_event("a"), make_event("b")}));
 
@@ -77,9 +87,9 @@ TEST_CASE("expected version matrix") {
   }
 }
 
-TEST_CASE("positions and versions are contiguous and reads return what was appended") {
+TEST_CASE_TEMPLATE("positions and versions are contiguous and reads return what was appended", Kind, OnRocksDb, InMemory) {
   TempDir dir;
-  auto store = open_store(dir);
+  auto store = Kind::open(dir);
   REQUIRE(store->append("t1", ExpectedVersion::no_stream(), {make_event("e1"), make_event("e2")}));
   REQUIRE(store->append("t2", ExpectedVersion::no_stream(), {make_event("e3", "ticket.created", R"({ "x" : [1, 2] })")}));
   REQUIRE(store->append("t1", ExpectedVersion::exact(2), {make_event("e4")}));
@@ -111,9 +121,9 @@ TEST_CASE("positions and versions are contiguous and reads return what was appen
   CHECK(store->read_all(2, 1)->front().position == 3);
 }
 
-TEST_CASE("a retried event id is acknowledged without a second write") {
+TEST_CASE_TEMPLATE("a retried event id is acknowledged without a second write", Kind, OnRocksDb, InMemory) {
   TempDir dir;
-  auto store = open_store(dir);
+  auto store = Kind::open(dir);
   auto first = store->append("t", ExpectedVersion::no_stream(), {make_event("x"), make_event("y")});
   REQUIRE(first);
   // The same retry, even with the now-stale expected version, is acknowledged.
@@ -153,9 +163,9 @@ TEST_CASE("a retried event id is acknowledged without a second write") {
   }
 }
 
-TEST_CASE("bad appends are refused with a validation error and write nothing") {
+TEST_CASE_TEMPLATE("bad appends are refused with a validation error and write nothing", Kind, OnRocksDb, InMemory) {
   TempDir dir;
-  auto store = open_store(dir);
+  auto store = Kind::open(dir);
   auto expect_invalid = [&](std::string stream, std::vector<NewEvent> events, Errc code) {
     auto r = store->append(std::move(stream), ExpectedVersion::any(), std::move(events));
     REQUIRE_FALSE(r);
@@ -203,9 +213,9 @@ TEST_CASE("the log survives reopening and continues the chain") {
   CHECK(report->head.hash == store->head().hash);
 }
 
-TEST_CASE("snapshots keep the newest state per stream") {
+TEST_CASE_TEMPLATE("snapshots keep the newest state per stream", Kind, OnRocksDb, InMemory) {
   TempDir dir;
-  auto store = open_store(dir);
+  auto store = Kind::open(dir);
   CHECK_FALSE(store->load_snapshot("t")->has_value());
   REQUIRE(store->save_snapshot("t", Snapshot{5, "state-at-5"}));
   REQUIRE(store->save_snapshot("t", Snapshot{9, std::string("bin\0ary", 7)}));

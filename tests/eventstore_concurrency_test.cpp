@@ -2,7 +2,6 @@
 #include <fmt/format.h>
 
 #include <condition_variable>
-
 #include <map>
 #include <mutex>
 #include <set>
@@ -10,7 +9,6 @@
 
 #include "eventstore/chain_verifier.h"
 #include "eventstore/event_store.h"
-#include "eventstore/subscription.h"
 #include "tests/test_support.h"
 
 using namespace ticketd;
@@ -110,71 +108,4 @@ TEST_CASE("asynchronous appends share syncs and complete in order") {
   cv.wait(lock, [&] { return done == kAppends; });
   CHECK(ordered);
   CHECK(store->head().position == kAppends);
-}
-
-TEST_CASE("a subscription delivers each event once, in order, across catch-up and live") {
-  TempDir dir;
-  auto store = std::move(*open_rocksdb_event_store(dir.sub("events")));
-  constexpr int kBefore = 3000;  // catch-up part
-  constexpr int kWriters = 4;
-  constexpr int kPerWriter = 1500;  // appended while the subscription runs
-  for (int i = 0; i < kBefore; i += 100) {
-    std::vector<NewEvent> events;
-    for (int j = i; j < i + 100; ++j) events.push_back(make_event("pre-" + std::to_string(j)));
-    REQUIRE(store->append("pre", ExpectedVersion::any(), std::move(events)));
-  }
-  constexpr std::uint64_t kTotal = kBefore + kWriters * kPerWriter;
-
-  std::mutex mu;
-  std::condition_variable cv;
-  std::vector<std::uint64_t> positions;
-  std::set<std::string> ids;
-  Subscription sub(*store, 0, [&](std::span<const EventRecord> batch) {
-    std::lock_guard lock(mu);
-    for (const auto& r : batch) {
-      positions.push_back(r.position);
-      ids.insert(r.stream + "/" + r.event_id);
-    }
-    cv.notify_one();
-    return true;
-  });
-  std::vector<std::thread> writers;
-  for (int w = 0; w < kWriters; ++w) {
-    writers.emplace_back([&, w] {
-      for (int i = 0; i < kPerWriter; ++i) {
-        REQUIRE(store->append(fmt::format("live{}", w), ExpectedVersion::any(),
-                              {make_event(std::to_string(i))}));
-      }
-    });
-  }
-  for (auto& t : writers) t.join();
-  {
-    std::unique_lock lock(mu);
-    REQUIRE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return positions.size() >= kTotal; }));
-  }
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // room for a wrong extra delivery
-  sub.stop();
-  CHECK_FALSE(sub.error().has_value());
-  REQUIRE(positions.size() == kTotal);
-  for (std::size_t i = 0; i < positions.size(); ++i) REQUIRE(positions[i] == i + 1);
-  CHECK(ids.size() == kTotal);
-  CHECK(sub.position() == kTotal);
-}
-
-TEST_CASE("a subscription from a middle position starts right after it") {
-  TempDir dir;
-  auto store = std::move(*open_rocksdb_event_store(dir.sub("events")));
-  for (int i = 0; i < 10; ++i) REQUIRE(store->append("s", ExpectedVersion::any(), {make_event(std::to_string(i))}));
-  std::mutex mu;
-  std::vector<std::uint64_t> seen;
-  Subscription sub(*store, 7, [&](std::span<const EventRecord> batch) {
-    std::lock_guard lock(mu);
-    for (const auto& r : batch) seen.push_back(r.position);
-    return true;
-  });
-  REQUIRE(store->wait_beyond(9, std::chrono::seconds(1)));
-  for (int i = 0; i < 50 && sub.position() < 10; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  sub.stop();
-  std::lock_guard lock(mu);
-  CHECK(seen == std::vector<std::uint64_t>{8, 9, 10});
 }
