@@ -1,17 +1,11 @@
 #include "events/ticket_event_codec.h"
 
-#include "base/json_fields.h"
-
-#include "base/json_writer.h"
+#include "events/ticket_json.h"
 
 namespace ticketd {
 namespace {
 
-void write_strings(JsonWriter& w, std::string_view key, const std::vector<std::string>& values) {
-  w.key(key).begin_array();
-  for (const auto& v : values) w.value(v);
-  w.end_array();
-}
+using namespace ticket_json;
 
 void write_optional(JsonWriter& w, std::string_view key, const std::optional<std::string>& v) {
   w.key(key);
@@ -20,11 +14,6 @@ void write_optional(JsonWriter& w, std::string_view key, const std::optional<std
   } else {
     w.null();
   }
-}
-
-void write_resolution(JsonWriter& w, const std::optional<Resolution>& r) {
-  if (!r) return;
-  w.key("resolution").begin_object().key("code").value(name_of(r->code)).key("text").value(r->text).end_object();
 }
 
 }  // namespace
@@ -36,12 +25,7 @@ std::string encode_ticket_event(const TicketEvent& event) {
       [&](const auto& e) {
         using E = std::decay_t<decltype(e)>;
         if constexpr (std::is_same_v<E, TicketCreated>) {
-          w.key("id").value(e.id).key("number").value(e.number).key("tenant").value(e.tenant);
-          w.key("subject").value(e.subject).key("description").value(e.description);
-          w.key("type").value(name_of(e.type)).key("category").value(e.category);
-          w.key("priority").value(name_of(e.priority)).key("queue").value(e.queue);
-          w.key("requester").value(e.requester);
-          write_strings(w, "tags", e.tags);
+          write_core(w, e);
           write_strings(w, "attachments", e.attachments);
           if (e.external) {
             w.key("external").begin_object().key("system").value(e.external->system);
@@ -65,18 +49,9 @@ std::string encode_ticket_event(const TicketEvent& event) {
           w.key("from").value(name_of(e.from)).key("to").value(name_of(e.to)).key("reason").value(e.reason);
           write_resolution(w, e.resolution);
         } else if constexpr (std::is_same_v<E, CommentAdded>) {
-          const Comment& c = e.comment;
-          w.key("comment_id").value(c.id).key("author").value(c.author);
-          w.key("author_role").value(role_name(c.author_role)).key("body").value(c.body);
-          w.key("visibility").value(name_of(c.visibility)).key("is_staff_reply").value(c.is_staff_reply);
-          write_strings(w, "attachments", c.attachments);
-          write_strings(w, "mentions", c.mentions);
+          write_comment(w, e.comment);
         } else if constexpr (std::is_same_v<E, AttachmentAdded>) {
-          const AttachmentMeta& a = e.attachment;
-          w.key("attachment_id").value(a.id).key("file_name").value(a.file_name);
-          w.key("content_type").value(a.content_type).key("size").value(a.size).key("sha256").value(a.sha256);
-          w.key("uploader").value(a.uploader).key("visibility").value(name_of(a.visibility));
-          w.key("scan_verdict").value(a.scan_verdict);
+          write_attachment(w, e.attachment);
         } else if constexpr (std::is_same_v<E, TicketMerged>) {
           w.key("into").value(e.into);
         } else if constexpr (std::is_same_v<E, MergeReceived>) {
@@ -104,15 +79,6 @@ Timestamp read_time(JsonFields& r, const char* key) {
   return t.value_or(Timestamp{});
 }
 
-std::optional<Resolution> read_resolution(JsonFields& r) {
-  element x;
-  if (r.e["resolution"].get(x) != simdjson::SUCCESS) return std::nullopt;
-  JsonFields sub{x};
-  Resolution out{sub.enumerated<ResolutionCode>("code", parse_resolution_code), sub.str("text")};
-  r.ok = r.ok && sub.ok;
-  return out;
-}
-
 SlaMetric parse_metric_or(JsonFields& r) {
   const std::string m = r.str("metric");
   if (m == "first_response") return SlaMetric::first_response;
@@ -133,17 +99,7 @@ Result<TicketEvent> decode_ticket_event(std::string_view type, std::string_view 
   TicketEvent out;
   if (type == "ticket.created") {
     TicketCreated e;
-    e.id = r.str("id");
-    e.number = r.str("number");
-    e.tenant = r.str("tenant");
-    e.subject = r.str("subject");
-    e.description = r.str("description");
-    e.type = r.enumerated<TicketType>("type", parse_ticket_type);
-    e.category = r.str("category");
-    e.priority = r.enumerated<Priority>("priority", parse_priority);
-    e.queue = r.str("queue");
-    e.requester = r.str("requester");
-    e.tags = r.strs("tags");
+    read_core(r, e);
     e.attachments = r.strs("attachments");
     element ext;
     if (root["external"].get(ext) == simdjson::SUCCESS) {
@@ -176,29 +132,9 @@ Result<TicketEvent> decode_ticket_event(std::string_view type, std::string_view 
     e.resolution = read_resolution(r);
     out = std::move(e);
   } else if (type == "ticket.commented") {
-    Comment c;
-    c.id = r.str("comment_id");
-    c.author = r.str("author");
-    c.author_role = r.enumerated<Role>("author_role", [](std::string_view s) {
-      return s == "system" ? std::optional<Role>(Role::system) : parse_role(s);
-    });
-    c.body = r.str("body");
-    c.visibility = r.enumerated<Visibility>("visibility", parse_visibility);
-    c.is_staff_reply = r.boolean("is_staff_reply");
-    c.attachments = r.strs("attachments");
-    c.mentions = r.strs("mentions");
-    out = CommentAdded{std::move(c)};
+    out = CommentAdded{read_comment(r)};
   } else if (type == "ticket.attachment_added") {
-    AttachmentMeta a;
-    a.id = r.str("attachment_id");
-    a.file_name = r.str("file_name");
-    a.content_type = r.str("content_type");
-    a.size = static_cast<std::uint64_t>(r.i64("size"));
-    a.sha256 = r.str("sha256");
-    a.uploader = r.str("uploader");
-    a.visibility = r.enumerated<Visibility>("visibility", parse_visibility);
-    a.scan_verdict = r.str("scan_verdict");
-    out = AttachmentAdded{std::move(a)};
+    out = AttachmentAdded{read_attachment(r)};
   } else if (type == "ticket.merged") {
     out = TicketMerged{r.str("into")};
   } else if (type == "ticket.merge_received") {

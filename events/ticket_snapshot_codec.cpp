@@ -1,17 +1,11 @@
 #include "events/ticket_snapshot_codec.h"
 
-#include "base/json_fields.h"
-
-#include "base/json_writer.h"
+#include "events/ticket_json.h"
 
 namespace ticketd {
 namespace {
 
-void strings(JsonWriter& w, std::string_view key, const std::vector<std::string>& v) {
-  w.key(key).begin_array();
-  for (const auto& s : v) w.value(s);
-  w.end_array();
-}
+using namespace ticket_json;
 
 void micros(JsonWriter& w, std::string_view key, Timestamp t) {
   w.key(key).value(static_cast<std::int64_t>(t.time_since_epoch().count()));
@@ -67,44 +61,30 @@ SlaClock read_clock(JsonFields& in, const char* key) {
   return c;
 }
 
-std::optional<Role> any_role(std::string_view s) {
-  return s == "system" ? std::optional<Role>(Role::system) : parse_role(s);
-}
-
 }  // namespace
 
 std::string encode_ticket_snapshot(const Ticket& t) {
   JsonWriter w;
   w.begin_object().key("format").value(kTicketSnapshotFormat);
-  w.key("id").value(t.id).key("number").value(t.number).key("tenant").value(t.tenant);
-  w.key("subject").value(t.subject).key("description").value(t.description);
-  w.key("type").value(name_of(t.type)).key("category").value(t.category);
-  w.key("priority").value(name_of(t.priority)).key("status").value(name_of(t.status));
-  w.key("queue").value(t.queue).key("requester").value(t.requester);
+  write_core(w, t);
+  w.key("status").value(name_of(t.status));
   if (t.assignee) w.key("assignee").value(*t.assignee);
-  strings(w, "tags", t.tags);
   w.key("external").begin_array();
   for (const auto& x : t.external) w.begin_array().value(x.system).value(x.key).end_array();
   w.end_array();
-  if (t.resolution) {
-    w.key("resolution_code").value(name_of(t.resolution->code)).key("resolution_text").value(t.resolution->text);
-  }
+  write_resolution(w, t.resolution);
   w.key("comments").begin_array();
   for (const auto& c : t.comments) {
-    w.begin_object().key("id").value(c.id).key("author").value(c.author);
-    w.key("role").value(role_name(c.author_role)).key("body").value(c.body);
-    w.key("visibility").value(name_of(c.visibility)).key("staff").value(c.is_staff_reply);
-    strings(w, "attachments", c.attachments);
-    strings(w, "mentions", c.mentions);
+    w.begin_object();
+    write_comment(w, c);
     micros(w, "at", c.at);
     w.end_object();
   }
   w.end_array().key("attachments").begin_array();
   for (const auto& a : t.attachments) {
-    w.begin_object().key("id").value(a.id).key("file_name").value(a.file_name);
-    w.key("content_type").value(a.content_type).key("size").value(a.size).key("sha256").value(a.sha256);
-    w.key("uploader").value(a.uploader).key("visibility").value(name_of(a.visibility));
-    w.key("scan_verdict").value(a.scan_verdict).end_object();
+    w.begin_object();
+    write_attachment(w, a);
+    w.end_object();
   }
   w.end_array().key("links").begin_array();
   for (const auto& l : t.links) w.begin_array().value(l.kind).value(l.ticket).end_array();
@@ -131,55 +111,26 @@ Result<Ticket> decode_ticket_snapshot(std::string_view bytes) {
   }
   if (in.i64("format") != kTicketSnapshotFormat) return make_error(Errc::internal, "snapshot format differs");
   Ticket t;
-  t.id = in.str("id");
-  t.number = in.str("number");
-  t.tenant = in.str("tenant");
-  t.subject = in.str("subject");
-  t.description = in.str("description");
-  t.type = in.enumerated<TicketType>("type", parse_ticket_type);
-  t.category = in.str("category");
-  t.priority = in.enumerated<Priority>("priority", parse_priority);
+  read_core(in, t);
   t.status = in.enumerated<Status>("status", parse_status);
-  t.queue = in.str("queue");
-  t.requester = in.str("requester");
   t.assignee = in.opt_str("assignee");
-  t.tags = in.strs("tags");
   in.each("external", [&](element x) {
     std::string_view s, k;
     if (x.at(0).get_string().get(s) || x.at(1).get_string().get(k)) in.ok = false;
     t.external.push_back({std::string(s), std::string(k)});
   });
-  if (auto code = in.opt_str("resolution_code")) {
-    t.resolution = Resolution{parse_resolution_code(*code).value_or(ResolutionCode::resolved), in.str("resolution_text")};
-  }
+  t.resolution = read_resolution(in);
   in.each("comments", [&](element x) {
     JsonFields c{x};
-    Comment m;
-    m.id = c.str("id");
-    m.author = c.str("author");
-    m.author_role = c.enumerated<Role>("role", any_role);
-    m.body = c.str("body");
-    m.visibility = c.enumerated<Visibility>("visibility", parse_visibility);
-    m.is_staff_reply = c.boolean("staff");
-    m.attachments = c.strs("attachments");
-    m.mentions = c.strs("mentions");
+    Comment m = read_comment(c);
     m.at = read_micros(c, "at");
     in.ok = in.ok && c.ok;
     t.comments.push_back(std::move(m));
   });
   in.each("attachments", [&](element x) {
     JsonFields a{x};
-    AttachmentMeta m;
-    m.id = a.str("id");
-    m.file_name = a.str("file_name");
-    m.content_type = a.str("content_type");
-    m.size = static_cast<std::uint64_t>(a.i64("size"));
-    m.sha256 = a.str("sha256");
-    m.uploader = a.str("uploader");
-    m.visibility = a.enumerated<Visibility>("visibility", parse_visibility);
-    m.scan_verdict = a.str("scan_verdict");
+    t.attachments.push_back(read_attachment(a));
     in.ok = in.ok && a.ok;
-    t.attachments.push_back(std::move(m));
   });
   in.each("links", [&](element x) {
     std::string_view k, id;

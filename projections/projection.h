@@ -14,6 +14,9 @@ class Projection {
  public:
   virtual ~Projection() = default;
   [[nodiscard]] virtual std::string_view name() const = 0;
+  // The version of its tables and row formats. When it differs from the one the database
+  // was built with, the runner drops the projection and rebuilds it from the log.
+  [[nodiscard]] virtual int schema_version() const = 0;
   // Creates its tables and indexes if missing.
   virtual void create_schema(sql::Database& db) = 0;
   // Drops everything create_schema made.

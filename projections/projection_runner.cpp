@@ -17,11 +17,29 @@ ProjectionRunner::ProjectionRunner(const EventStore& store, const std::string& d
   db_.exec(kWriterCachePragma);
   db_.exec("PRAGMA temp_store=MEMORY");
   db_.exec("CREATE TABLE IF NOT EXISTS projection_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL)");
+  db_.exec("CREATE TABLE IF NOT EXISTS projection_versions (name TEXT PRIMARY KEY, version INTEGER NOT NULL)");
   for (auto& p : projections_) {
+    rebuild_if_outdated(*p);
     p->create_schema(db_);
     p->open(db_);
   }
   follower_.seek(load_checkpoints());
+}
+
+void ProjectionRunner::rebuild_if_outdated(Projection& p) {
+  auto q = db_.prepare("SELECT version FROM projection_versions WHERE name = ?");
+  q.bind(1, p.name());
+  if (q.step() && q.int64(0) == p.schema_version()) return;
+  q.reset();
+  sql::Transaction tx(db_);
+  p.drop(db_);
+  db_.prepare("DELETE FROM projection_checkpoints WHERE name = ?").bind(1, p.name()).run();
+  db_.prepare("INSERT INTO projection_versions(name, version) VALUES(?, ?) ON CONFLICT(name) DO UPDATE SET "
+              "version = excluded.version")
+      .bind(1, p.name())
+      .bind(2, static_cast<std::int64_t>(p.schema_version()))
+      .run();
+  tx.commit();
 }
 
 ProjectionRunner::~ProjectionRunner() { stop(); }

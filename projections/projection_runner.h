@@ -2,7 +2,7 @@
 // (a LogFollower) from the lowest checkpoint of its projections in batches
 // (kBatchEvents) and applies each batch in one SQLite transaction that also stores every
 // checkpoint. Readers use their own connections (WAL mode). Lag = durable log head -
-// lowest checkpoint.
+// lowest checkpoint. A projection whose schema_version() changed is rebuilt from the log.
 //
 // Thread-safety: start()/stop() from one thread; lag()/checkpoint() from any thread.
 #pragma once
@@ -45,6 +45,9 @@ class ProjectionRunner {
 
  private:
   Result<void> apply(std::span<const EventRecord> batch);
+  // Drops `p` and its checkpoint when the database holds another schema_version() of it
+  // (or none: a database from before versions were kept); catch_up() then rebuilds it.
+  void rebuild_if_outdated(Projection& p);
   // Reads the stored checkpoints; returns the lowest.
   std::uint64_t load_checkpoints();
 

@@ -28,11 +28,14 @@ namespace ticketd {
 class TicketsProjection final : public Projection {
  public:
   static constexpr std::string_view kName = "tickets";
+  // 2: no comments/attachments tables; `state` in snapshot format 2.
+  static constexpr int kSchemaVersion = 2;
 
   TicketsProjection();
   ~TicketsProjection() override;
 
   [[nodiscard]] std::string_view name() const override { return kName; }
+  [[nodiscard]] int schema_version() const override { return kSchemaVersion; }
   void create_schema(sql::Database& db) override;
   void drop(sql::Database& db) override;
   void open(sql::Database& db) override;

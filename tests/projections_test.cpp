@@ -117,6 +117,35 @@ TEST_CASE("incremental projection and a full rebuild give identical tables") {
   CHECK(incremental->reset("nope").error().code == Errc::not_found);
 }
 
+TEST_CASE("a read model built with another schema version is dropped and rebuilt from the log") {
+  TempDir dir;
+  Engine e(dir.sub("events"));
+  write_history(e, 3, 20, 11);
+  const std::string db_path = dir.sub("rm.sqlite");
+  {
+    auto runner = runner_for(*e.store, db_path);
+    REQUIRE(runner->catch_up());
+  }
+  const auto built = dump(db_path);
+  {
+    // As an older ticketd left it: another version, a table of that version, a stale row.
+    sql::Database db(db_path);
+    db.exec("UPDATE projection_versions SET version = 1 WHERE name = 'tickets'");
+    db.exec("CREATE TABLE comments (seq INTEGER, body TEXT)");
+    db.exec("UPDATE tickets SET subject = 'stale' WHERE seq = 1");
+  }
+  auto runner = runner_for(*e.store, db_path);
+  CHECK(runner->checkpoint() == 0);
+  REQUIRE(runner->catch_up());
+  CHECK(runner->lag() == 0);
+  CHECK(dump(db_path) == built);
+  sql::Database db(db_path, true);
+  CHECK_FALSE(db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'comments'").step());
+  // The same version again: nothing is rebuilt.
+  auto again = runner_for(*e.store, db_path);
+  CHECK(again->checkpoint() == e.store->head().position);
+}
+
 TEST_CASE("killing the projector mid-batch loses nothing and repeats nothing") {
   TempDir dir;
   {
