@@ -2,7 +2,7 @@
 //
 // Opens (or creates) the event store and attachment store in the data directory, keeps
 // the read models (SQLite) current from the log, runs the SLA scheduler every
-// kSchedulerInterval, and serves the HTTP API (../shared/spec/API.md). Every setting is a
+// kSchedulerInterval, and serves the HTTP API (docs/api.md). Every setting is a
 // flag and an environment variable (the flag wins); see README.md, "Operating ticketd".
 //
 // Printed on stdout: "listening on http://HOST:PORT" once requests are accepted (the same

@@ -49,6 +49,4 @@ using Result = std::expected<T, Error>;
   return std::unexpected<Error>(Error{code, std::move(message), {}, std::nullopt, {}, {}});
 }
 
-[[nodiscard]] const char* errc_name(Errc code) noexcept;
-
 }  // namespace ticketd

@@ -1,4 +1,4 @@
-// Typed reads of fields of a simdjson DOM object, for the codecs of commands/.
+// Typed reads of fields of a simdjson DOM object, for the decoders of events/ and the read models.
 // Each read of a missing or mistyped field clears `ok` and returns an empty value, so a
 // decoder reads every field and checks `ok` once at the end.
 #pragma once

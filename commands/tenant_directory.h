@@ -1,6 +1,6 @@
 // Tenants: their configuration (from `tenant.configured` events of stream
 // "tenant:<id>") and the tenant tree for scope checks. A tenant without events has the
-// defaults of DOMAIN.md and no parent ("exists implicitly once a token names it").
+// defaults of docs/domain.md and no parent ("exists implicitly once a token names it").
 // Thread-safe; configurations are cached after the first read.
 #pragma once
 

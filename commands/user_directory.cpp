@@ -1,13 +1,8 @@
 #include "commands/user_directory.h"
 
-#include <simdjson.h>
-
 #include "events/streams.h"
-#include "base/json_writer.h"
 
 namespace ticketd {
-
-inline constexpr const char* kUserRecorded = "user.recorded";
 
 Result<UserDirectory::Entry> UserDirectory::load(const std::string& sub) {
   {
@@ -23,23 +18,9 @@ Result<UserDirectory::Entry> UserDirectory::load(const std::string& sub) {
     if (last->empty() || last->front().type != kUserRecorded) {
       return make_error(Errc::internal, "user stream " + sub + " is unreadable");
     }
-    thread_local simdjson::dom::parser parser;
-    simdjson::dom::element root;
-    const std::string& data = last->front().data;
-    if (parser.parse(data.data(), data.size()).get(root) != simdjson::SUCCESS) {
-      return make_error(Errc::internal, "user record is not JSON");
-    }
-    UserRecord u;
-    std::string_view sv;
-    auto str = [&](const char* k) {
-      return root[k].get_string().get(sv) == simdjson::SUCCESS ? std::string(sv) : std::string();
-    };
-    u.sub = str("sub");
-    u.tenant = str("tenant");
-    u.name = str("name");
-    u.email = str("email");
-    u.role = parse_role(str("role")).value_or(Role::customer);
-    entry.user = std::move(u);
+    auto user = decode_user_record(last->front().data);
+    if (!user) return make_error(Errc::internal, "user stream " + sub + ": " + user.error().message);
+    entry.user = std::move(*user);
     entry.version = *version;
   }
   std::lock_guard lock(mu_);
@@ -58,16 +39,12 @@ Result<void> UserDirectory::record(const UserRecord& user, const Principal& acto
   auto e = load(user.sub);
   if (!e) return std::unexpected(e.error());
   if (e->user == user) return {};
-  JsonWriter w;
-  w.begin_object().key("sub").value(user.sub).key("tenant").value(user.tenant);
-  w.key("role").value(role_name(user.role)).key("name").value(user.name).key("email").value(user.email);
-  w.end_object();
   NewEvent ev;
   ev.event_id = event_id;
   ev.type = kUserRecorded;
   ev.time = now;
   ev.actor = Actor{actor.sub, role_name(actor.role), actor.tenant};
-  ev.data = w.take();
+  ev.data = encode_user_record(user);
   auto appended = store_.append(streams::user(user.sub), ExpectedVersion::exact(e->version), {ev});
   std::lock_guard lock(mu_);
   cache_.erase(user.sub);

@@ -11,15 +11,10 @@
 #include "base/error.h"
 #include "domain/principal.h"
 #include "domain/ticket_commands.h"
+#include "events/user_record_codec.h"
 #include "eventstore/event_store.h"
 
 namespace ticketd {
-
-struct UserRecord {
-  std::string sub, tenant, name, email;
-  Role role = Role::customer;
-  friend bool operator==(const UserRecord&, const UserRecord&) = default;
-};
 
 class UserDirectory {
  public:

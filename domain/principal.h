@@ -18,7 +18,8 @@ enum class Role { customer, agent, admin, manager, auditor, global_admin, integr
 [[nodiscard]] std::optional<Role> parse_role(std::string_view text);
 [[nodiscard]] const char* role_name(Role role);
 
-// Agents, admins and global admins: they work tickets and may see internal content.
+// Agents, admins, global admins and the system: their comments are staff replies (a public
+// one meets the first-response clock). Who may see or do what is domain/access.h.
 [[nodiscard]] bool is_staff(Role role);
 
 struct Principal {

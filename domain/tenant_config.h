@@ -1,5 +1,5 @@
 // A tenant's configuration: categories, queues, SLA targets, business calendar and the
-// time rules of the workflow. Defaults are those of DOMAIN.md. Configuration changes
+// time rules of the workflow. Defaults are those of docs/domain.md. Configuration changes
 // are events of the tenant's stream, so their history is auditable.
 #pragma once
 

@@ -1,4 +1,4 @@
-// decide(): the rules of DOMAIN.md for every ticket command.
+// decide(): the rules of docs/domain.md for every ticket command.
 #include <algorithm>
 #include <string>
 

@@ -1,5 +1,5 @@
 // The closed vocabularies of a ticket: statuses, priorities, types, visibilities and
-// resolution codes, with their wire names (DOMAIN.md). Parsing never accepts anything
+// resolution codes, with their wire names (docs/domain.md). Parsing never accepts anything
 // else, so unknown enum values are validation errors at the boundary.
 #pragma once
 

@@ -1,4 +1,4 @@
-// decide() and apply() for the ticket aggregate (DOMAIN.md).
+// decide() and apply() for the ticket aggregate (docs/domain.md).
 //
 // decide(state, command, context) -> events | Error. Pure: the principal, the current
 // time, whether the ticket's tenant is in the principal's scope, and the tenant's

@@ -10,7 +10,7 @@
 // with AppendOk::duplicate and writes nothing (idempotent retry); an append that
 // mixes stored and new ids is Errc::conflict.
 //
-// Reads (`read_all`, `read_stream`, `head`, subscriptions) see only durable events,
+// Reads (`read_all`, `read_stream`, `head`, the log follower) see only durable events,
 // so nothing a reader observes can vanish in a crash.
 #pragma once
 

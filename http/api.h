@@ -1,4 +1,4 @@
-// The HTTP API of ../shared/spec/API.md as a RequestSink for the Server: routing,
+// The HTTP API of docs/api.md as a RequestSink for the Server: routing,
 // authentication (bearer JWT), rate limiting, the user directory's "first seen" record,
 // metrics and the access log around every handler. Quick reads (Route::quick, see
 // kQuickRoutes in api.cpp) run on the calling I/O thread; every other handler runs on a

@@ -66,9 +66,14 @@ Result<std::string> multipart_boundary(std::string_view content_type) {
 Result<FilePart> find_file_part(const std::string& path, const std::string& boundary) {
   std::unique_ptr<std::FILE, FileCloser> f(std::fopen(path.c_str(), "rb"));
   if (!f) return make_error(Errc::internal, "cannot open the upload");
-  auto hits = find_all(f.get(), "--" + boundary);
+  // Delimiters are "--boundary" at the very start or "\r\n--boundary" anywhere; the last is
+  // the close. "--boundary" inside a part's content without the CRLF is content.
+  auto hits = find_all(f.get(), "\r\n--" + boundary);
   if (!hits) return std::unexpected(hits.error());
-  // Delimiters are "--boundary" at the start or "\r\n--boundary" later; the last is the close.
+  for (auto& h : *hits) h += 2;  // at the "--"
+  auto start = read_at(f.get(), 0, boundary.size() + 2);
+  if (!start) return std::unexpected(start.error());
+  if (*start == "--" + boundary) hits->insert(hits->begin(), 0);
   for (std::size_t i = 0; i + 1 < hits->size(); ++i) {
     const std::uint64_t header_start = (*hits)[i] + 2 + boundary.size() + 2;  // past CRLF
     auto head = read_at(f.get(), header_start, kMaxPartHeaderBytes);

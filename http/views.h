@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "commands/user_directory.h"
+#include "events/user_record_codec.h"
 #include "base/json_writer.h"
 #include "domain/access.h"
 #include "domain/principal.h"

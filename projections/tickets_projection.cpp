@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <limits>
 
-#include "base/json_fields.h"
+#include "events/user_record_codec.h"
 #include "events/tenant_config_codec.h"
 #include "events/ticket_event_codec.h"
 #include "events/ticket_snapshot_codec.h"
@@ -163,9 +163,9 @@ std::shared_ptr<const TenantConfig> TicketsProjection::config_of(const std::stri
 }
 
 void TicketsProjection::apply(const EventRecord& record) {
-  if (record.type == "tenant.configured") {
+  if (record.type == kTenantConfigured) {
     apply_tenant(record);
-  } else if (record.type == "user.recorded") {
+  } else if (record.type == kUserRecorded) {
     apply_user(record);
   } else if (record.type.starts_with("ticket.")) {
     apply_ticket(record);
@@ -182,16 +182,13 @@ void TicketsProjection::apply_tenant(const EventRecord& record) {
 }
 
 void TicketsProjection::apply_user(const EventRecord& record) {
-  thread_local simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  if (parser.parse(record.data.data(), record.data.size()).get(root) != simdjson::SUCCESS) {
-    throw sql::SqliteError("user record at position " + std::to_string(record.position) + " is not JSON");
+  auto user = decode_user_record(record.data);
+  if (!user) {
+    throw sql::SqliteError("user record at position " + std::to_string(record.position) + ": " +
+                           user.error().message);
   }
-  JsonFields f{root};
-  const std::string sub = f.str("sub"), tenant = f.str("tenant"), role = f.str("role");
-  const std::string name = f.opt_str("name").value_or(""), email = f.opt_str("email").value_or("");
-  if (!f.ok) throw sql::SqliteError("user record at position " + std::to_string(record.position) + " is incomplete");
-  st_->upsert_user.bind(1, sub).bind(2, tenant).bind(3, role).bind(4, name).bind(5, email);
+  st_->upsert_user.bind(1, user->sub).bind(2, user->tenant).bind(3, role_name(user->role)).bind(4, user->name)
+      .bind(5, user->email);
   st_->upsert_user.run();
 }
 

@@ -1,4 +1,4 @@
-// The "tickets" projection: every read model of API.md's ticket queries.
+// The "tickets" projection: every read model of docs/api.md's ticket queries.
 //
 // Tables (schema: kSchema in tickets_projection.cpp):
 //   tickets        one row per ticket: list/queue/report columns, SLA due instants, and

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  build-essential cmake ninja-build ccache pkg-config git
+  build-essential cmake ninja-build ccache pkg-config git clang-format
   libboost1.81-dev libboost-url1.81-dev
   librocksdb-dev librdkafka-dev libsimdjson-dev libsqlite3-dev
   libfmt-dev libspdlog-dev libssl-dev libjwt-dev libcli11-dev

@@ -424,7 +424,7 @@ TEST_CASE("operations: healthz, readyz, metrics, request ids, OpenAPI lists ever
   auto root = doc.json();
   CHECK(root["openapi"].get_string().value() == "3.0.3");
   auto paths = root["paths"].get_object().value();
-  // Every route of API.md (minus the later issues' Kafka, webhook and erasure) is listed...
+  // Every route of docs/api.md (minus the later issues' Kafka, webhook and erasure) is listed...
   const std::vector<std::pair<std::string, std::string>> contract{
       {"get", "/healthz"}, {"get", "/readyz"}, {"get", "/metrics"}, {"get", "/api/v1/openapi.json"},
       {"get", "/api/v1/meta"}, {"post", "/api/v1/tickets"}, {"get", "/api/v1/tickets"},

@@ -23,7 +23,7 @@ struct Attempt {
   std::string content_type = "application/json";
 };
 
-// One endpoint of API.md: how to make a request that this role may or may not make, the
+// One endpoint of docs/api.md: how to make a request that this role may or may not make, the
 // roles that may make it, and the status they get.
 struct Endpoint {
   std::string name;

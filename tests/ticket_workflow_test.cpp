@@ -1,4 +1,4 @@
-// The ticket rules of DOMAIN.md: every (status, action, role) combination, then the
+// The ticket rules of docs/domain.md: every (status, action, role) combination, then the
 // special cases one by one.
 #include <doctest/doctest.h>
 
@@ -74,7 +74,7 @@ enum class Expect { ok, forbidden, conflict };
 struct Action {
   const char* name;
   TicketCommand command;
-  // The statuses from which DOMAIN.md's workflow allows it at all (others: 409).
+  // The statuses from which docs/domain.md's workflow allows it at all (others: 409).
   std::set<Status> from;
   // The roles that may do it where it is allowed (others: 403).
   std::set<Role> roles;
@@ -126,7 +126,7 @@ Expect expected(const Action& a, Status s, Role r) {
   if (a.role_first && !role_ok) return Expect::forbidden;
   if (!status_ok) return Expect::conflict;
   if (!role_ok) return Expect::forbidden;
-  // Rules that narrow the table above, as DOMAIN.md states them:
+  // Rules that narrow the table above, as docs/domain.md states them:
   if (std::string(a.name) == "public comment" && r == Role::customer && s == Status::closed) return Expect::conflict;
   if (std::string(a.name) == "edit subject" && r == Role::customer && s != Status::new_) return Expect::conflict;
   return Expect::ok;
@@ -134,7 +134,7 @@ Expect expected(const Action& a, Status s, Role r) {
 
 }  // namespace
 
-TEST_CASE("every status x action x role against DOMAIN.md") {
+TEST_CASE("every status x action x role against docs/domain.md") {
   int checked = 0;
   for (const auto& action : actions()) {
     for (Status s : kAll) {
