@@ -9,15 +9,15 @@
 //                                             a stream's events up to T as JSON lines, or
 //                                             (--state) the ticket as it was at T
 // Exit status: 0 success, 1 verification failure or error, 2 usage error.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <fstream>
 
 #include "app/data_dir.h"
+#include "base/timestamp.h"
 #include "commands/ticket_repository.h"
 #include "events/ticket_snapshot_codec.h"
-#include "base/timestamp.h"
 #include "eventstore/chain_verifier.h"
 #include "eventstore/event_store.h"
 #include "eventstore/record_codec.h"
@@ -59,8 +59,7 @@ int run_verify(const std::string& data_dir) {
     fmt::print("broken at position {}: {}\n", report->broken_at, report->reason);
     return 1;
   }
-  fmt::print("ok: {} records, head position {} hash {}\n", report->checked, report->head.position,
-             report->head.hash);
+  fmt::print("ok: {} records, head position {} hash {}\n", report->checked, report->head.position, report->head.hash);
   return 0;
 }
 
@@ -163,8 +162,8 @@ int run_replay(const std::string& data_dir, const std::string& stream, const std
   return 0;
 }
 
-int run_token(const std::string& data_dir, std::string secret, const std::string& role_text,
-              ticketd::Principal who, std::int64_t ttl_seconds) {
+int run_token(const std::string& data_dir, std::string secret, const std::string& role_text, ticketd::Principal who,
+              std::int64_t ttl_seconds) {
   if (secret.empty()) {
     std::ifstream in(ticketd::app::demo_secret_path(data_dir));
     std::getline(in, secret);
@@ -175,8 +174,10 @@ int run_token(const std::string& data_dir, std::string secret, const std::string
   }
   auto role = ticketd::parse_role(role_text);
   if (!role || *role == ticketd::Role::system) {
-    fmt::print(stderr, "ticketctl: token: unknown role {} (customer, agent, admin, manager, auditor, global_admin, "
-                       "integration)\n", role_text);
+    fmt::print(stderr,
+               "ticketctl: token: unknown role {} (customer, agent, admin, manager, auditor, global_admin, "
+               "integration)\n",
+               role_text);
     return 2;
   }
   who.role = *role;
@@ -227,7 +228,8 @@ int main(int argc, char** argv) {
   token->add_option("--role", role_text, "role")->required();
   token->add_option("--tenant", who.tenant, "tenant id")->required();
   token->add_option("--sub", who.sub, "user id")->required();
-  token->add_option("--ttl", ttl, "seconds until it expires")->check(CLI::Range(std::int64_t{1}, std::int64_t{31536000}));
+  token->add_option("--ttl", ttl, "seconds until it expires")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{31536000}));
   token->add_option("--name", who.name, "display name claim");
   token->add_option("--email", who.email, "email claim");
 

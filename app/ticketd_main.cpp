@@ -9,10 +9,10 @@
 // address goes to <data-dir>/http.addr), and with --demo a "token ROLE JWT" line per role.
 // SIGTERM or SIGINT: stop accepting, drain requests in flight, stop the scheduler and the
 // projector, close the stores, exit 0. Start-up failures exit 1; bad flags exit 2.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <condition_variable>
 #include <csignal>
@@ -23,8 +23,8 @@
 #include "app/buffered_stdout_sink.h"
 #include "app/data_dir.h"
 #include "app/demo.h"
-#include "commands/command_engine.h"
 #include "attachments/attachment_store.h"
+#include "commands/command_engine.h"
 #include "eventstore/event_store.h"
 #include "http/api.h"
 #include "http/server.h"
@@ -76,7 +76,8 @@ std::string demo_secret(const std::string& data_dir) {
   ticketd::RandomIds ids;
   while (secret.size() < kDemoSecretBytes) secret += ids.next_id();
   secret.erase(std::remove(secret.begin(), secret.end(), '-'), secret.end());
-  if (!write_file_atomically(path, secret + "\n", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write)) {
+  if (!write_file_atomically(path, secret + "\n",
+                             std::filesystem::perms::owner_read | std::filesystem::perms::owner_write)) {
     return {};
   }
   return secret;
@@ -115,13 +116,15 @@ int main(int argc, char** argv) {
   cli.add_option("--kafka", s.kafka, "off (the only mode of this build)")->envname("TICKETD_KAFKA");
   cli.add_flag("--demo", s.demo, "demo tenant tree and a token per role")->envname("TICKETD_DEMO");
   cli.add_option("--rate-limit", s.rate_limit, "requests per second per principal (0 = off)")
-      ->envname("TICKETD_RATE_LIMIT")->check(CLI::NonNegativeNumber);
-  cli.add_option("--rate-burst", s.rate_burst, "burst per principal")->envname("TICKETD_RATE_BURST")
+      ->envname("TICKETD_RATE_LIMIT")
+      ->check(CLI::NonNegativeNumber);
+  cli.add_option("--rate-burst", s.rate_burst, "burst per principal")
+      ->envname("TICKETD_RATE_BURST")
       ->check(CLI::PositiveNumber);
-  cli.add_option("--workers", s.workers, "request handler threads")->envname("TICKETD_WORKERS")
+  cli.add_option("--workers", s.workers, "request handler threads")
+      ->envname("TICKETD_WORKERS")
       ->check(CLI::Range(1, 1024));
-  cli.add_option("--access-log", s.access_log, "one log line per request (true/false)")
-      ->envname("TICKETD_ACCESS_LOG");
+  cli.add_option("--access-log", s.access_log, "one log line per request (true/false)")->envname("TICKETD_ACCESS_LOG");
   CLI11_PARSE(cli, argc, argv);
 
   if (s.kafka != "off") {
@@ -255,7 +258,8 @@ int main(int argc, char** argv) {
   spdlog::info("signal {}: draining", sig);
   server.stop_accepting();
   const bool drained = server.drain(kDrainTimeout);
-  if (!drained) spdlog::warn("{} connections still open after {} s; closing", server.open_connections(), kDrainTimeout.count());
+  if (!drained)
+    spdlog::warn("{} connections still open after {} s; closing", server.open_connections(), kDrainTimeout.count());
   api->shut_down();
   server.stop();
   {

@@ -6,8 +6,7 @@
 namespace ticketd {
 namespace {
 
-constexpr std::string_view kEicarSignature =
-    "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
+constexpr std::string_view kEicarSignature = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
 constexpr std::uint64_t kEicarMaxBytes = 128;  // the test file with trailing whitespace
 
 }  // namespace

@@ -13,15 +13,13 @@ class AttachmentScanner {
  public:
   virtual ~AttachmentScanner() = default;
   // The verdict on `length` bytes at `offset` of the file at `path`.
-  [[nodiscard]] virtual std::string scan(const std::string& path, std::uint64_t offset,
-                                         std::uint64_t length) = 0;
+  [[nodiscard]] virtual std::string scan(const std::string& path, std::uint64_t offset, std::uint64_t length) = 0;
 };
 
 // The built-in scanner: flags the EICAR anti-virus test file, passes everything else.
 class EicarScanner final : public AttachmentScanner {
  public:
-  [[nodiscard]] std::string scan(const std::string& path, std::uint64_t offset,
-                                 std::uint64_t length) override;
+  [[nodiscard]] std::string scan(const std::string& path, std::uint64_t offset, std::uint64_t length) override;
 };
 
 }  // namespace ticketd

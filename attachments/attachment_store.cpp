@@ -61,7 +61,8 @@ class RocksDbAttachmentStore final : public AttachmentStore {
     if (*present) return out;
     std::uint64_t index = 0;
     auto stored = read_range(path, offset, length, [&](std::string_view chunk) -> Result<void> {
-      auto s = db_->Put(rocksdb::WriteOptions(), chunk_key(out.sha256, index++), rocksdb::Slice(chunk.data(), chunk.size()));
+      auto s =
+          db_->Put(rocksdb::WriteOptions(), chunk_key(out.sha256, index++), rocksdb::Slice(chunk.data(), chunk.size()));
       if (!s.ok()) return make_error(Errc::internal, "attachment store: " + s.ToString());
       return {};
     });

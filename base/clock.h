@@ -26,9 +26,7 @@ class SystemClock final : public Clock {
 class ManualClock final : public Clock {
  public:
   explicit ManualClock(Timestamp start) : now_(start.time_since_epoch().count()) {}
-  [[nodiscard]] Timestamp now() const override {
-    return Timestamp{std::chrono::microseconds{now_.load()}};
-  }
+  [[nodiscard]] Timestamp now() const override { return Timestamp{std::chrono::microseconds{now_.load()}}; }
   void set(Timestamp t) { now_ = t.time_since_epoch().count(); }
   void advance(std::chrono::microseconds d) { now_ += d.count(); }
 

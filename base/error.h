@@ -36,10 +36,10 @@ struct FieldError {
 struct Error {
   Errc code = Errc::internal;
   std::string message;
-  std::vector<FieldError> fields;                // for Errc::validation
-  std::optional<std::uint64_t> actual_version;   // for version conflicts
-  std::string current_status;                    // for Errc::conflict on a ticket
-  std::vector<std::string> allowed;              // allowed next statuses
+  std::vector<FieldError> fields;               // for Errc::validation
+  std::optional<std::uint64_t> actual_version;  // for version conflicts
+  std::string current_status;                   // for Errc::conflict on a ticket
+  std::vector<std::string> allowed;             // allowed next statuses
 };
 
 template <class T>

@@ -10,9 +10,8 @@ std::string format_rfc3339(Timestamp t) {
   const year_month_day ymd{day};
   const hh_mm_ss<microseconds> tod{t - day};
   return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", static_cast<int>(ymd.year()),
-                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                     tod.hours().count(), tod.minutes().count(), tod.seconds().count(),
-                     tod.subseconds().count());
+                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), tod.hours().count(),
+                     tod.minutes().count(), tod.seconds().count(), tod.subseconds().count());
 }
 
 namespace {
@@ -34,9 +33,8 @@ bool read_digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
 std::optional<Timestamp> parse_rfc3339(std::string_view s) {
   using namespace std::chrono;
   int y, mo, d, h, mi, sec;
-  if (!read_digits(s, 0, 4, y) || s.size() < 19 || s[4] != '-' || !read_digits(s, 5, 2, mo) ||
-      s[7] != '-' || !read_digits(s, 8, 2, d) ||
-      (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !read_digits(s, 11, 2, h) ||
+  if (!read_digits(s, 0, 4, y) || s.size() < 19 || s[4] != '-' || !read_digits(s, 5, 2, mo) || s[7] != '-' ||
+      !read_digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !read_digits(s, 11, 2, h) ||
       s[13] != ':' || !read_digits(s, 14, 2, mi) || s[16] != ':' || !read_digits(s, 17, 2, sec)) {
     return std::nullopt;
   }

@@ -6,9 +6,9 @@
 // Each client repeats: create a ticket, comment 5 times, assign it to itself, start,
 // resolve (9 commands, each appended durably before the next). Clients are OS threads
 // calling the blocking handler.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
@@ -50,7 +50,8 @@ Figures run_mix(Engine& e, int clients, double seconds) {
   std::vector<std::thread> threads;
   for (int c = 0; c < clients; ++c) {
     const std::string sub = fmt::format("agent-{}", c);
-    (void)e.engine.record_user(UserRecord{sub, "acme", "", "", Role::agent}, Principal{sub, "acme", Role::agent, "", ""});
+    (void)e.engine.record_user(UserRecord{sub, "acme", "", "", Role::agent},
+                               Principal{sub, "acme", Role::agent, "", ""});
   }
   const auto start = Clock_::now();
   for (int c = 0; c < clients; ++c) {
@@ -77,9 +78,13 @@ Figures run_mix(Engine& e, int clients, double seconds) {
         });
         for (int k = 0; k < 5; ++k) {
           timed([&] {
-            must(e.engine.execute(id, AddComment{e.ids.next_id(), "We are looking into it; please send the client log.",
-                                                  k % 2 ? Visibility::internal : Visibility::public_, {}, {}},
-                                   as_agent),
+            must(e.engine.execute(id,
+                                  AddComment{e.ids.next_id(),
+                                             "We are looking into it; please send the client log.",
+                                             k % 2 ? Visibility::internal : Visibility::public_,
+                                             {},
+                                             {}},
+                                  as_agent),
                  "comment");
           });
         }
@@ -87,7 +92,7 @@ Figures run_mix(Engine& e, int clients, double seconds) {
         timed([&] { must(e.engine.execute(id, ChangeStatus{Status::in_progress, {}}, as_agent), "start"); });
         timed([&] {
           must(e.engine.execute(id, ChangeStatus{Status::resolved, Resolution{ResolutionCode::resolved, "New profile"}},
-                                 as_agent),
+                                as_agent),
                "resolve");
         });
       }
@@ -142,9 +147,12 @@ int main(int argc, char** argv) {
   must(t, "create");
   for (int i = 1; i < 1000; ++i) {
     must(e.engine.execute(t->ticket->id,
-                           AddComment{e.ids.next_id(), fmt::format("Update {}: still investigating the root cause.", i),
-                                      Visibility::public_, {}, {}},
-                           CommandRequest{agent, {}, "", "", "", ""}),
+                          AddComment{e.ids.next_id(),
+                                     fmt::format("Update {}: still investigating the root cause.", i),
+                                     Visibility::public_,
+                                     {},
+                                     {}},
+                          CommandRequest{agent, {}, "", "", "", ""}),
          "comment");
   }
   constexpr int kLoads = 50;

@@ -7,9 +7,9 @@
 // "async" mode: N appenders kept in flight through append_async() from one thread, as
 // the HTTP server's few I/O threads serving many connections do.
 // Every append is one event, acknowledged only after its WAL sync.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -36,7 +36,8 @@ ticketd::NewEvent make_event(std::uint64_t n) {
   e.actor = {"agent-17", "agent", "acme"};
   e.correlation_id = "req-0001";
   // ~300 bytes of payload, a typical comment event.
-  e.data = R"({"comment_id":"c-4f1d2a9e","ticket":"TICK-2026-004711","visibility":"public","body":"Hello Maria, we rebooted the VPN gateway in Frankfurt and renewed the certificate that had expired last night. Please reconnect and tell us whether the error 809 is gone; if not, send us the client log from the tray menu."})";
+  e.data =
+      R"({"comment_id":"c-4f1d2a9e","ticket":"TICK-2026-004711","visibility":"public","body":"Hello Maria, we rebooted the VPN gateway in Frankfurt and renewed the certificate that had expired last night. Please reconnect and tell us whether the error 809 is gone; if not, send us the client log from the tray menu."})";
   return e;
 }
 
@@ -108,22 +109,21 @@ Figures run_async(EventStore& store, int appenders, double seconds) {
       std::lock_guard lock(mu);
       ++in_flight;
     }
-    store.append_async(
-        ticketd::AppendRequest{fmt::format("bench-a{}-{}", appenders, slot), ticketd::ExpectedVersion::any(),
-                               make_events()},
-        [&, slot, t0](ticketd::Result<ticketd::AppendOk> r) {
-          if (!r) {
-            fmt::print(stderr, "append failed: {}\n", r.error().message);
-            std::exit(1);
-          }
-          {
-            std::lock_guard lock(mu);
-            latencies.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
-            --in_flight;
-          }
-          cv.notify_one();
-          if (!stop.load(std::memory_order_relaxed)) issue(slot);  // the next request of this client
-        });
+    store.append_async(ticketd::AppendRequest{fmt::format("bench-a{}-{}", appenders, slot),
+                                              ticketd::ExpectedVersion::any(), make_events()},
+                       [&, slot, t0](ticketd::Result<ticketd::AppendOk> r) {
+                         if (!r) {
+                           fmt::print(stderr, "append failed: {}\n", r.error().message);
+                           std::exit(1);
+                         }
+                         {
+                           std::lock_guard lock(mu);
+                           latencies.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+                           --in_flight;
+                         }
+                         cv.notify_one();
+                         if (!stop.load(std::memory_order_relaxed)) issue(slot);  // the next request of this client
+                       });
   };
   for (int slot = 0; slot < appenders; ++slot) issue(slot);
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
@@ -159,13 +159,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto& store = **opened;
-  fmt::print("event: {} bytes of data, {} bytes stored per record\n", make_event(0).data.size(),
-             [&] {
-               (void)store.append("probe", ticketd::ExpectedVersion::any(), {make_event(g_next_id++)});
-               return store.read_raw(store.head().position).value_or("").size();
-             }());
-  fmt::print("{:<8} {:>10} {:>14} {:>10} {:>10} {:>10} {:>12} {:>12}\n", "mode", "appenders", "events/s",
-             "p50 us", "p99 us", "appends", "events/sync", "writes/sync");
+  fmt::print("event: {} bytes of data, {} bytes stored per record\n", make_event(0).data.size(), [&] {
+    (void)store.append("probe", ticketd::ExpectedVersion::any(), {make_event(g_next_id++)});
+    return store.read_raw(store.head().position).value_or("").size();
+  }());
+  fmt::print("{:<8} {:>10} {:>14} {:>10} {:>10} {:>10} {:>12} {:>12}\n", "mode", "appenders", "events/s", "p50 us",
+             "p99 us", "appends", "events/sync", "writes/sync");
   for (const std::string& mode : modes) {
     for (int appenders : appender_counts) {
       const bool threads = mode == "threads";

@@ -9,9 +9,9 @@
 // plus a unique word), and comment on / assign / start every few tickets. Every
 // command is durable before the next. Half the tickets are dated a year back (ticket
 // numbers allow 999,999 per year).
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
@@ -28,7 +28,7 @@ namespace {
 using namespace ticketd;
 using SteadyClock = std::chrono::steady_clock;
 
-const char* kWords[] = {"printer", "vpn",     "laptop", "password", "email",   "invoice", "monitor", "badge",
+const char* kWords[] = {"printer", "vpn",     "laptop", "password", "email",   "invoice", "monitor",  "badge",
                         "wifi",    "license", "backup", "phone",    "account", "server",  "keyboard", "portal"};
 const char* kQueues[] = {"general", "network", "hardware", "billing"};
 const char* kCategories[] = {"technical", "billing", "access", "feature_request", "bug", "general"};
@@ -85,10 +85,13 @@ void generate(EventStore& store, int tickets, int clients) {
         if (i % 3 == 0) (void)engine.execute(id, AssignTicket{agent.sub, std::nullopt, false}, as_agent);
         if (i % 6 == 0) (void)engine.execute(id, ChangeStatus{Status::in_progress, {}}, as_agent);
         if (i % 4 == 0) {
-          (void)engine.execute(
-              id, AddComment{ids.next_id(), fmt::format("Checked the {} logs", kWords[rng() % 16]),
-                             i % 8 ? Visibility::public_ : Visibility::internal, {}, {}},
-              as_agent);
+          (void)engine.execute(id,
+                               AddComment{ids.next_id(),
+                                          fmt::format("Checked the {} logs", kWords[rng() % 16]),
+                                          i % 8 ? Visibility::public_ : Visibility::internal,
+                                          {},
+                                          {}},
+                               as_agent);
         }
         const int n = ++done;
         if (n % 100000 == 0) {
@@ -179,8 +182,8 @@ int main(int argc, char** argv) {
     open_by_queue.queue = kQueues[i % 4];
     (void)must(q.list(agent, open_by_queue, now));
   });
-  fmt::print("list (status=new,open & queue, -created, 50): p50 {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms\n",
-             list.p50_ms, list.p99_ms, list.max_ms);
+  fmt::print("list (status=new,open & queue, -created, 50): p50 {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms\n", list.p50_ms,
+             list.p99_ms, list.max_ms);
 
   // The last page of the oldest-first listing, reached through a cursor. Cursors are
   // opaque to clients; this benchmark builds one ("created.<seq>.<seq>") to land 50
@@ -236,7 +239,7 @@ int main(int argc, char** argv) {
   auto queue = measure(runs, [&](int i) {
     (void)must(q.queue(agent, std::optional<std::string>(kQueues[i % 4]), std::nullopt, 50, "", now));
   });
-  fmt::print("queue (per queue, first 50): p50 {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms\n", queue.p50_ms,
-             queue.p99_ms, queue.max_ms);
+  fmt::print("queue (per queue, first 50): p50 {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms\n", queue.p50_ms, queue.p99_ms,
+             queue.max_ms);
   return 0;
 }

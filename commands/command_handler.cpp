@@ -1,13 +1,12 @@
 #include "commands/command_handler.h"
 
-#include "domain/access.h"
-
 #include <fmt/format.h>
 
 #include <functional>
 
-#include "events/ticket_event_codec.h"
+#include "domain/access.h"
 #include "domain/ticket_workflow.h"
+#include "events/ticket_event_codec.h"
 
 namespace ticketd {
 
@@ -21,8 +20,12 @@ Result<std::optional<CommandOutcome>> CommandHandler::replay_if_repeated(const C
   if (!found) return std::unexpected(found.error());
   if (!*found) return std::optional<CommandOutcome>();
   if ((*found)->fingerprint != request.fingerprint) {
-    Error e{Errc::validation, "Idempotency-Key was used with a different request",
-            {{"Idempotency-Key", "was used with a different request"}}, std::nullopt, {}, {}};
+    Error e{Errc::validation,
+            "Idempotency-Key was used with a different request",
+            {{"Idempotency-Key", "was used with a different request"}},
+            std::nullopt,
+            {},
+            {}};
     return std::unexpected(std::move(e));
   }
   // result = "<version> <ticket id>"
@@ -32,14 +35,12 @@ Result<std::optional<CommandOutcome>> CommandHandler::replay_if_repeated(const C
   const std::uint64_t version = std::stoull(result.substr(0, space));
   auto ticket = tickets_.load_version(result.substr(space + 1), version);
   if (!ticket) return std::unexpected(ticket.error());
-  return std::optional<CommandOutcome>(
-      CommandOutcome{std::make_shared<const Ticket>(std::move(*ticket)), true, 0});
+  return std::optional<CommandOutcome>(CommandOutcome{std::make_shared<const Ticket>(std::move(*ticket)), true, 0});
 }
 
 void CommandHandler::remember_outcome(const CommandRequest& request, const CommandOutcome& outcome) {
   if (request.idempotency_key.empty() || !outcome.ticket->exists()) return;
-  IdempotencyRecord record{request.fingerprint,
-                           fmt::format("{} {}", outcome.ticket->version, outcome.ticket->id),
+  IdempotencyRecord record{request.fingerprint, fmt::format("{} {}", outcome.ticket->version, outcome.ticket->id),
                            clock_.now() + IdempotencyStore::kRetention};
   // Losing this record is safe: the keyed event ids make a retried append a duplicate.
   (void)idempotency_.remember(request.principal, request.idempotency_key, record);
@@ -51,10 +52,10 @@ Result<CommandOutcome> CommandHandler::create(CreateTicket command, const Comman
   if (*repeated) return std::move(**repeated);
   // With a key, the ticket id is derived from it, so a retry after a crash that lost
   // the idempotency record still lands on the same ticket.
-  const std::string id = request.idempotency_key.empty()
-                             ? ids_.next_id()
-                             : derived_event_id(request.principal, request.idempotency_key + "\n" + request.fingerprint,
-                                                1'000'000);
+  const std::string id =
+      request.idempotency_key.empty()
+          ? ids_.next_id()
+          : derived_event_id(request.principal, request.idempotency_key + "\n" + request.fingerprint, 1'000'000);
   auto number = numbers_.next(clock_.now());
   if (!number) return std::unexpected(number.error());
   command.id = id;
@@ -111,8 +112,12 @@ Result<void> CommandHandler::enrich(const Ticket& state, TicketCommand& command,
       auto covers = *user ? user_covers(**user, state.tenant) : Result<bool>(false);
       if (!covers) return std::unexpected(covers.error());
       if (!*covers) {
-        Error e{Errc::validation, "mention of an unknown user or one outside the ticket's tenant: " + sub,
-                {{"mentions", "unknown user " + sub}}, std::nullopt, {}, {}};
+        Error e{Errc::validation,
+                "mention of an unknown user or one outside the ticket's tenant: " + sub,
+                {{"mentions", "unknown user " + sub}},
+                std::nullopt,
+                {},
+                {}};
         return std::unexpected(std::move(e));
       }
     }
@@ -128,8 +133,8 @@ Result<void> CommandHandler::enrich(const Ticket& state, TicketCommand& command,
   return {};
 }
 
-std::vector<NewEvent> CommandHandler::to_records(const std::vector<TicketEvent>& events,
-                                                 const CommandRequest& request, Timestamp now) {
+std::vector<NewEvent> CommandHandler::to_records(const std::vector<TicketEvent>& events, const CommandRequest& request,
+                                                 Timestamp now) {
   std::vector<NewEvent> out;
   out.reserve(events.size());
   const Principal& who = request.principal;
@@ -162,15 +167,14 @@ Result<CommandOutcome> CommandHandler::run(const std::string& ticket_id, TicketC
     auto loaded = tickets_.load(ticket_id);
     if (!loaded) return std::unexpected(loaded.error());
     const Ticket& state = **loaded;
-    const std::string tenant = state.exists() ? state.tenant
-                               : std::holds_alternative<CreateTicket>(command)
-                                   ? std::get<CreateTicket>(command).tenant
-                                   : std::string();
+    const std::string tenant = state.exists()                                  ? state.tenant
+                               : std::holds_alternative<CreateTicket>(command) ? std::get<CreateTicket>(command).tenant
+                                                                               : std::string();
     auto in_scope = tenant.empty() ? Result<bool>(false) : tenants_.covers(who, tenant);
     if (!in_scope) return std::unexpected(in_scope.error());
     if (request.if_match && access::may_see_ticket(state, who, *in_scope) && state.version != *request.if_match) {
-      Error e{Errc::precondition_failed, fmt::format("ticket is at version {}", state.version), {},
-              state.version, {}, {}};
+      Error e{
+          Errc::precondition_failed, fmt::format("ticket is at version {}", state.version), {}, state.version, {}, {}};
       return std::unexpected(std::move(e));
     }
     auto config = tenants_.get(tenant.empty() ? who.tenant : tenant);
@@ -182,8 +186,7 @@ Result<CommandOutcome> CommandHandler::run(const std::string& ticket_id, TicketC
     if (!events) return std::unexpected(events.error());
     if (events->empty()) return CommandOutcome{*loaded, false, 0};
 
-    auto appended = store_.append(ticket_id, ExpectedVersion::exact(state.version),
-                                  to_records(*events, request, now));
+    auto appended = store_.append(ticket_id, ExpectedVersion::exact(state.version), to_records(*events, request, now));
     if (!appended) {
       if (appended.error().code != Errc::wrong_expected_version) return std::unexpected(appended.error());
       tickets_.forget(ticket_id);

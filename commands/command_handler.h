@@ -17,9 +17,9 @@
 #include <optional>
 #include <string>
 
-#include "commands/idempotency.h"
 #include "base/clock.h"
 #include "base/ids.h"
+#include "commands/idempotency.h"
 #include "commands/tenant_directory.h"
 #include "commands/ticket_numbers.h"
 #include "commands/ticket_repository.h"
@@ -35,7 +35,7 @@ struct CommandRequest {
   std::string idempotency_key;            // "" = none
   std::string fingerprint;                // identifies the request body for idempotency
   std::string correlation_id;
-  std::string event_id_seed;              // "" = random ids; else "<seed>/<n>" (scheduler)
+  std::string event_id_seed;  // "" = random ids; else "<seed>/<n>" (scheduler)
 };
 
 struct CommandOutcome {
@@ -50,8 +50,14 @@ class CommandHandler {
 
   CommandHandler(EventStore& store, TicketRepository& tickets, TenantDirectory& tenants, UserDirectory& users,
                  TicketNumbers& numbers, IdempotencyStore& idempotency, Clock& clock, IdSource& ids)
-      : store_(store), tickets_(tickets), tenants_(tenants), users_(users), numbers_(numbers),
-        idempotency_(idempotency), clock_(clock), ids_(ids) {}
+      : store_(store),
+        tickets_(tickets),
+        tenants_(tenants),
+        users_(users),
+        numbers_(numbers),
+        idempotency_(idempotency),
+        clock_(clock),
+        ids_(ids) {}
 
   // Creates a ticket; id and number are chosen here (the command's are ignored).
   [[nodiscard]] Result<CommandOutcome> create(CreateTicket command, const CommandRequest& request);

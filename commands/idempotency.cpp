@@ -17,8 +17,12 @@ std::string meta_key(const Principal& who, const std::string& key) {
 Result<std::optional<IdempotencyRecord>> IdempotencyStore::find(const Principal& who, const std::string& key,
                                                                 Timestamp now) const {
   if (key.empty() || key.size() > kMaxKeyBytes) {
-    Error e{Errc::validation, "Idempotency-Key must be 1-200 bytes", {{"Idempotency-Key", "must be 1-200 bytes"}},
-            std::nullopt, {}, {}};
+    Error e{Errc::validation,
+            "Idempotency-Key must be 1-200 bytes",
+            {{"Idempotency-Key", "must be 1-200 bytes"}},
+            std::nullopt,
+            {},
+            {}};
     return std::unexpected(std::move(e));
   }
   auto raw = store_.get_meta(meta_key(who, key));

@@ -13,8 +13,8 @@
 #include <string>
 
 #include "base/error.h"
-#include "domain/principal.h"
 #include "base/timestamp.h"
+#include "domain/principal.h"
 #include "eventstore/event_store.h"
 
 namespace ticketd {

@@ -2,16 +2,17 @@
 
 #include <fmt/format.h>
 
-#include "events/ticket_event_codec.h"
 #include "domain/sla.h"
+#include "events/ticket_event_codec.h"
 
 namespace ticketd {
 
 inline constexpr std::size_t kIndexBatch = 4096;
 
 ActiveTickets::ActiveTickets(const EventStore& store)
-    : follower_(store, 0, [this](std::span<const EventRecord> batch) { return apply(batch); },
-                LogFollower::Options{kIndexBatch, LogFollower::Options{}.idle_wait}) {}
+    : follower_(
+          store, 0, [this](std::span<const EventRecord> batch) { return apply(batch); },
+          LogFollower::Options{kIndexBatch, LogFollower::Options{}.idle_wait}) {}
 
 Result<void> ActiveTickets::catch_up() {
   std::lock_guard lock(mu_);

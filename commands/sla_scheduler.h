@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "commands/command_handler.h"
-#include "eventstore/log_follower.h"
 #include "events/time_zones.h"
+#include "eventstore/log_follower.h"
 
 namespace ticketd {
 

@@ -1,6 +1,6 @@
 #include "commands/tenant_directory.h"
-#include "domain/access.h"
 
+#include "domain/access.h"
 #include "events/streams.h"
 #include "events/tenant_config_codec.h"
 
@@ -58,8 +58,12 @@ Result<TenantConfig> TenantDirectory::put(TenantConfig config, const Principal& 
   std::string current = config.parent;
   for (int depth = 0; depth < kMaxTenantDepth && !current.empty(); ++depth) {
     if (current == config.id) {
-      Error e{Errc::validation, "parent would make a cycle in the tenant tree", {{"parent", "makes a cycle"}},
-              std::nullopt, {}, {}};
+      Error e{Errc::validation,
+              "parent would make a cycle in the tenant tree",
+              {{"parent", "makes a cycle"}},
+              std::nullopt,
+              {},
+              {}};
       return std::unexpected(std::move(e));
     }
     auto parent = load(current);

@@ -1,8 +1,8 @@
 #include "commands/ticket_repository.h"
 
+#include "domain/ticket_workflow.h"
 #include "events/ticket_event_codec.h"
 #include "events/ticket_snapshot_codec.h"
-#include "domain/ticket_workflow.h"
 
 namespace ticketd {
 

@@ -65,8 +65,7 @@ constexpr std::array kRules{
     Rule{Action::write_internal, "write_internal", "internal comments and files", kWorkers | bit(integration)},
     Rule{Action::merge, "merge", "merging tickets", kWorkers},
     Rule{Action::receive_merge, "receive_merge", "receiving a merge", kStaff},
-    Rule{Action::give_feedback, "give_feedback", "feedback",
-         kStaff | roles({customer, manager, auditor})},
+    Rule{Action::give_feedback, "give_feedback", "feedback", kStaff | roles({customer, manager, auditor})},
     Rule{Action::run_scheduler, "run_scheduler", "SLA events and auto-close", bit(system)},
 };
 
@@ -104,9 +103,7 @@ std::string who_may(Action action) {
   return out.empty() ? std::string("ticketd itself") : out;
 }
 
-std::string denial(Action action) {
-  return std::string(rule(action).what) + " is for: " + who_may(action);
-}
+std::string denial(Action action) { return std::string(rule(action).what) + " is for: " + who_may(action); }
 
 std::span<const Action> all_actions() { return kActions; }
 

@@ -41,7 +41,7 @@ enum class Action {
   configure_tenants,    // PUT /tenants/{id}
   read_users,           // GET /users
   register_users,       // PUT /users/{sub}, with the roles may_grant() allows
-  bulk_change,  // POST /tickets/bulk
+  bulk_change,          // POST /tickets/bulk
   // Ticket commands (checked by decide(), after the ticket's scope).
   create_ticket,
   create_for_others,   // a requester other than oneself
@@ -52,8 +52,8 @@ enum class Action {
   assign_others,  // and unassigning others
   be_assigned,    // a role that can hold tickets
   change_status,
-  work_ticket,    // start, wait, resolve
-  withdraw,       // close an unresolved ticket (its requester)
+  work_ticket,  // start, wait, resolve
+  withdraw,     // close an unresolved ticket (its requester)
   reopen_within_window,
   reopen_any_time,
   comment,

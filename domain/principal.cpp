@@ -1,8 +1,9 @@
 #include "domain/principal.h"
-#include "domain/access.h"
 
 #include <array>
 #include <utility>
+
+#include "domain/access.h"
 
 namespace ticketd {
 namespace {
@@ -37,8 +38,7 @@ const char* role_name(Role role) {
 }
 
 bool is_staff(Role role) {
-  return role == Role::agent || role == Role::admin || role == Role::global_admin ||
-         role == Role::system;
+  return role == Role::agent || role == Role::admin || role == Role::global_admin || role == Role::system;
 }
 
 Principal system_principal(std::string tenant) {

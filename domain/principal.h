@@ -49,7 +49,6 @@ class TenantTree {
 };
 
 // Whether `principal` may see things of `tenant`.
-[[nodiscard]] bool in_scope(const Principal& principal, const TenantTree& tree,
-                            const std::string& tenant);
+[[nodiscard]] bool in_scope(const Principal& principal, const TenantTree& tree, const std::string& tenant);
 
 }  // namespace ticketd

@@ -9,10 +9,10 @@
 #include <chrono>
 #include <optional>
 
+#include "base/timestamp.h"
 #include "domain/tenant_config.h"
 #include "domain/ticket.h"
 #include "domain/ticket_events.h"
-#include "base/timestamp.h"
 
 namespace ticketd {
 
@@ -51,11 +51,11 @@ struct SlaStatus {
   std::optional<Timestamp> at_risk_from;  // the same for 80 % of the target
   std::chrono::microseconds consumed{0};  // business time used so far
   std::chrono::microseconds target{0};
-  bool breached = false;                  // consumed exceeded target at some point
+  bool breached = false;  // consumed exceeded target at some point
 };
 
-[[nodiscard]] SlaStatus evaluate_sla(const SlaClock& clock, std::chrono::minutes target,
-                                     const BusinessCalendar& cal, const TimeZoneRules& tz, Timestamp now);
+[[nodiscard]] SlaStatus evaluate_sla(const SlaClock& clock, std::chrono::minutes target, const BusinessCalendar& cal,
+                                     const TimeZoneRules& tz, Timestamp now);
 
 // The target of `metric` for priority `p` under `config`.
 [[nodiscard]] std::chrono::minutes sla_target(const TenantConfig& config, Priority p, SlaMetric metric);

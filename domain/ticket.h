@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "base/timestamp.h"
 #include "domain/principal.h"
 #include "domain/ticket_vocabulary.h"
-#include "base/timestamp.h"
 
 namespace ticketd {
 
@@ -58,10 +58,10 @@ struct Link {
 // One SLA metric's clock: intervals in which it ran, and how it ended.
 struct SlaClock {
   std::vector<std::pair<Timestamp, Timestamp>> ran;  // closed intervals of running time
-  std::optional<Timestamp> running_since;             // set while the clock runs
-  std::optional<Timestamp> met_at;                    // first response given / ticket resolved
-  bool warned = false;                                // sla warning recorded
-  bool breached = false;                              // sla breach recorded
+  std::optional<Timestamp> running_since;            // set while the clock runs
+  std::optional<Timestamp> met_at;                   // first response given / ticket resolved
+  bool warned = false;                               // sla warning recorded
+  bool breached = false;                             // sla breach recorded
   friend bool operator==(const SlaClock&, const SlaClock&) = default;
 };
 
@@ -86,10 +86,10 @@ struct Ticket {
   std::vector<Comment> comments;
   std::vector<AttachmentMeta> attachments;
   std::vector<Link> links;
-  std::optional<int> feedback_rating;   // of the current resolution
+  std::optional<int> feedback_rating;  // of the current resolution
   std::string feedback_comment;
-  std::uint32_t resolution_cycle = 0;   // times the ticket was resolved or closed
-  std::uint32_t feedback_cycle = 0;     // resolution_cycle when feedback was last given
+  std::uint32_t resolution_cycle = 0;  // times the ticket was resolved or closed
+  std::uint32_t feedback_cycle = 0;    // resolution_cycle when feedback was last given
   Timestamp created_at{};
   Timestamp updated_at{};
   std::optional<Timestamp> resolved_at;

@@ -80,12 +80,18 @@ Ticket apply(Ticket t, const TicketEvent& event, Timestamp at) {
           start_clock(t.resolution_clock, at);
         } else if constexpr (std::is_same_v<E, TicketUpdated>) {
           for (const auto& c : e.changes) {
-            if (c.field == "subject") t.subject = c.after;
-            else if (c.field == "description") t.description = c.after;
-            else if (c.field == "category") t.category = c.after;
-            else if (c.field == "queue") t.queue = c.after;
-            else if (c.field == "priority") t.priority = parse_priority(c.after).value_or(t.priority);
-            else if (c.field == "type") t.type = parse_ticket_type(c.after).value_or(t.type);
+            if (c.field == "subject")
+              t.subject = c.after;
+            else if (c.field == "description")
+              t.description = c.after;
+            else if (c.field == "category")
+              t.category = c.after;
+            else if (c.field == "queue")
+              t.queue = c.after;
+            else if (c.field == "priority")
+              t.priority = parse_priority(c.after).value_or(t.priority);
+            else if (c.field == "type")
+              t.type = parse_ticket_type(c.after).value_or(t.type);
           }
           if (e.tags_after) t.tags = *e.tags_after;
         } else if constexpr (std::is_same_v<E, TicketAssigned>) {
@@ -122,16 +128,16 @@ Ticket apply(Ticket t, const TicketEvent& event, Timestamp at) {
 }
 
 std::string_view event_type_name(const TicketEvent& e) {
-  static constexpr std::string_view kNames[] = {
-      "ticket.created",       "ticket.updated",      "ticket.assigned",       "ticket.status_changed",
-      "ticket.commented",     "ticket.attachment_added", "ticket.merged",     "ticket.merge_received",
-      "ticket.feedback_given", "ticket.external_ref_added", "ticket.sla_warning", "ticket.sla_breached"};
+  static constexpr std::string_view kNames[] = {"ticket.created",        "ticket.updated",
+                                                "ticket.assigned",       "ticket.status_changed",
+                                                "ticket.commented",      "ticket.attachment_added",
+                                                "ticket.merged",         "ticket.merge_received",
+                                                "ticket.feedback_given", "ticket.external_ref_added",
+                                                "ticket.sla_warning",    "ticket.sla_breached"};
   static_assert(std::size(kNames) == std::variant_size_v<TicketEvent>);
   return kNames[e.index()];
 }
 
-std::string_view name_of(SlaMetric m) {
-  return m == SlaMetric::first_response ? "first_response" : "resolution";
-}
+std::string_view name_of(SlaMetric m) { return m == SlaMetric::first_response ? "first_response" : "resolution"; }
 
 }  // namespace ticketd

@@ -25,7 +25,7 @@ struct CreateTicket {
   std::vector<std::string> tags;
   std::optional<std::string> requester;  // staff may create for someone; default: the caller
   std::vector<std::string> attachments;
-  std::optional<ExternalRef> external;   // integration imports
+  std::optional<ExternalRef> external;  // integration imports
 };
 
 struct UpdateTicket {
@@ -66,8 +66,8 @@ struct AddAttachment {
 };
 
 struct MergeTicket {
-  std::string into;              // target ticket id
-  std::string target_tenant;     // facts about the target, loaded by the handler
+  std::string into;           // target ticket id
+  std::string target_tenant;  // facts about the target, loaded by the handler
   Status target_status = Status::new_;
   bool target_exists = false;
 };
@@ -95,8 +95,8 @@ struct RecordSlaBreach {
 };
 struct AutoClose {};
 
-using TicketCommand = std::variant<CreateTicket, UpdateTicket, AssignTicket, ChangeStatus, AddComment,
-                                   AddAttachment, MergeTicket, ReceiveMerge, GiveFeedback, AddExternalRef,
-                                   RecordSlaWarning, RecordSlaBreach, AutoClose>;
+using TicketCommand =
+    std::variant<CreateTicket, UpdateTicket, AssignTicket, ChangeStatus, AddComment, AddAttachment, MergeTicket,
+                 ReceiveMerge, GiveFeedback, AddExternalRef, RecordSlaWarning, RecordSlaBreach, AutoClose>;
 
 }  // namespace ticketd

@@ -12,14 +12,10 @@ namespace {
 using Events = std::vector<TicketEvent>;
 using Outcome = Result<Events>;
 
-Error error(Errc code, std::string message) {
-  return Error{code, std::move(message), {}, std::nullopt, {}, {}};
-}
+Error error(Errc code, std::string message) { return Error{code, std::move(message), {}, std::nullopt, {}, {}}; }
 
 std::unexpected<Error> not_found() { return std::unexpected(error(Errc::not_found, "ticket not found")); }
-std::unexpected<Error> forbidden(std::string why) {
-  return std::unexpected(error(Errc::forbidden, std::move(why)));
-}
+std::unexpected<Error> forbidden(std::string why) { return std::unexpected(error(Errc::forbidden, std::move(why))); }
 
 std::unexpected<Error> conflict(const Ticket& t, std::string why) {
   Error e = error(Errc::conflict, std::move(why));
@@ -34,8 +30,12 @@ struct FieldErrors {
   void add(std::string field, std::string message) { list.push_back({std::move(field), std::move(message)}); }
   [[nodiscard]] bool empty() const { return list.empty(); }
   [[nodiscard]] std::unexpected<Error> error() const {
-    Error e{Errc::validation, "invalid request: " + list.front().field + " " + list.front().message, list,
-            std::nullopt, {}, {}};
+    Error e{Errc::validation,
+            "invalid request: " + list.front().field + " " + list.front().message,
+            list,
+            std::nullopt,
+            {},
+            {}};
     return std::unexpected(std::move(e));
   }
 };
@@ -216,11 +216,10 @@ Outcome change_status(const Ticket& t, const ChangeStatus& c, const DecideContex
   const Status from = t.status;
   const Status to = c.target;
   const auto allowed = allowed_next(t);
-  const bool reopen = (from == Status::resolved || from == Status::closed) &&
-                      (to == Status::new_ || to == Status::open);
+  const bool reopen =
+      (from == Status::resolved || from == Status::closed) && (to == Status::new_ || to == Status::open);
   if (!reopen && std::find(allowed.begin(), allowed.end(), to) == allowed.end()) {
-    return conflict(t, std::string("cannot go from ") + std::string(name_of(from)) + " to " +
-                           std::string(name_of(to)));
+    return conflict(t, std::string("cannot go from ") + std::string(name_of(from)) + " to " + std::string(name_of(to)));
   }
   if (reopen) {
     const bool window_ok = within_reopen_window(t, ctx);
@@ -279,8 +278,8 @@ Outcome comment(const Ticket& t, const AddComment& c, const DecideContext& ctx) 
     }
   }
   if (!errors.empty()) return errors.error();
-  Comment comment{c.comment_id, who.sub, who.role, c.body, c.visibility, is_staff(who.role),
-                  c.attachments, c.mentions, ctx.now};
+  Comment comment{c.comment_id,       who.sub,       who.role,   c.body, c.visibility,
+                  is_staff(who.role), c.attachments, c.mentions, ctx.now};
   Events out{CommentAdded{std::move(comment)}};
   if (access::acts_as_requester(who) && t.status == Status::waiting_on_customer) {
     out.push_back(StatusChanged{t.status, Status::in_progress, "customer_reply", std::nullopt});
@@ -318,9 +317,8 @@ Outcome merge(const Ticket& t, const MergeTicket& m, const DecideContext& ctx) {
   }
   if (m.target_status == Status::closed) return conflict(t, "cannot merge into a closed ticket");
   if (t.status == Status::closed) return conflict(t, "a closed ticket cannot be merged");
-  return Events{TicketMerged{m.into},
-                StatusChanged{t.status, Status::closed, "merge",
-                              Resolution{ResolutionCode::duplicate, "Merged into " + m.into}}};
+  return Events{TicketMerged{m.into}, StatusChanged{t.status, Status::closed, "merge",
+                                                    Resolution{ResolutionCode::duplicate, "Merged into " + m.into}}};
 }
 
 Outcome feedback(const Ticket& t, const GiveFeedback& f, const DecideContext& ctx) {
@@ -354,16 +352,20 @@ Outcome external_ref(const Ticket& t, const AddExternalRef& r, const DecideConte
 
 std::vector<Status> allowed_next(const Ticket& t) {
   switch (t.status) {
-    case Status::new_: return {Status::closed};
-    case Status::open: return {Status::in_progress, Status::closed};
+    case Status::new_:
+      return {Status::closed};
+    case Status::open:
+      return {Status::in_progress, Status::closed};
     case Status::in_progress:
       return {Status::waiting_on_customer, Status::waiting_on_third_party, Status::resolved, Status::closed};
     case Status::waiting_on_customer:
       return {Status::in_progress, Status::waiting_on_third_party, Status::resolved, Status::closed};
     case Status::waiting_on_third_party:
       return {Status::in_progress, Status::waiting_on_customer, Status::resolved, Status::closed};
-    case Status::resolved: return {Status::closed, t.assignee ? Status::open : Status::new_};
-    case Status::closed: return {t.assignee ? Status::open : Status::new_};
+    case Status::resolved:
+      return {Status::closed, t.assignee ? Status::open : Status::new_};
+    case Status::closed:
+      return {t.assignee ? Status::open : Status::new_};
   }
   return {};
 }

@@ -79,9 +79,9 @@ struct SlaBreached {
   Timestamp due{};
 };
 
-using TicketEvent = std::variant<TicketCreated, TicketUpdated, TicketAssigned, StatusChanged, CommentAdded,
-                                 AttachmentAdded, TicketMerged, MergeReceived, FeedbackGiven,
-                                 ExternalRefAdded, SlaWarning, SlaBreached>;
+using TicketEvent =
+    std::variant<TicketCreated, TicketUpdated, TicketAssigned, StatusChanged, CommentAdded, AttachmentAdded,
+                 TicketMerged, MergeReceived, FeedbackGiven, ExternalRefAdded, SlaWarning, SlaBreached>;
 
 // The event's type name in the log ("ticket.created", ...).
 [[nodiscard]] std::string_view event_type_name(const TicketEvent& e);

@@ -28,12 +28,12 @@ constexpr Names<ResolutionCode, 4> kCodes{{{ResolutionCode::resolved, "resolved"
                                            {ResolutionCode::duplicate, "duplicate"},
                                            {ResolutionCode::wont_fix, "wont_fix"}}};
 
-constexpr std::array<Status, 7> kStatusList{Status::new_, Status::open, Status::in_progress,
-                                            Status::waiting_on_customer, Status::waiting_on_third_party,
-                                            Status::resolved, Status::closed};
+constexpr std::array<Status, 7> kStatusList{
+    Status::new_,     Status::open,  Status::in_progress, Status::waiting_on_customer, Status::waiting_on_third_party,
+    Status::resolved, Status::closed};
 constexpr std::array<Priority, 4> kPriorityList{Priority::low, Priority::medium, Priority::high, Priority::urgent};
-constexpr std::array<TicketType, 4> kTypeList{TicketType::question, TicketType::incident,
-                                              TicketType::service_request, TicketType::change_request};
+constexpr std::array<TicketType, 4> kTypeList{TicketType::question, TicketType::incident, TicketType::service_request,
+                                              TicketType::change_request};
 
 template <class E, std::size_t N>
 std::string_view name_in(const Names<E, N>& names, E v) {
@@ -70,8 +70,8 @@ std::span<const Priority> all_priorities() { return kPriorityList; }
 std::span<const TicketType> all_ticket_types() { return kTypeList; }
 
 bool sla_paused(Status s) {
-  return s == Status::waiting_on_customer || s == Status::waiting_on_third_party ||
-         s == Status::resolved || s == Status::closed;
+  return s == Status::waiting_on_customer || s == Status::waiting_on_third_party || s == Status::resolved ||
+         s == Status::closed;
 }
 
 bool is_active(Status s) { return s != Status::resolved && s != Status::closed; }

@@ -96,8 +96,8 @@ Result<TenantConfig> decode_tenant_config(std::string_view id, std::string_view 
         }
         for (auto span : list) {
           std::int64_t a = -1, b = -1;
-          if (span.at(0).get_int64().get(a) != simdjson::SUCCESS || span.at(1).get_int64().get(b) != simdjson::SUCCESS ||
-              a < 0 || b > 24 * 60 || a >= b) {
+          if (span.at(0).get_int64().get(a) != simdjson::SUCCESS ||
+              span.at(1).get_int64().get(b) != simdjson::SUCCESS || a < 0 || b > 24 * 60 || a >= b) {
             bad("calendar.weekly", "spans are [start, end) minutes within a day");
             break;
           }
@@ -133,8 +133,12 @@ Result<TenantConfig> decode_tenant_config(std::string_view id, std::string_view 
     c.retention = std::chrono::days{n};
   }
   if (!errors.empty()) {
-    Error e{Errc::validation, "invalid tenant settings: " + errors.front().field + " " + errors.front().message,
-            errors, std::nullopt, {}, {}};
+    Error e{Errc::validation,
+            "invalid tenant settings: " + errors.front().field + " " + errors.front().message,
+            errors,
+            std::nullopt,
+            {},
+            {}};
     return std::unexpected(std::move(e));
   }
   return c;

@@ -138,7 +138,8 @@ Result<Ticket> decode_ticket_snapshot(std::string_view bytes) {
     t.links.push_back({std::string(k), std::string(id)});
   });
   std::int64_t rating;
-  if (in.e["feedback_rating"].get_int64().get(rating) == simdjson::SUCCESS) t.feedback_rating = static_cast<int>(rating);
+  if (in.e["feedback_rating"].get_int64().get(rating) == simdjson::SUCCESS)
+    t.feedback_rating = static_cast<int>(rating);
   t.feedback_comment = in.str("feedback_comment");
   t.resolution_cycle = static_cast<std::uint32_t>(in.i64("resolution_cycle"));
   t.feedback_cycle = static_cast<std::uint32_t>(in.i64("feedback_cycle"));

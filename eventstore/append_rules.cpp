@@ -19,13 +19,12 @@ std::unexpected<Error> validation_error(std::string field, std::string message) 
 Result<void> validate_append(AppendRequest& request, const EventStoreLimits& limits) {
   if (request.stream.empty() || request.stream.size() > limits.max_stream_id_bytes ||
       request.stream.find('\0') != std::string::npos) {
-    return validation_error("stream", "must be 1-" + std::to_string(limits.max_stream_id_bytes) +
-                                          " bytes without NUL");
+    return validation_error("stream", "must be 1-" + std::to_string(limits.max_stream_id_bytes) + " bytes without NUL");
   }
   if (request.events.empty()) return validation_error("events", "must not be empty");
   if (request.events.size() > limits.max_events_per_append) {
-    return validation_error("events", "more than " + std::to_string(limits.max_events_per_append) +
-                                          " events in one append");
+    return validation_error("events",
+                            "more than " + std::to_string(limits.max_events_per_append) + " events in one append");
   }
   std::unordered_set<std::string_view> ids;
   for (auto& e : request.events) {
@@ -35,8 +34,7 @@ Result<void> validate_append(AppendRequest& request, const EventStoreLimits& lim
                                 "must be 1-" + std::to_string(limits.max_field_bytes) + " bytes");
       }
     }
-    for (const std::string* f : {&e.actor.sub, &e.actor.role, &e.actor.tenant, &e.correlation_id,
-                                 &e.causation_id}) {
+    for (const std::string* f : {&e.actor.sub, &e.actor.role, &e.actor.tenant, &e.correlation_id, &e.causation_id}) {
       if (f->size() > limits.max_field_bytes) {
         return validation_error("actor/correlation", "field longer than " + std::to_string(limits.max_field_bytes));
       }

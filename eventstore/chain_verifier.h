@@ -11,10 +11,10 @@ namespace ticketd {
 
 struct ChainReport {
   bool ok = true;
-  std::uint64_t checked = 0;       // records verified
-  LogHead head;                    // last verified position and hash
-  std::uint64_t broken_at = 0;     // first bad position when !ok
-  std::string reason;              // what is wrong there
+  std::uint64_t checked = 0;    // records verified
+  LogHead head;                 // last verified position and hash
+  std::uint64_t broken_at = 0;  // first bad position when !ok
+  std::string reason;           // what is wrong there
 };
 
 // Verifies every record: stored position matches its key and is contiguous, prev_hash

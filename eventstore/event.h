@@ -34,7 +34,7 @@ struct NewEvent {
 struct EventRecord {
   std::uint64_t position = 0;  // global, contiguous from 1
   std::string stream;
-  std::uint64_t version = 0;   // within the stream, contiguous from 1
+  std::uint64_t version = 0;  // within the stream, contiguous from 1
   std::string event_id;
   std::string type;
   std::uint32_t schema = 1;

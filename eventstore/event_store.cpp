@@ -4,8 +4,7 @@
 
 namespace ticketd {
 
-Result<AppendOk> EventStore::append(std::string stream, ExpectedVersion expected,
-                                    std::vector<NewEvent> events) {
+Result<AppendOk> EventStore::append(std::string stream, ExpectedVersion expected, std::vector<NewEvent> events) {
   std::promise<Result<AppendOk>> promise;
   auto future = promise.get_future();
   append_async(AppendRequest{std::move(stream), expected, std::move(events)},

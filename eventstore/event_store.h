@@ -33,17 +33,17 @@ struct EventStoreLimits {
   std::size_t max_events_per_append = 1000;
   std::size_t max_event_data_bytes = 1 << 20;  // 1 MiB of JSON per event
   std::size_t max_stream_id_bytes = 128;
-  std::size_t max_field_bytes = 256;            // event_id, type, actor fields, ids
-  std::size_t max_queued_events = 262144;       // appends waiting for the writer
-  std::size_t max_batch_events = 8192;          // events per synced write
+  std::size_t max_field_bytes = 256;       // event_id, type, actor fields, ids
+  std::size_t max_queued_events = 262144;  // appends waiting for the writer
+  std::size_t max_batch_events = 8192;     // events per synced write
 };
 
 // Counters since open, for metrics and benchmarks.
 struct EventStoreStats {
-  std::uint64_t appends = 0;       // acknowledged appends that wrote events
-  std::uint64_t events = 0;        // events written
-  std::uint64_t write_batches = 0; // rocksdb writes (one per sequencer batch)
-  std::uint64_t syncs = 0;         // WAL syncs (each acknowledges every batch before it)
+  std::uint64_t appends = 0;        // acknowledged appends that wrote events
+  std::uint64_t events = 0;         // events written
+  std::uint64_t write_batches = 0;  // rocksdb writes (one per sequencer batch)
+  std::uint64_t syncs = 0;          // WAL syncs (each acknowledges every batch before it)
 };
 
 struct Snapshot {
@@ -64,13 +64,13 @@ class EventStore {
   virtual void append_async(AppendRequest request, AppendCallback done) = 0;
 
   // Blocking convenience over append_async.
-  [[nodiscard]] Result<AppendOk> append(std::string stream, ExpectedVersion expected,
-                                        std::vector<NewEvent> events);
+  [[nodiscard]] Result<AppendOk> append(std::string stream, ExpectedVersion expected, std::vector<NewEvent> events);
 
   // Events of `stream` with version >= from_version, at most `max`, in version order.
   // An unknown stream yields an empty vector.
-  [[nodiscard]] virtual Result<std::vector<EventRecord>> read_stream(
-      std::string_view stream, std::uint64_t from_version, std::size_t max) const = 0;
+  [[nodiscard]] virtual Result<std::vector<EventRecord>> read_stream(std::string_view stream,
+                                                                     std::uint64_t from_version,
+                                                                     std::size_t max) const = 0;
 
   // Events with position > after_position, at most `max`, in position order.
   [[nodiscard]] virtual Result<std::vector<EventRecord>> read_all(std::uint64_t after_position,
@@ -92,10 +92,8 @@ class EventStore {
 
   // Snapshots are a cache of aggregate state, outside the hash chain: losing one
   // only costs a longer replay. Saving keeps the newest version per stream.
-  [[nodiscard]] virtual Result<void> save_snapshot(std::string_view stream,
-                                                   const Snapshot& snapshot) = 0;
-  [[nodiscard]] virtual Result<std::optional<Snapshot>> load_snapshot(
-      std::string_view stream) const = 0;
+  [[nodiscard]] virtual Result<void> save_snapshot(std::string_view stream, const Snapshot& snapshot) = 0;
+  [[nodiscard]] virtual Result<std::optional<Snapshot>> load_snapshot(std::string_view stream) const = 0;
 
   // A small durable key-value table beside the log, outside the hash chain, for
   // bookkeeping that is not history: idempotency records, relay checkpoints.
@@ -110,7 +108,7 @@ struct EventStoreOptions {
 };
 
 // Opens (creating when absent and not read-only) the RocksDB store in `dir`.
-[[nodiscard]] Result<std::unique_ptr<EventStore>> open_rocksdb_event_store(
-    const std::string& dir, const EventStoreOptions& options = {});
+[[nodiscard]] Result<std::unique_ptr<EventStore>> open_rocksdb_event_store(const std::string& dir,
+                                                                           const EventStoreOptions& options = {});
 
 }  // namespace ticketd

@@ -40,8 +40,8 @@ class LogFollower {
   using Handler = std::function<Result<void>(std::span<const EventRecord>)>;
 
   struct Options {
-    std::size_t batch_events = 1024;               // events per batch at most
-    std::chrono::milliseconds idle_wait{200};      // the thread's longest wait for new events
+    std::size_t batch_events = 1024;           // events per batch at most
+    std::chrono::milliseconds idle_wait{200};  // the thread's longest wait for new events
   };
 
   // Follows `store` (which must outlive this) from after `after_position`.

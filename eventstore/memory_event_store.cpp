@@ -124,15 +124,19 @@ class MemoryEventStore final : public EventStore {
     auto& positions = streams_[request.stream];
     const std::uint64_t version = positions.size();
     if (!request.expected.admits(version)) {
-      Error e{Errc::wrong_expected_version, "stream " + request.stream + " is at version " + std::to_string(version),
-              {}, version, {}, {}};
+      Error e{Errc::wrong_expected_version,
+              "stream " + request.stream + " is at version " + std::to_string(version),
+              {},
+              version,
+              {},
+              {}};
       return std::unexpected(std::move(e));
     }
     AppendOk ok{records_.size() + 1, 0, 0, false};
     for (auto& e : request.events) {
       std::string stored;
-      EventRecord r = seal_record(e, request.stream, records_.size() + 1, positions.size() + 1,
-                                  head_locked().hash, stored);
+      EventRecord r =
+          seal_record(e, request.stream, records_.size() + 1, positions.size() + 1, head_locked().hash, stored);
       positions.push_back(r.position);
       ids_[{r.stream, r.event_id}] = r.position;
       records_.push_back(std::move(r));
@@ -150,8 +154,8 @@ class MemoryEventStore final : public EventStore {
   const EventStoreLimits limits_;
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;
-  std::vector<EventRecord> records_;  // position p at [p - 1]
-  std::vector<std::string> stored_;   // stored forms, likewise
+  std::vector<EventRecord> records_;                                     // position p at [p - 1]
+  std::vector<std::string> stored_;                                      // stored forms, likewise
   std::unordered_map<std::string, std::vector<std::uint64_t>> streams_;  // positions by version
   std::map<std::pair<std::string, std::string>, std::uint64_t> ids_;     // (stream, event id) -> position
   std::unordered_map<std::string, Snapshot> snapshots_;

@@ -10,21 +10,35 @@ namespace ticketd {
 std::string canonical_bytes(const EventRecord& r) {
   JsonWriter w;
   w.begin_object()
-      .key("position").value(r.position)
-      .key("stream").value(r.stream)
-      .key("version").value(r.version)
-      .key("event_id").value(r.event_id)
-      .key("type").value(r.type)
-      .key("schema").value(static_cast<std::uint64_t>(r.schema))
-      .key("time").value(format_rfc3339(r.time))
-      .key("actor").begin_object()
-          .key("sub").value(r.actor.sub)
-          .key("role").value(r.actor.role)
-          .key("tenant").value(r.actor.tenant)
+      .key("position")
+      .value(r.position)
+      .key("stream")
+      .value(r.stream)
+      .key("version")
+      .value(r.version)
+      .key("event_id")
+      .value(r.event_id)
+      .key("type")
+      .value(r.type)
+      .key("schema")
+      .value(static_cast<std::uint64_t>(r.schema))
+      .key("time")
+      .value(format_rfc3339(r.time))
+      .key("actor")
+      .begin_object()
+      .key("sub")
+      .value(r.actor.sub)
+      .key("role")
+      .value(r.actor.role)
+      .key("tenant")
+      .value(r.actor.tenant)
       .end_object()
-      .key("correlation_id").value(r.correlation_id)
-      .key("causation_id").value(r.causation_id)
-      .key("data").raw(r.data)
+      .key("correlation_id")
+      .value(r.correlation_id)
+      .key("causation_id")
+      .value(r.causation_id)
+      .key("data")
+      .raw(r.data)
       .end_object();
   return w.take();
 }
@@ -94,10 +108,8 @@ Result<EventRecord> decode_record(std::string_view stored) {
             take_string(obj, "event_id", r.event_id) && take_string(obj, "type", r.type) &&
             take(obj["schema"].get_uint64(), schema) && take_string(obj, "time", time_text) &&
             take(obj["actor"].get_object(), actor) && take_string(actor, "sub", r.actor.sub) &&
-            take_string(actor, "role", r.actor.role) &&
-            take_string(actor, "tenant", r.actor.tenant) &&
-            take_string(obj, "correlation_id", r.correlation_id) &&
-            take_string(obj, "causation_id", r.causation_id) &&
+            take_string(actor, "role", r.actor.role) && take_string(actor, "tenant", r.actor.tenant) &&
+            take_string(obj, "correlation_id", r.correlation_id) && take_string(obj, "causation_id", r.causation_id) &&
             take(obj["data"].get_object(), data) && take(data.raw_json(), data_raw);
   if (ok) {
     r.data.assign(data_raw);

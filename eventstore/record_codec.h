@@ -22,8 +22,7 @@
 namespace ticketd {
 
 inline constexpr std::size_t kHashHexBytes = 64;
-inline constexpr std::string_view kGenesisHash =
-    "0000000000000000000000000000000000000000000000000000000000000000";
+inline constexpr std::string_view kGenesisHash = "0000000000000000000000000000000000000000000000000000000000000000";
 // Length of `,"prev_hash":"` + 64 + `","hash":"` + 64 + `"}`.
 inline constexpr std::size_t kHashTailBytes = 14 + kHashHexBytes + 10 + kHashHexBytes + 2;
 

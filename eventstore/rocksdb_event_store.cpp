@@ -10,12 +10,11 @@
 // is point-in-time, so a crash loses at most an unacknowledged suffix.
 // A failed write or sync poisons the store: every later append fails with
 // Errc::unavailable until the process reopens it.
+#include <pthread.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
-
-#include <pthread.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -39,10 +38,14 @@ Error storage_error(const rocksdb::Status& s, std::string_view what) {
 
 class RocksEventStore final : public EventStore {
  public:
-  RocksEventStore(rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
-                  const EventStoreOptions& options, LogHead head)
-      : db_(db), handles_(std::move(handles)), options_(options), durable_(head),
-        next_position_(head.position + 1), last_hash_(head.hash) {
+  RocksEventStore(rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> handles, const EventStoreOptions& options,
+                  LogHead head)
+      : db_(db),
+        handles_(std::move(handles)),
+        options_(options),
+        durable_(head),
+        next_position_(head.position + 1),
+        last_hash_(head.hash) {
     if (!options_.read_only) {
       sequencer_ = std::thread([this] { sequencer_loop(); });
       syncer_ = std::thread([this] { syncer_loop(); });
@@ -87,8 +90,7 @@ class RocksEventStore final : public EventStore {
       } else if (failed_) {
         rejected = *failed_;
       } else if (queued_events_ + n > options_.limits.max_queued_events) {
-        rejected = Error{Errc::unavailable, "append queue is full (max_queued_events)", {},
-                         std::nullopt, {}, {}};
+        rejected = Error{Errc::unavailable, "append queue is full (max_queued_events)", {}, std::nullopt, {}, {}};
       } else {
         queued_events_ += n;
         queue_.push_back(Pending{std::move(request), std::move(done)});
@@ -119,8 +121,7 @@ class RocksEventStore final : public EventStore {
     return out;
   }
 
-  Result<std::vector<EventRecord>> read_all(std::uint64_t after_position,
-                                            std::size_t max) const override {
+  Result<std::vector<EventRecord>> read_all(std::uint64_t after_position, std::size_t max) const override {
     std::vector<EventRecord> out;
     const std::uint64_t durable = durable_position();
     if (after_position >= durable || max == 0) return out;
@@ -166,8 +167,7 @@ class RocksEventStore final : public EventStore {
 
   bool wait_beyond(std::uint64_t position, std::chrono::milliseconds timeout) const override {
     std::unique_lock lock(head_mu_);
-    return head_cv_.wait_for(lock, timeout,
-                             [&] { return closed_ || durable_.position > position; }) &&
+    return head_cv_.wait_for(lock, timeout, [&] { return closed_ || durable_.position > position; }) &&
            durable_.position > position;
   }
 
@@ -175,16 +175,14 @@ class RocksEventStore final : public EventStore {
     if (options_.read_only) return make_error(Errc::unavailable, "event store is open read-only");
     std::string value = keys::be64(snapshot.version);
     value += snapshot.state;
-    auto s = db_->Put(rocksdb::WriteOptions(), snapshots_cf(), rocksdb::Slice(stream.data(), stream.size()),
-                      value);
+    auto s = db_->Put(rocksdb::WriteOptions(), snapshots_cf(), rocksdb::Slice(stream.data(), stream.size()), value);
     if (!s.ok()) return std::unexpected(storage_error(s, "save_snapshot"));
     return {};
   }
 
   Result<std::optional<Snapshot>> load_snapshot(std::string_view stream) const override {
     std::string value;
-    auto s = db_->Get(rocksdb::ReadOptions(), snapshots_cf(),
-                      rocksdb::Slice(stream.data(), stream.size()), &value);
+    auto s = db_->Get(rocksdb::ReadOptions(), snapshots_cf(), rocksdb::Slice(stream.data(), stream.size()), &value);
     if (s.IsNotFound()) return std::optional<Snapshot>();
     if (!s.ok()) return std::unexpected(storage_error(s, "load_snapshot"));
     if (value.size() < 8) return make_error(Errc::internal, "snapshot record is truncated");
@@ -195,8 +193,8 @@ class RocksEventStore final : public EventStore {
     if (options_.read_only) return make_error(Errc::unavailable, "event store is open read-only");
     rocksdb::WriteOptions synced;
     synced.sync = true;
-    auto s = db_->Put(synced, meta_cf(), rocksdb::Slice(key.data(), key.size()),
-                      rocksdb::Slice(value.data(), value.size()));
+    auto s =
+        db_->Put(synced, meta_cf(), rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size()));
     if (!s.ok()) return std::unexpected(storage_error(s, "put_meta"));
     return {};
   }
@@ -249,8 +247,8 @@ class RocksEventStore final : public EventStore {
   Result<std::uint64_t> version_of(std::string_view stream, std::uint64_t max_position) const {
     const std::string prefix = keys::stream_prefix(stream);
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), index_cf()));
-    for (it->SeekForPrev(keys::stream_version_key(stream, UINT64_MAX));
-         it->Valid() && it->key().starts_with(prefix); it->Prev()) {
+    for (it->SeekForPrev(keys::stream_version_key(stream, UINT64_MAX)); it->Valid() && it->key().starts_with(prefix);
+         it->Prev()) {
       if (keys::read_be64(it->value().ToStringView()) <= max_position) {
         return keys::read_be64(it->key().ToStringView().substr(prefix.size()));
       }
@@ -287,8 +285,7 @@ class RocksEventStore final : public EventStore {
     }
     if (found == request.events.size()) return dup;
     if (found != 0) {
-      return make_error(Errc::conflict,
-                        "append repeats some but not all of the event ids already in the stream");
+      return make_error(Errc::conflict, "append repeats some but not all of the event ids already in the stream");
     }
 
     std::uint64_t version = 0;
@@ -302,9 +299,12 @@ class RocksEventStore final : public EventStore {
       version = *v;
     }
     if (!request.expected.admits(version)) {
-      Error e{Errc::wrong_expected_version, "stream " + request.stream + " is at version " +
-                                                std::to_string(version),
-              {}, version, {}, {}};
+      Error e{Errc::wrong_expected_version,
+              "stream " + request.stream + " is at version " + std::to_string(version),
+              {},
+              version,
+              {},
+              {}};
       return std::unexpected(std::move(e));
     }
 
@@ -340,8 +340,7 @@ class RocksEventStore final : public EventStore {
         if (queue_.empty()) break;  // stopping and drained
         std::size_t events = 0;
         while (!queue_.empty() &&
-               (work.empty() || events + queue_.front().request.events.size() <=
-                                    options_.limits.max_batch_events)) {
+               (work.empty() || events + queue_.front().request.events.size() <= options_.limits.max_batch_events)) {
           events += queue_.front().request.events.size();
           work.push_back(std::move(queue_.front()));
           queue_.pop_front();
@@ -436,8 +435,7 @@ class RocksEventStore final : public EventStore {
 
   // Records the first failure and turns every pending success into that error.
   void poison(const Error& cause, std::vector<Completion>& completions) {
-    Error e{Errc::unavailable, "event store failed, restart required: " + cause.message, {},
-            std::nullopt, {}, {}};
+    Error e{Errc::unavailable, "event store failed, restart required: " + cause.message, {}, std::nullopt, {}, {}};
     {
       std::lock_guard lock(queue_mu_);
       if (!failed_) failed_ = e;
@@ -489,8 +487,7 @@ class RocksEventStore final : public EventStore {
 
 }  // namespace
 
-Result<std::unique_ptr<EventStore>> open_rocksdb_event_store(const std::string& dir,
-                                                             const EventStoreOptions& options) {
+Result<std::unique_ptr<EventStore>> open_rocksdb_event_store(const std::string& dir, const EventStoreOptions& options) {
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = !options.read_only;
   db_options.create_missing_column_families = !options.read_only;
@@ -508,18 +505,14 @@ Result<std::unique_ptr<EventStore>> open_rocksdb_event_store(const std::string& 
   lookup_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
 
   std::vector<rocksdb::ColumnFamilyDescriptor> families{
-      {rocksdb::kDefaultColumnFamilyName, cf_options},
-      {keys::kLogFamily, cf_options},
-      {keys::kStreamIndexFamily, cf_options},
-      {keys::kEventIdsFamily, lookup_options},
-      {keys::kSnapshotsFamily, lookup_options},
-      {keys::kMetaFamily, lookup_options},
+      {rocksdb::kDefaultColumnFamilyName, cf_options}, {keys::kLogFamily, cf_options},
+      {keys::kStreamIndexFamily, cf_options},          {keys::kEventIdsFamily, lookup_options},
+      {keys::kSnapshotsFamily, lookup_options},        {keys::kMetaFamily, lookup_options},
   };
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
-  rocksdb::Status s =
-      options.read_only ? rocksdb::DB::OpenForReadOnly(db_options, dir, families, &handles, &db)
-                        : rocksdb::DB::Open(db_options, dir, families, &handles, &db);
+  rocksdb::Status s = options.read_only ? rocksdb::DB::OpenForReadOnly(db_options, dir, families, &handles, &db)
+                                        : rocksdb::DB::Open(db_options, dir, families, &handles, &db);
   if (!s.ok()) {
     return make_error(s.IsPathNotFound() || s.IsNotFound() ? Errc::not_found : Errc::unavailable,
                       "cannot open event store in " + dir + ": " + s.ToString());

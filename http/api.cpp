@@ -48,15 +48,16 @@ std::string who_on_tickets(access::Action action) {
 
 Response json_ok(JsonWriter& w, int status) { return json_response(status, w.take()); }
 
-std::expected<std::optional<std::int64_t>, Response> int_param(const Request& r, std::string_view name,
-                                                                std::int64_t lo, std::int64_t hi) {
+std::expected<std::optional<std::int64_t>, Response> int_param(const Request& r, std::string_view name, std::int64_t lo,
+                                                               std::int64_t hi) {
   auto v = r.param(name);
   if (!v) return std::optional<std::int64_t>();
   std::int64_t n = 0;
   const auto* end = v->data() + v->size();
   auto [ptr, ec] = std::from_chars(v->data(), end, n);
   if (ec != std::errc() || ptr != end || n < lo || n > hi) {
-    return std::unexpected(problem(400, fmt::format("query parameter {} must be an integer from {} to {}", name, lo, hi)));
+    return std::unexpected(
+        problem(400, fmt::format("query parameter {} must be an integer from {} to {}", name, lo, hi)));
   }
   return std::optional<std::int64_t>(n);
 }
@@ -116,8 +117,8 @@ std::expected<CommandRequest, Response> Api::Context::command_request(const Call
   }
   if (auto key = call.request.header("idempotency-key")) {
     if (key->empty() || key->size() > IdempotencyStore::kMaxKeyBytes) {
-      return std::unexpected(problem(400, fmt::format("Idempotency-Key must be 1-{} bytes",
-                                                      IdempotencyStore::kMaxKeyBytes)));
+      return std::unexpected(
+          problem(400, fmt::format("Idempotency-Key must be 1-{} bytes", IdempotencyStore::kMaxKeyBytes)));
     }
     req.idempotency_key = std::string(*key);
     req.fingerprint = sha256_hex({call.request.method, "\n", call.request.path, "\n", call.request.body});
@@ -235,13 +236,13 @@ void Api::handle(Request request, std::function<void(Response)> done) {
       spdlog::error("request {} {} {}: {}", request.request_id, request.method, request.path, e.what());
       response = problem(500, "internal error; see the server log");
     }
-    const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+    const auto elapsed =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
     ctx.metrics->in_flight.fetch_sub(1, std::memory_order_relaxed);
     ctx.metrics->observe(route_index(ctx.router, route), response.status, elapsed);
     if (ctx.options.access_log) {
-      spdlog::info("access id={} principal={} {} {} status={} bytes={} us={}", request.request_id, who,
-                   request.method, request.target.substr(0, 512), response.status, response.body.size(),
-                   elapsed.count());
+      spdlog::info("access id={} principal={} {} {} status={} bytes={} us={}", request.request_id, who, request.method,
+                   request.target.substr(0, 512), response.status, response.body.size(), elapsed.count());
     }
     done(std::move(response));
   };

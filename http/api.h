@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "commands/command_engine.h"
 #include "attachments/attachment_scanner.h"
 #include "attachments/attachment_store.h"
+#include "commands/command_engine.h"
 #include "http/rate_limiter.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -25,15 +25,15 @@
 namespace ticketd::http {
 
 struct ApiOptions {
-  unsigned worker_threads = 64;           // handlers in flight at once
-  std::size_t max_queued_requests = 4096; // beyond: 503 with Retry-After
-  RateLimit rate;                         // per principal
+  unsigned worker_threads = 64;            // handlers in flight at once
+  std::size_t max_queued_requests = 4096;  // beyond: 503 with Retry-After
+  RateLimit rate;                          // per principal
   std::uint64_t max_attachment_bytes = 25 * 1024 * 1024;
-  std::vector<std::string> attachment_types{"text/plain", "text/csv", "application/pdf", "application/json",
-                                            "application/zip", "image/png", "image/jpeg", "image/gif",
-                                            "image/webp", "application/octet-stream", "message/rfc822"};
-  std::uint64_t ready_max_lag = 10000;    // /readyz: read models at most this many events behind
-  bool metrics_on_admin_only = false;     // --admin-listen given: /metrics only there
+  std::vector<std::string> attachment_types{
+      "text/plain", "text/csv",  "application/pdf", "application/json",         "application/zip", "image/png",
+      "image/jpeg", "image/gif", "image/webp",      "application/octet-stream", "message/rfc822"};
+  std::uint64_t ready_max_lag = 10000;  // /readyz: read models at most this many events behind
+  bool metrics_on_admin_only = false;   // --admin-listen given: /metrics only there
   std::size_t max_bulk_ids = 100;
   bool access_log = true;
 };

@@ -15,7 +15,8 @@ namespace {
 std::string media_type(std::string_view content_type) {
   std::string out(content_type.substr(0, content_type.find(';')));
   while (!out.empty() && out.back() == ' ') out.pop_back();
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
 
@@ -57,7 +58,8 @@ Response upload(Api::Context& ctx, Call& call) {
   }
   const std::string verdict = ctx.services.scanner.scan(req.body_file, part.offset, part.length);
   if (verdict != "clean") {
-    spdlog::warn("upload refused by the scan hook: ticket={} file={} verdict={}", (*ticket)->id, part.file_name, verdict);
+    spdlog::warn("upload refused by the scan hook: ticket={} file={} verdict={}", (*ticket)->id, part.file_name,
+                 verdict);
     return invalid_field("file", "refused by the scan: " + verdict);
   }
   auto stored = ctx.services.attachments.put_file(req.body_file, part.offset, part.length);
@@ -76,8 +78,8 @@ Response upload(Api::Context& ctx, Call& call) {
   auto command = ctx.command_request(call);
   if (!command) return std::move(command.error());
   if (!command->idempotency_key.empty()) {
-    command->fingerprint = sha256_hex({req.method, "\n", req.path, "\n", meta.file_name, "\n", type, "\n", meta.sha256,
-                                       "\n", name_of(visibility)});
+    command->fingerprint = sha256_hex(
+        {req.method, "\n", req.path, "\n", meta.file_name, "\n", type, "\n", meta.sha256, "\n", name_of(visibility)});
   }
   auto out = ctx.engine().execute((*ticket)->id, AddAttachment{meta}, *command);
   if (!out) return problem(out.error());
@@ -107,8 +109,10 @@ std::string disposition(const std::string& file_name) {
   std::string ascii, encoded;
   for (unsigned char c : file_name) {
     ascii += (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? static_cast<char>(c) : '_';
-    if (std::isalnum(c) || c == '.' || c == '-' || c == '_') encoded += static_cast<char>(c);
-    else encoded += fmt::format("%{:02X}", c);
+    if (std::isalnum(c) || c == '.' || c == '-' || c == '_')
+      encoded += static_cast<char>(c);
+    else
+      encoded += fmt::format("%{:02X}", c);
   }
   return fmt::format("attachment; filename=\"{}\"; filename*=UTF-8''{}", ascii, encoded);
 }
@@ -150,7 +154,9 @@ void add_attachment_routes(Api::Context& ctx) {
   r.add("POST", "/api/v1/tickets/{id}/attachments", Access::principal, bind(upload),
         {"Upload a file: raw body with Content-Type and ?filename=, or multipart/form-data",
          who_on_tickets(access::Action::attach),
-         {"filename", "visibility"}, "the file's bytes", {201, 400, 403, 404, 409, 413, 415, 422}});
+         {"filename", "visibility"},
+         "the file's bytes",
+         {201, 400, 403, 404, 409, 413, 415, 422}});
   r.add("GET", "/api/v1/tickets/{id}/attachments", Access::principal, bind(list),
         {"A ticket's attachments (visibility-filtered)", kAnyoneOnTickets, {}, "", {200, 404}});
   r.add("GET", "/api/v1/attachments/{id}/content", Access::principal, bind(content),

@@ -121,8 +121,10 @@ Response list_users(Api::Context& ctx, Call& call) {
     w.key("name").value(u.name).key("email").value(u.email).end_object();
   }
   w.end_array().key("next_cursor");
-  if (static_cast<int>(rows->size()) == n) w.value(rows->back().sub);
-  else w.null();
+  if (static_cast<int>(rows->size()) == n)
+    w.value(rows->back().sub);
+  else
+    w.null();
   w.end_object();
   return json_ok(w);
 }
@@ -135,8 +137,8 @@ Response put_user(Api::Context& ctx, Call& call) {
   if (!in) return std::move(in.error());
   in->require("role");
   auto tenant = in->string("tenant", kMaxNameBytes);
-  auto role = in->enumerated<Role>("role", parse_role,
-                                   "customer, agent, admin, manager, auditor, global_admin, integration");
+  auto role =
+      in->enumerated<Role>("role", parse_role, "customer, agent, admin, manager, auditor, global_admin, integration");
   auto name = in->string("name", kMaxNameBytes);
   auto email = in->string("email", kMaxNameBytes);
   if (role && !access::may_grant(who, *role)) {
@@ -179,8 +181,11 @@ void add_directory_routes(Api::Context& ctx) {
   r.add("GET", "/api/v1/users", Action::read_users, bind(list_users),
         {"Known users of tenants in scope", "", {"limit", "cursor"}, "", {200, 400, 403}});
   r.add("PUT", "/api/v1/users/{sub}", Action::register_users, bind(put_user),
-        {"Register or update a user ahead of first sign-in (only a global admin grants global_admin)", "", {},
-         "tenant, role, name, email", {200, 403, 404, 415, 422}});
+        {"Register or update a user ahead of first sign-in (only a global admin grants global_admin)",
+         "",
+         {},
+         "tenant, role, name, email",
+         {200, 403, 404, 415, 422}});
 }
 
 }  // namespace ticketd::http

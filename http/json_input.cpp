@@ -14,8 +14,7 @@ bool has_media_type(const Request& request, std::string_view media_type) {
   v = v.substr(0, v.find(';'));
   while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
   while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
-  return v.size() == media_type.size() &&
-         std::equal(v.begin(), v.end(), media_type.begin(), [](char a, char b) {
+  return v.size() == media_type.size() && std::equal(v.begin(), v.end(), media_type.begin(), [](char a, char b) {
            return std::tolower(static_cast<unsigned char>(a)) == b;
          });
 }

@@ -17,15 +17,15 @@ namespace ticketd::http {
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
 struct Request {
-  std::string method;  // "GET", "POST", ...
-  std::string target;  // path and query as sent
-  std::string path;    // percent-decoded path, without the query
+  std::string method;                                      // "GET", "POST", ...
+  std::string target;                                      // path and query as sent
+  std::string path;                                        // percent-decoded path, without the query
   std::vector<std::pair<std::string, std::string>> query;  // decoded parameters, in order
-  Headers headers;     // names lowercase
+  Headers headers;                                         // names lowercase
   std::string body;
   std::string body_file;  // set instead of `body` for streamed uploads
   std::uint64_t body_size = 0;
-  std::string request_id;  // X-Request-Id (echoed or made)
+  std::string request_id;       // X-Request-Id (echoed or made)
   bool admin_listener = false;  // arrived on --admin-listen
   bool keep_alive = true;
 

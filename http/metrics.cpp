@@ -36,7 +36,8 @@ void Metrics::render(std::string& out) const {
   std::uint64_t cumulative = 0;
   for (std::size_t b = 0; b < kLatencyBuckets.size(); ++b) {
     cumulative += latency_[b].load(std::memory_order_relaxed);
-    out += fmt::format("ticketd_http_request_duration_seconds_bucket{{le=\"{}\"}} {}\n", kLatencyBuckets[b], cumulative);
+    out +=
+        fmt::format("ticketd_http_request_duration_seconds_bucket{{le=\"{}\"}} {}\n", kLatencyBuckets[b], cumulative);
   }
   cumulative += latency_[kLatencyBuckets.size()].load(std::memory_order_relaxed);
   out += fmt::format("ticketd_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {}\n", cumulative);

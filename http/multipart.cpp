@@ -1,7 +1,6 @@
 #include "http/multipart.h"
 
 #include <boost/beast/http.hpp>
-
 #include <cstdio>
 #include <memory>
 #include <vector>

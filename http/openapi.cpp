@@ -10,21 +10,36 @@ namespace {
 
 const char* reason(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 304: return "Not Modified";
-    case 400: return "Malformed JSON or query";
-    case 401: return "Missing, invalid or expired token";
-    case 403: return "The role may not do this";
-    case 404: return "Not found or outside the caller's scope";
-    case 409: return "State conflict (current_status, allowed)";
-    case 412: return "If-Match does not match the ticket's ETag";
-    case 413: return "Body too large";
-    case 415: return "Unsupported content type";
-    case 422: return "Validation failed (errors)";
-    case 429: return "Rate limited (Retry-After)";
-    case 503: return "Not ready or busy";
-    default: return "See the problem details";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 304:
+      return "Not Modified";
+    case 400:
+      return "Malformed JSON or query";
+    case 401:
+      return "Missing, invalid or expired token";
+    case 403:
+      return "The role may not do this";
+    case 404:
+      return "Not found or outside the caller's scope";
+    case 409:
+      return "State conflict (current_status, allowed)";
+    case 412:
+      return "If-Match does not match the ticket's ETag";
+    case 413:
+      return "Body too large";
+    case 415:
+      return "Unsupported content type";
+    case 422:
+      return "Validation failed (errors)";
+    case 429:
+      return "Rate limited (Retry-After)";
+    case 503:
+      return "Not ready or busy";
+    default:
+      return "See the problem details";
   }
 }
 

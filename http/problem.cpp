@@ -8,39 +8,67 @@ namespace {
 
 const char* title_of(int status) {
   switch (status) {
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 409: return "Conflict";
-    case 412: return "Precondition Failed";
-    case 413: return "Content Too Large";
-    case 415: return "Unsupported Media Type";
-    case 422: return "Unprocessable Content";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 503: return "Service Unavailable";
-    default: return "Internal Server Error";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 409:
+      return "Conflict";
+    case 412:
+      return "Precondition Failed";
+    case 413:
+      return "Content Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 422:
+      return "Unprocessable Content";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Internal Server Error";
   }
 }
 
 const char* type_of(int status) {
   switch (status) {
-    case 400: return "https://ticketd.dev/problems/bad-request";
-    case 401: return "https://ticketd.dev/problems/unauthorized";
-    case 403: return "https://ticketd.dev/problems/forbidden";
-    case 404: return "https://ticketd.dev/problems/not-found";
-    case 405: return "https://ticketd.dev/problems/method-not-allowed";
-    case 409: return "https://ticketd.dev/problems/conflict";
-    case 412: return "https://ticketd.dev/problems/precondition-failed";
-    case 413: return "https://ticketd.dev/problems/too-large";
-    case 415: return "https://ticketd.dev/problems/unsupported-media-type";
-    case 422: return "https://ticketd.dev/problems/validation";
-    case 429: return "https://ticketd.dev/problems/rate-limited";
-    case 431: return "https://ticketd.dev/problems/headers-too-large";
-    case 503: return "https://ticketd.dev/problems/unavailable";
-    default: return "https://ticketd.dev/problems/internal";
+    case 400:
+      return "https://ticketd.dev/problems/bad-request";
+    case 401:
+      return "https://ticketd.dev/problems/unauthorized";
+    case 403:
+      return "https://ticketd.dev/problems/forbidden";
+    case 404:
+      return "https://ticketd.dev/problems/not-found";
+    case 405:
+      return "https://ticketd.dev/problems/method-not-allowed";
+    case 409:
+      return "https://ticketd.dev/problems/conflict";
+    case 412:
+      return "https://ticketd.dev/problems/precondition-failed";
+    case 413:
+      return "https://ticketd.dev/problems/too-large";
+    case 415:
+      return "https://ticketd.dev/problems/unsupported-media-type";
+    case 422:
+      return "https://ticketd.dev/problems/validation";
+    case 429:
+      return "https://ticketd.dev/problems/rate-limited";
+    case 431:
+      return "https://ticketd.dev/problems/headers-too-large";
+    case 503:
+      return "https://ticketd.dev/problems/unavailable";
+    default:
+      return "https://ticketd.dev/problems/internal";
   }
 }
 
@@ -79,15 +107,24 @@ Response render(int status, const std::string& detail, const Error* error) {
 
 int status_of(Errc code) {
   switch (code) {
-    case Errc::not_found: return 404;
-    case Errc::forbidden: return 403;
-    case Errc::conflict: return 409;
-    case Errc::validation: return 422;
-    case Errc::wrong_expected_version: return 409;
-    case Errc::precondition_failed: return 412;
-    case Errc::too_large: return 413;
-    case Errc::unavailable: return 503;
-    case Errc::internal: return 500;
+    case Errc::not_found:
+      return 404;
+    case Errc::forbidden:
+      return 403;
+    case Errc::conflict:
+      return 409;
+    case Errc::validation:
+      return 422;
+    case Errc::wrong_expected_version:
+      return 409;
+    case Errc::precondition_failed:
+      return 412;
+    case Errc::too_large:
+      return 413;
+    case Errc::unavailable:
+      return 503;
+    case Errc::internal:
+      return 500;
   }
   return 500;
 }

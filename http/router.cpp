@@ -87,7 +87,8 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
   }
   if (out.route != nullptr) {
     // A more literal path with another method (e.g. GET /tickets/bulk) is still that path.
-    if (best < best_path) out.route = nullptr;
+    if (best < best_path)
+      out.route = nullptr;
     else {
       (void)fit(*out.route, parts, &out.params);
       return out;

@@ -41,10 +41,10 @@ enum class Access { anyone, principal };
 
 struct RouteDoc {
   std::string summary;
-  std::string who;                   // which roles may call it (from the policy when it names an Action)
-  std::vector<std::string> query;    // query parameters
-  std::string body;                  // request body, "" for none
-  std::vector<int> statuses;         // responses besides 401/429/5xx
+  std::string who;                 // which roles may call it (from the policy when it names an Action)
+  std::vector<std::string> query;  // query parameters
+  std::string body;                // request body, "" for none
+  std::vector<int> statuses;       // responses besides 401/429/5xx
 };
 
 struct Route {

@@ -1,12 +1,12 @@
 #include "http/server.h"
 
+#include <fmt/format.h>
+
+#include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
-#include <fmt/format.h>
-
-#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
@@ -69,8 +69,7 @@ struct Server::Impl {
   std::atomic<bool> draining{false};
   std::atomic<std::uint64_t> request_counter{1};
   std::atomic<std::uint64_t> upload_counter{1};
-  std::uint64_t boot_id = static_cast<std::uint64_t>(
-      std::chrono::steady_clock::now().time_since_epoch().count());
+  std::uint64_t boot_id = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
 
   std::mutex sessions_mu;
   std::condition_variable sessions_cv;
@@ -204,14 +203,14 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
     const bool keep_alive = request.keep_alive;
     const std::string request_id = request.request_id;
     slots_.push_back(slot);
-    server_.sink.handle(std::move(request), [self = shared_from_this(), slot, keep_alive,
-                                             request_id](Response response) {
-      net::post(self->stream_.get_executor(), [self, slot, keep_alive, request_id,
-                                               response = std::move(response)]() mutable {
-        self->fill(*slot, std::move(response), keep_alive, request_id);
-        self->do_write();
-      });
-    });
+    server_.sink.handle(std::move(request),
+                        [self = shared_from_this(), slot, keep_alive, request_id](Response response) {
+                          net::post(self->stream_.get_executor(),
+                                    [self, slot, keep_alive, request_id, response = std::move(response)]() mutable {
+                                      self->fill(*slot, std::move(response), keep_alive, request_id);
+                                      self->do_write();
+                                    });
+                        });
     if (!keep_alive) closing_ = true;
     do_read();
   }
@@ -368,8 +367,8 @@ Result<std::string> Server::listen(const std::string& host_port, bool admin) {
     acceptor->bind(endpoint);
     acceptor->listen(net::socket_base::max_listen_connections);
     const auto bound = acceptor->local_endpoint();
-    const std::string address = bound.address().is_v6() ? "[" + bound.address().to_string() + "]"
-                                                         : bound.address().to_string();
+    const std::string address =
+        bound.address().is_v6() ? "[" + bound.address().to_string() + "]" : bound.address().to_string();
     impl_->acceptors.push_back(std::move(acceptor));
     impl_->acceptor_is_admin.push_back(admin);
     return fmt::format("{}:{}", address, bound.port());

@@ -10,7 +10,8 @@ namespace {
 
 constexpr const char* kPriorities = "low, medium, high, urgent";
 constexpr const char* kTypes = "question, incident, service_request, change_request";
-constexpr const char* kStatuses = "new, open, in_progress, waiting_on_customer, waiting_on_third_party, resolved, closed";
+constexpr const char* kStatuses =
+    "new, open, in_progress, waiting_on_customer, waiting_on_third_party, resolved, closed";
 constexpr std::size_t kSubjectMaxBytes = TicketLimits::kSubjectMaxChars * 4;
 
 std::optional<Resolution> read_resolution(JsonInput& in) {
@@ -154,7 +155,8 @@ Response add_comment(Api::Context& ctx, Call& call) {
   AddComment c;
   c.comment_id = ctx.services.ids.next_id();
   c.body = in->string("body", TicketLimits::kBodyMaxBytes).value_or("");
-  c.visibility = in->enumerated<Visibility>("visibility", parse_visibility, "public, internal").value_or(Visibility::public_);
+  c.visibility =
+      in->enumerated<Visibility>("visibility", parse_visibility, "public, internal").value_or(Visibility::public_);
   c.attachments = in->strings("attachments").value_or(std::vector<std::string>{});
   c.mentions = in->strings("mentions").value_or(std::vector<std::string>{});
   if (auto bad = in->finish()) return std::move(*bad);
@@ -244,13 +246,18 @@ Response bulk(Api::Context& ctx, Call& call) {
   }
   std::optional<TicketCommand> command;
   if (action == "assign") {
-    if (!assignee) in->add_error("assignee", "is required for assign");
-    else command = AssignTicket{*assignee, std::nullopt, false};
+    if (!assignee)
+      in->add_error("assignee", "is required for assign");
+    else
+      command = AssignTicket{*assignee, std::nullopt, false};
   } else if (action == "status") {
-    if (!status) in->add_error("status", "is required for status");
-    else command = ChangeStatus{*status, resolution};
+    if (!status)
+      in->add_error("status", "is required for status");
+    else
+      command = ChangeStatus{*status, resolution};
   } else if (action == "priority") {
-    if (!priority) in->add_error("priority", "is required for priority");
+    if (!priority)
+      in->add_error("priority", "is required for priority");
     else {
       UpdateTicket u;
       u.priority = priority;
@@ -292,30 +299,50 @@ void add_ticket_routes(Api::Context& ctx) {
   const std::string t = "/api/v1/tickets";
   using access::Action;
   r.add("POST", t, Access::principal, bind(create),
-        {"Create a ticket", who_on_tickets(Action::create_ticket),
+        {"Create a ticket",
+         who_on_tickets(Action::create_ticket),
          {},
          "subject, description, priority, category, type, queue, tags, attachments, requester (staff)",
          {201, 400, 403, 415, 422}});
   r.add("GET", t, Access::principal, bind(list),
-        {"List tickets in scope", kAnyoneOnTickets,
+        {"List tickets in scope",
+         kAnyoneOnTickets,
          {"status", "priority", "category", "queue", "type", "assignee", "requester", "tag", "sla", "created_after",
           "created_before", "q", "sort", "limit", "cursor"},
          "",
          {200, 400}});
   r.add("POST", t + "/bulk", Action::bulk_change, bind(bulk),
-        {"Apply one change to many tickets; per-ticket results", "", {},
-         "ids, action (assign, status, priority), assignee, status, resolution, priority", {200, 403, 415, 422}});
+        {"Apply one change to many tickets; per-ticket results",
+         "",
+         {},
+         "ids, action (assign, status, priority), assignee, status, resolution, priority",
+         {200, 403, 415, 422}});
   r.add("GET", t + "/{id}", Access::principal, bind(get),
         {"A ticket by id or number, with SLA, counts and links", kAnyoneOnTickets, {}, "", {200, 404}});
   r.add("PATCH", t + "/{id}", Access::principal, bind(patch),
-        {"Edit a ticket", who_on_tickets(Action::edit_ticket), {}, "subject, description, priority, category, queue, type, tags",
+        {"Edit a ticket",
+         who_on_tickets(Action::edit_ticket),
+         {},
+         "subject, description, priority, category, queue, type, tags",
          {200, 403, 404, 409, 412, 415, 422}});
   r.add("POST", t + "/{id}/assign", Access::principal, bind(assign),
-        {"Assign or unassign", who_on_tickets(Action::assign_self), {}, "assignee (sub or null)", {200, 403, 404, 409, 412, 422}});
+        {"Assign or unassign",
+         who_on_tickets(Action::assign_self),
+         {},
+         "assignee (sub or null)",
+         {200, 403, 404, 409, 412, 422}});
   r.add("POST", t + "/{id}/status", Access::principal, bind(change_status),
-        {"Change the status", who_on_tickets(Action::change_status), {}, "status, resolution {code, text}", {200, 403, 404, 409, 412, 422}});
+        {"Change the status",
+         who_on_tickets(Action::change_status),
+         {},
+         "status, resolution {code, text}",
+         {200, 403, 404, 409, 412, 422}});
   r.add("POST", t + "/{id}/comments", Access::principal, bind(add_comment),
-        {"Add a comment", who_on_tickets(Action::comment), {}, "body, visibility, attachments, mentions", {201, 403, 404, 409, 412, 422}});
+        {"Add a comment",
+         who_on_tickets(Action::comment),
+         {},
+         "body, visibility, attachments, mentions",
+         {201, 403, 404, 409, 412, 422}});
   r.add("GET", t + "/{id}/comments", Access::principal, bind(list_comments),
         {"Comments, oldest first; internal ones not for customers", kAnyoneOnTickets, {}, "", {200, 404}});
   r.add("POST", t + "/{id}/feedback", Access::principal, bind(feedback),
@@ -323,7 +350,11 @@ void add_ticket_routes(Api::Context& ctx) {
   r.add("POST", t + "/{id}/merge", Access::principal, bind(merge),
         {"Merge into another ticket", who_on_tickets(Action::merge), {}, "into", {200, 403, 404, 409, 422}});
   r.add("GET", t + "/{id}/history", Access::principal, bind(history),
-        {"The ticket's events, or its state at as_of", who_on_tickets(Action::read_ticket_history), {"as_of"}, "", {200, 400, 403, 404}});
+        {"The ticket's events, or its state at as_of",
+         who_on_tickets(Action::read_ticket_history),
+         {"as_of"},
+         "",
+         {200, 400, 403, 404}});
 }
 
 }  // namespace ticketd::http

@@ -10,14 +10,14 @@
 #include <string>
 
 #include "base/error.h"
-#include "domain/principal.h"
 #include "base/timestamp.h"
+#include "domain/principal.h"
 
 namespace ticketd::http {
 
 struct TokenKeys {
-  std::string hs256_secret;     // "" = HS256 off
-  std::string rs256_public_pem; // "" = RS256 off (the PEM text, not a path)
+  std::string hs256_secret;      // "" = HS256 off
+  std::string rs256_public_pem;  // "" = RS256 off (the PEM text, not a path)
 };
 
 class TokenVerifier {

@@ -6,30 +6,39 @@ namespace {
 
 void opt_time(JsonWriter& w, const char* key, const std::optional<Timestamp>& t) {
   w.key(key);
-  if (t) w.value(format_rfc3339(*t));
-  else w.null();
+  if (t)
+    w.value(format_rfc3339(*t));
+  else
+    w.null();
 }
 
 void opt_str(JsonWriter& w, const char* key, const std::optional<std::string>& s) {
   w.key(key);
-  if (s) w.value(*s);
-  else w.null();
+  if (s)
+    w.value(*s);
+  else
+    w.null();
 }
 
 const char* sla_state_name(SlaState s) {
   switch (s) {
-    case SlaState::ok: return "ok";
-    case SlaState::at_risk: return "at_risk";
-    case SlaState::breached: return "breached";
-    case SlaState::met: return "met";
-    case SlaState::paused: return "paused";
+    case SlaState::ok:
+      return "ok";
+    case SlaState::at_risk:
+      return "at_risk";
+    case SlaState::breached:
+      return "breached";
+    case SlaState::met:
+      return "met";
+    case SlaState::paused:
+      return "paused";
   }
   return "ok";
 }
 
 void write_sla_metric(JsonWriter& w, const char* key, const Ticket& t, SlaMetric metric, const ViewContext& ctx) {
-  const auto status = evaluate_sla(t.clock(metric), sla_target(ctx.config, t.priority, metric), ctx.config.calendar,
-                                   ctx.tz, ctx.now);
+  const auto status =
+      evaluate_sla(t.clock(metric), sla_target(ctx.config, t.priority, metric), ctx.config.calendar, ctx.tz, ctx.now);
   w.key(key).begin_object();
   w.key("state").value(sla_state_name(status.state));
   opt_time(w, "due", status.due);
@@ -42,7 +51,6 @@ void write_sla_metric(JsonWriter& w, const char* key, const Ticket& t, SlaMetric
 }
 
 }  // namespace
-
 
 std::string etag(std::uint64_t version) { return "\"" + std::to_string(version) + "\""; }
 
@@ -90,7 +98,8 @@ void write_ticket(JsonWriter& w, const Ticket& t, const ViewContext& ctx) {
     w.key("internal_comment_count").value(static_cast<std::int64_t>(t.comments.size()) - comments);
     w.key("internal_attachment_count").value(static_cast<std::int64_t>(t.attachments.size()) - attachments);
     w.key("external").begin_array();
-    for (const auto& e : t.external) w.begin_object().key("system").value(e.system).key("key").value(e.key).end_object();
+    for (const auto& e : t.external)
+      w.begin_object().key("system").value(e.system).key("key").value(e.key).end_object();
     w.end_array();
     w.key("resolution_cycle").value(static_cast<std::uint64_t>(t.resolution_cycle));
     w.end_object();
@@ -121,8 +130,10 @@ void write_page(JsonWriter& w, const TicketPage& page) {
   w.begin_object().key("items").begin_array();
   for (const auto& row : page.items) write_ticket_row(w, row);
   w.end_array().key("next_cursor");
-  if (page.next_cursor.empty()) w.null();
-  else w.value(page.next_cursor);
+  if (page.next_cursor.empty())
+    w.null();
+  else
+    w.value(page.next_cursor);
   w.end_object();
 }
 

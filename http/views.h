@@ -6,13 +6,13 @@
 #include <string>
 #include <vector>
 
-#include "events/user_record_codec.h"
 #include "base/json_writer.h"
 #include "domain/access.h"
 #include "domain/principal.h"
 #include "domain/sla.h"
 #include "domain/tenant_config.h"
 #include "domain/ticket.h"
+#include "events/user_record_codec.h"
 #include "eventstore/event.h"
 #include "projections/ticket_queries.h"
 

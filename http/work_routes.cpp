@@ -43,9 +43,9 @@ Response queue(Api::Context& ctx, Call& call) {
     auto v = call.request.param(n);
     return v ? std::optional<std::string>(std::string(*v)) : std::nullopt;
   };
-  auto page = ctx.queries()->queue(call.who(), opt("queue"), opt("assignee"),
-                                   static_cast<int>(limit->value_or(kDefaultPageSize)), opt("cursor").value_or(""),
-                                   ctx.now());
+  auto page =
+      ctx.queries()->queue(call.who(), opt("queue"), opt("assignee"),
+                           static_cast<int>(limit->value_or(kDefaultPageSize)), opt("cursor").value_or(""), ctx.now());
   if (!page) return problem(page.error(), page.error().code == Errc::validation ? 400 : status_of(page.error().code));
   JsonWriter w;
   write_page(w, *page);
@@ -57,7 +57,8 @@ Response workload(Api::Context& ctx, Call& call) {
   if (!rows) return problem(rows.error());
   JsonWriter w;
   w.begin_object().key("items").begin_array();
-  for (const auto& r : *rows) w.begin_object().key("assignee").value(r.assignee).key("active").value(r.active).end_object();
+  for (const auto& r : *rows)
+    w.begin_object().key("assignee").value(r.assignee).key("active").value(r.active).end_object();
   w.end_array().end_object();
   return json_ok(w);
 }
@@ -83,8 +84,10 @@ Response stats(Api::Context& ctx, Call& call) {
 
 void opt_number(JsonWriter& w, const char* key, const std::optional<double>& v) {
   w.key(key);
-  if (v) w.value(*v);
-  else w.null();
+  if (v)
+    w.value(*v);
+  else
+    w.null();
 }
 
 void write_durations(JsonWriter& w, const char* key, const DurationStats& d) {
@@ -172,8 +175,10 @@ Response events(Api::Context& ctx, Call& call) {
     }
   }
   w.end_array().key("next_cursor");
-  if (position < head) w.value(std::to_string(position));
-  else w.null();
+  if (position < head)
+    w.value(std::to_string(position));
+  else
+    w.null();
   w.key("head").value(head).end_object();
   return json_ok(w);
 }
@@ -193,13 +198,19 @@ void add_work_routes(Api::Context& ctx) {
   r.add("GET", "/api/v1/stats", Action::read_stats, bind(stats),
         {"Counts by status, priority, queue; unassigned; breached", "", {}, "", {200, 403}});
   r.add("GET", "/api/v1/reports/summary", Action::read_reports, [&ctx](Call& c) { return report(ctx, c, false); },
-        {"Volume, response and resolution times, SLA compliance, CSAT (Accept: text/csv for CSV)", "",
-         {"from", "to", "group_by"}, "", {200, 400, 403}});
+        {"Volume, response and resolution times, SLA compliance, CSAT (Accept: text/csv for CSV)",
+         "",
+         {"from", "to", "group_by"},
+         "",
+         {200, 400, 403}});
   r.add("GET", "/api/v1/reports/summary.csv", Action::read_reports, [&ctx](Call& c) { return report(ctx, c, true); },
         {"The summary report as CSV", "", {"from", "to", "group_by"}, "", {200, 400, 403}});
   r.add("GET", "/api/v1/events", Action::read_event_log, bind(events),
-        {"The global log after a position, with hashes (below the root: the auditor's subtree)", "",
-         {"after", "limit"}, "", {200, 400, 403}});
+        {"The global log after a position, with hashes (below the root: the auditor's subtree)",
+         "",
+         {"after", "limit"},
+         "",
+         {200, 400, 403}});
 }
 
 }  // namespace ticketd::http

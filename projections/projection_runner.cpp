@@ -12,8 +12,9 @@ ProjectionRunner::ProjectionRunner(const EventStore& store, const std::string& d
     : store_(store),
       db_(db_path),
       projections_(std::move(projections)),
-      follower_(store, 0, [this](std::span<const EventRecord> batch) { return apply(batch); },
-                LogFollower::Options{kBatchEvents, LogFollower::Options{}.idle_wait}) {
+      follower_(
+          store, 0, [this](std::span<const EventRecord> batch) { return apply(batch); },
+          LogFollower::Options{kBatchEvents, LogFollower::Options{}.idle_wait}) {
   db_.exec(kWriterCachePragma);
   db_.exec("PRAGMA temp_store=MEMORY");
   db_.exec("CREATE TABLE IF NOT EXISTS projection_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL)");
@@ -34,8 +35,9 @@ void ProjectionRunner::rebuild_if_outdated(Projection& p) {
   sql::Transaction tx(db_);
   p.drop(db_);
   db_.prepare("DELETE FROM projection_checkpoints WHERE name = ?").bind(1, p.name()).run();
-  db_.prepare("INSERT INTO projection_versions(name, version) VALUES(?, ?) ON CONFLICT(name) DO UPDATE SET "
-              "version = excluded.version")
+  db_.prepare(
+         "INSERT INTO projection_versions(name, version) VALUES(?, ?) ON CONFLICT(name) DO UPDATE SET "
+         "version = excluded.version")
       .bind(1, p.name())
       .bind(2, static_cast<std::int64_t>(p.schema_version()))
       .run();

@@ -7,8 +7,8 @@ namespace ticketd::sql {
 inline constexpr int kBusyTimeoutMs = 5000;
 // Memory per connection: page cache and memory-mapped reads (read models are rebuilt
 // from the log, so a larger cache only costs RAM).
-inline constexpr const char* kCachePragma = "PRAGMA cache_size=-65536";      // 64 MiB
-inline constexpr const char* kMmapPragma = "PRAGMA mmap_size=4294967296";    // 4 GiB of address space
+inline constexpr const char* kCachePragma = "PRAGMA cache_size=-65536";    // 64 MiB
+inline constexpr const char* kMmapPragma = "PRAGMA mmap_size=4294967296";  // 4 GiB of address space
 
 namespace {
 

@@ -11,11 +11,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <functional>
 #include <unordered_map>
 
 struct sqlite3;

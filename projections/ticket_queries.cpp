@@ -1,7 +1,5 @@
 #include "projections/ticket_queries.h"
 
-#include "domain/access.h"
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -11,6 +9,7 @@
 #include <map>
 #include <variant>
 
+#include "domain/access.h"
 #include "domain/ticket_vocabulary.h"
 #include "projections/tickets_projection.h"
 
@@ -52,7 +51,6 @@ std::unexpected<Error> not_found() { return make_error(Errc::not_found, "ticket 
 
 std::int64_t micros(Timestamp t) { return t.time_since_epoch().count(); }
 Timestamp from_micros(std::int64_t v) { return Timestamp{std::chrono::microseconds{v}}; }
-
 
 // Restricts table alias `t` to the caller's scope.
 void add_scope(Query& q, const Principal& who) {
@@ -135,8 +133,8 @@ struct SortSpec {
 
 constexpr SortSpec kSorts[] = {
     // Creation order is log order: seq is assigned as ticket.created events are projected.
-    {"created", "t.seq", false},        {"-created", "t.seq", true},        {"updated", "t.updated_at", false},
-    {"-updated", "t.updated_at", true}, {"priority", "t.urgency", false},  {"due", "t.sla_due", false},
+    {"created", "t.seq", false},        {"-created", "t.seq", true},      {"updated", "t.updated_at", false},
+    {"-updated", "t.updated_at", true}, {"priority", "t.urgency", false}, {"due", "t.sla_due", false},
 };
 
 // Cursor: "<sort>.<key>.<seq>"; opaque to clients.
@@ -284,9 +282,10 @@ Result<TicketPage> TicketQueries::queue(const Principal& who, const std::optiona
   if (!cursor.empty()) {
     std::int64_t key = 0, seq = 0;
     if (!parse_cursor(cursor, "queue", key, seq) || key != seq) return invalid("cursor", "is not a queue cursor");
-    q.add(" AND (t.sla_due, t.urgency, t.created_at, t.seq) > (SELECT sla_due, urgency, created_at, seq FROM tickets"
-          " WHERE seq = ?)",
-          seq);
+    q.add(
+        " AND (t.sla_due, t.urgency, t.created_at, t.seq) > (SELECT sla_due, urgency, created_at, seq FROM tickets"
+        " WHERE seq = ?)",
+        seq);
   }
   q.add(" ORDER BY t.sla_due, t.urgency, t.created_at, t.seq");
   return run_page(db_, std::move(q), who, now, limit, "queue", kSeqColumn + 1);
@@ -379,9 +378,10 @@ Result<Stats> TicketQueries::stats(const Principal& who, Timestamp now) {
     grouped("t.priority", s.by_priority);
     grouped("t.queue", s.by_queue);
     Query q;
-    q.add("SELECT COALESCE(SUM(t.assignee IS NULL), 0), COALESCE(SUM(t.fr_breached = 1 OR t.res_breached = 1 OR"
-          " t.sla_due < ?), 0) FROM tickets t WHERE t.active = 1",
-          micros(now));
+    q.add(
+        "SELECT COALESCE(SUM(t.assignee IS NULL), 0), COALESCE(SUM(t.fr_breached = 1 OR t.res_breached = 1 OR"
+        " t.sla_due < ?), 0) FROM tickets t WHERE t.active = 1",
+        micros(now));
     add_scope(q, who);
     auto st = q.prepare(db_);
     if (st.step()) {
@@ -500,12 +500,12 @@ std::string report_csv(const std::vector<ReportRow>& rows) {
       "resolution_count,resolution_mean_s,resolution_median_s,resolution_p90_s,first_response_compliance,"
       "resolution_compliance,csat_responses,csat_average,csat_satisfied\r\n";
   for (const auto& r : rows) {
-    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\r\n", cell(r.group), r.volume,
-                       r.first_response.count, num(r.first_response.mean_seconds),
-                       num(r.first_response.median_seconds), num(r.first_response.p90_seconds), r.resolution.count,
-                       num(r.resolution.mean_seconds), num(r.resolution.median_seconds),
-                       num(r.resolution.p90_seconds), num(r.first_response_compliance),
-                       num(r.resolution_compliance), r.csat_responses, num(r.csat_average), num(r.csat_satisfied));
+    out +=
+        fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\r\n", cell(r.group), r.volume, r.first_response.count,
+                    num(r.first_response.mean_seconds), num(r.first_response.median_seconds),
+                    num(r.first_response.p90_seconds), r.resolution.count, num(r.resolution.mean_seconds),
+                    num(r.resolution.median_seconds), num(r.resolution.p90_seconds), num(r.first_response_compliance),
+                    num(r.resolution_compliance), r.csat_responses, num(r.csat_average), num(r.csat_satisfied));
   }
   return out;
 }

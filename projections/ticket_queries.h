@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "base/error.h"
-#include "domain/principal.h"
 #include "base/timestamp.h"
+#include "domain/principal.h"
 #include "projections/sqlite.h"
 
 namespace ticketd {
@@ -22,15 +22,15 @@ inline constexpr int kDefaultPageSize = 50;
 inline constexpr int kMaxPageSize = 200;
 
 struct TicketFilter {
-  std::vector<std::string> status;          // any of
+  std::vector<std::string> status;  // any of
   std::optional<std::string> priority, category, queue, type;
-  std::optional<std::string> assignee;      // a user id, "me" or "none"
+  std::optional<std::string> assignee;  // a user id, "me" or "none"
   std::optional<std::string> requester;
   std::optional<std::string> tag;
-  std::optional<std::string> sla;           // "at_risk" or "breached"
+  std::optional<std::string> sla;  // "at_risk" or "breached"
   std::optional<Timestamp> created_after, created_before;
-  std::string q;                            // full text: words, all must match
-  std::string sort = "-created";            // created, -created, updated, -updated, priority, due
+  std::string q;                  // full text: words, all must match
+  std::string sort = "-created";  // created, -created, updated, -updated, priority, due
   int limit = kDefaultPageSize;
   std::string cursor;
 };

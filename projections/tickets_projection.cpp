@@ -3,21 +3,25 @@
 #include <algorithm>
 #include <limits>
 
-#include "events/user_record_codec.h"
+#include "domain/sla.h"
+#include "domain/ticket_workflow.h"
 #include "events/tenant_config_codec.h"
 #include "events/ticket_event_codec.h"
 #include "events/ticket_snapshot_codec.h"
-#include "domain/sla.h"
-#include "domain/ticket_workflow.h"
+#include "events/user_record_codec.h"
 
 namespace ticketd {
 
 int priority_rank(Priority p) {
   switch (p) {
-    case Priority::low: return 0;
-    case Priority::medium: return 1;
-    case Priority::high: return 2;
-    case Priority::urgent: return 3;
+    case Priority::low:
+      return 0;
+    case Priority::medium:
+      return 1;
+    case Priority::high:
+      return 2;
+    case Priority::urgent:
+      return 3;
   }
   return 1;
 }
@@ -116,15 +120,14 @@ struct TicketsProjection::Statements {
             "INSERT INTO tickets_fts(rowid, subject, description, public_text, internal_text) VALUES(?, ?, ?, ?, ?)")),
         fts_update(db.prepare("UPDATE tickets_fts SET subject = ?, description = ?, public_text = public_text || ?,"
                               " internal_text = internal_text || ? WHERE rowid = ?")),
-        upsert_tenant(db.prepare(
-            "INSERT INTO tenants(id, parent, name, config) VALUES(?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
-            " parent = excluded.parent, name = excluded.name, config = excluded.config")),
+        upsert_tenant(
+            db.prepare("INSERT INTO tenants(id, parent, name, config) VALUES(?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
+                       " parent = excluded.parent, name = excluded.name, config = excluded.config")),
         upsert_user(db.prepare(
             "INSERT INTO users(sub, tenant, role, name, email) VALUES(?, ?, ?, ?, ?) ON CONFLICT(sub) DO UPDATE SET"
             " tenant = excluded.tenant, role = excluded.role, name = excluded.name, email = excluded.email")) {}
 
-  sql::Statement find, upsert, delete_tags, insert_tag, fts_insert,
-      fts_update, upsert_tenant, upsert_user;
+  sql::Statement find, upsert, delete_tags, insert_tag, fts_insert, fts_update, upsert_tenant, upsert_user;
 };
 
 TicketsProjection::TicketsProjection() = default;
@@ -184,10 +187,12 @@ void TicketsProjection::apply_tenant(const EventRecord& record) {
 void TicketsProjection::apply_user(const EventRecord& record) {
   auto user = decode_user_record(record.data);
   if (!user) {
-    throw sql::SqliteError("user record at position " + std::to_string(record.position) + ": " +
-                           user.error().message);
+    throw sql::SqliteError("user record at position " + std::to_string(record.position) + ": " + user.error().message);
   }
-  st_->upsert_user.bind(1, user->sub).bind(2, user->tenant).bind(3, role_name(user->role)).bind(4, user->name)
+  st_->upsert_user.bind(1, user->sub)
+      .bind(2, user->tenant)
+      .bind(3, role_name(user->role))
+      .bind(4, user->name)
       .bind(5, user->email);
   st_->upsert_user.run();
 }
@@ -283,11 +288,17 @@ void TicketsProjection::write_row(const Dirty& d) {
   Statements& st = *st_;
   const Ticket& t = d.state;
   if (d.is_new) {
-    st.fts_insert.bind(1, d.seq).bind(2, t.subject).bind(3, t.description).bind(4, d.public_text)
+    st.fts_insert.bind(1, d.seq)
+        .bind(2, t.subject)
+        .bind(3, t.description)
+        .bind(4, d.public_text)
         .bind(5, d.internal_text);
     st.fts_insert.run();
   } else if (d.texts_changed || !d.public_text.empty() || !d.internal_text.empty()) {
-    st.fts_update.bind(1, t.subject).bind(2, t.description).bind(3, d.public_text).bind(4, d.internal_text)
+    st.fts_update.bind(1, t.subject)
+        .bind(2, t.description)
+        .bind(3, d.public_text)
+        .bind(4, d.internal_text)
         .bind(5, d.seq);
     st.fts_update.run();
   }
@@ -314,11 +325,25 @@ void TicketsProjection::write_row(const Dirty& d) {
   consider(t.resolution_clock, res);
 
   const int rank = priority_rank(t.priority);
-  st.upsert.bind(1, d.seq).bind(2, t.id).bind(3, t.number).bind(4, t.tenant).bind(5, t.subject)
-      .bind(6, name_of(t.type)).bind(7, t.category).bind(8, rank).bind(9, 3 - rank).bind(10, name_of(t.status))
-      .bind(11, is_active(t.status) ? 1 : 0).bind(12, t.queue).bind(13, t.requester).bind(14, t.assignee)
-      .bind(15, micros(t.created_at)).bind(16, micros(t.updated_at)).bind(17, micros(t.resolved_at))
-      .bind(18, micros(t.closed_at)).bind(19, static_cast<std::int64_t>(t.version))
+  st.upsert.bind(1, d.seq)
+      .bind(2, t.id)
+      .bind(3, t.number)
+      .bind(4, t.tenant)
+      .bind(5, t.subject)
+      .bind(6, name_of(t.type))
+      .bind(7, t.category)
+      .bind(8, rank)
+      .bind(9, 3 - rank)
+      .bind(10, name_of(t.status))
+      .bind(11, is_active(t.status) ? 1 : 0)
+      .bind(12, t.queue)
+      .bind(13, t.requester)
+      .bind(14, t.assignee)
+      .bind(15, micros(t.created_at))
+      .bind(16, micros(t.updated_at))
+      .bind(17, micros(t.resolved_at))
+      .bind(18, micros(t.closed_at))
+      .bind(19, static_cast<std::int64_t>(t.version))
       .bind(20, micros(t.first_response.met_at))
       .bind(21, fr.due ? std::optional<std::int64_t>(micros(*fr.due)) : std::nullopt)
       .bind(22, fr.at_risk_from ? std::optional<std::int64_t>(micros(*fr.at_risk_from)) : std::nullopt)
@@ -328,8 +353,12 @@ void TicketsProjection::write_row(const Dirty& d) {
       .bind(26, t.resolution_clock.breached || res.breached ? 1 : 0)
       .bind(27, sla_due)
       .bind(28, t.feedback_rating ? std::optional<std::int64_t>(*t.feedback_rating) : std::nullopt)
-      .bind(29, d.comments).bind(30, d.public_comments).bind(31, d.attachments).bind(32, d.public_attachments)
-      .bind(33, encode_ticket_snapshot(t)).bind(34, sla_at_risk);
+      .bind(29, d.comments)
+      .bind(30, d.public_comments)
+      .bind(31, d.attachments)
+      .bind(32, d.public_attachments)
+      .bind(33, encode_ticket_snapshot(t))
+      .bind(34, sla_at_risk);
   st.upsert.run();
 }
 

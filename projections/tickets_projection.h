@@ -18,9 +18,9 @@
 #include <string>
 #include <unordered_map>
 
-#include "events/time_zones.h"
 #include "domain/tenant_config.h"
 #include "domain/ticket.h"
+#include "events/time_zones.h"
 #include "projections/projection.h"
 
 namespace ticketd {
@@ -51,9 +51,9 @@ class TicketsProjection final : public Projection {
     bool is_new = false;
     Ticket state;  // without comments and attachments
     std::int64_t comments = 0, public_comments = 0, attachments = 0, public_attachments = 0;
-    bool texts_changed = false;         // subject or description
-    std::string public_text, internal_text;  // comment text added in this batch
-    Timestamp at{};                     // time of the last event applied
+    bool texts_changed = false;                  // subject or description
+    std::string public_text, internal_text;      // comment text added in this batch
+    Timestamp at{};                              // time of the last event applied
     std::shared_ptr<const TenantConfig> config;  // the tenant's configuration at that event
   };
   void apply_tenant(const EventRecord& record);

@@ -1,13 +1,14 @@
 // The access policy (domain/access.h), table-driven: every role against every action,
 // then the visibility questions. The expected table is written out here independently
 // of access.cpp, so a change to the policy shows up as a failing row.
+#include "domain/access.h"
+
 #include <doctest/doctest.h>
 
 #include <map>
 #include <set>
 #include <string>
 
-#include "domain/access.h"
 #include "domain/ticket.h"
 
 using namespace ticketd;

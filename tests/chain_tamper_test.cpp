@@ -1,9 +1,9 @@
 // Tamper detection: change stored bytes behind the store's back; verify names the position.
 #include <doctest/doctest.h>
 #include <fmt/format.h>
+#include <rocksdb/db.h>
 
 #include <functional>
-#include <rocksdb/db.h>
 
 #include "eventstore/chain_verifier.h"
 #include "eventstore/event_store.h"
@@ -21,9 +21,9 @@ namespace {
 void fill(const std::string& dir, int events) {
   auto store = std::move(*open_rocksdb_event_store(dir));
   for (int i = 0; i < events; ++i) {
-    REQUIRE(store->append("t" + std::to_string(i % 3), ExpectedVersion::any(),
-                          {make_event("e" + std::to_string(i), "ticket.commented",
-                                      R"({"body":"the printer is on fire"})")}));
+    REQUIRE(store->append(
+        "t" + std::to_string(i % 3), ExpectedVersion::any(),
+        {make_event("e" + std::to_string(i), "ticket.commented", R"({"body":"the printer is on fire"})")}));
   }
 }
 
@@ -31,9 +31,8 @@ void fill(const std::string& dir, int events) {
 template <class Edit>
 void tamper(const std::string& dir, std::uint64_t position, Edit edit) {
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (const char* name : {rocksdb::kDefaultColumnFamilyName.c_str(), keys::kLogFamily,
-                           keys::kStreamIndexFamily, keys::kEventIdsFamily, keys::kSnapshotsFamily,
-                           keys::kMetaFamily}) {
+  for (const char* name : {rocksdb::kDefaultColumnFamilyName.c_str(), keys::kLogFamily, keys::kStreamIndexFamily,
+                           keys::kEventIdsFamily, keys::kSnapshotsFamily, keys::kMetaFamily}) {
     families.emplace_back(name, rocksdb::ColumnFamilyOptions());
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;

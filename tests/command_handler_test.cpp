@@ -39,7 +39,8 @@ TEST_CASE("random valid command sequences: log replay equals handler state, with
   std::mt19937 rng(20261122);
   const std::vector<Principal> people{customer(), agent("a1"), agent("a2"), admin()};
   std::vector<std::string> ids;
-  for (int i = 0; i < 6; ++i) ids.push_back(e.engine.create(new_ticket(fmt::format("ticket {}", i)), as(customer()))->ticket->id);
+  for (int i = 0; i < 6; ++i)
+    ids.push_back(e.engine.create(new_ticket(fmt::format("ticket {}", i)), as(customer()))->ticket->id);
   int accepted = 0;
   int rejected = 0;
   for (int step = 0; step < 600; ++step) {
@@ -48,16 +49,38 @@ TEST_CASE("random valid command sequences: log replay equals handler state, with
     const Principal& who = people[rng() % people.size()];
     TicketCommand command;
     switch (rng() % 9) {
-      case 0: command = AssignTicket{who.sub, std::nullopt, false}; break;
-      case 1: command = AssignTicket{}; break;
-      case 2: command = ChangeStatus{Status::in_progress, {}}; break;
-      case 3: command = ChangeStatus{Status::waiting_on_customer, {}}; break;
-      case 4: command = ChangeStatus{Status::resolved, Resolution{ResolutionCode::resolved, "done"}}; break;
-      case 5: command = ChangeStatus{rng() % 2 ? Status::closed : Status::open, {}}; break;
-      case 6: command = AddComment{e.ids.next_id(), fmt::format("comment {}", step),
-                                   rng() % 3 ? Visibility::public_ : Visibility::internal, {}, {}}; break;
-      case 7: command = UpdateTicket{{}, {}, {}, {}, Priority(rng() % 4), {}, std::vector<std::string>{"t" + std::to_string(rng() % 3)}}; break;
-      default: command = GiveFeedback{static_cast<int>(rng() % 5) + 1, "ok"}; break;
+      case 0:
+        command = AssignTicket{who.sub, std::nullopt, false};
+        break;
+      case 1:
+        command = AssignTicket{};
+        break;
+      case 2:
+        command = ChangeStatus{Status::in_progress, {}};
+        break;
+      case 3:
+        command = ChangeStatus{Status::waiting_on_customer, {}};
+        break;
+      case 4:
+        command = ChangeStatus{Status::resolved, Resolution{ResolutionCode::resolved, "done"}};
+        break;
+      case 5:
+        command = ChangeStatus{rng() % 2 ? Status::closed : Status::open, {}};
+        break;
+      case 6:
+        command = AddComment{e.ids.next_id(),
+                             fmt::format("comment {}", step),
+                             rng() % 3 ? Visibility::public_ : Visibility::internal,
+                             {},
+                             {}};
+        break;
+      case 7:
+        command = UpdateTicket{
+            {}, {}, {}, {}, Priority(rng() % 4), {}, std::vector<std::string>{"t" + std::to_string(rng() % 3)}};
+        break;
+      default:
+        command = GiveFeedback{static_cast<int>(rng() % 5) + 1, "ok"};
+        break;
     }
     auto out = e.engine.execute(id, command, as(who));
     (out ? accepted : rejected)++;
@@ -91,9 +114,9 @@ TEST_CASE("16 threads commenting on one ticket: every comment lands once, versio
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kEach; ++i) {
-        auto out = e.engine.execute(id, AddComment{fmt::format("c-{}-{}", t, i), fmt::format("from {} #{}", t, i),
-                                                    Visibility::public_, {}, {}},
-                                     as(agent()));
+        auto out = e.engine.execute(
+            id, AddComment{fmt::format("c-{}-{}", t, i), fmt::format("from {} #{}", t, i), Visibility::public_, {}, {}},
+            as(agent()));
         if (!out) ++failures;
       }
     });
@@ -252,7 +275,8 @@ std::map<std::string, int> sla_events(const EventStore& store) {
   for (const auto& r : *all) {
     if (r.type == "ticket.sla_warning" || r.type == "ticket.sla_breached") {
       auto ev = decode_ticket_event(r.type, r.data);
-      const SlaMetric m = r.type == "ticket.sla_warning" ? std::get<SlaWarning>(*ev).metric : std::get<SlaBreached>(*ev).metric;
+      const SlaMetric m =
+          r.type == "ticket.sla_warning" ? std::get<SlaWarning>(*ev).metric : std::get<SlaBreached>(*ev).metric;
       counts[fmt::format("{} {} {}", r.stream, r.type, name_of(m))]++;
     }
   }
@@ -301,7 +325,8 @@ TEST_CASE("two schedulers at once record nothing twice and miss nothing") {
   const Timestamp start = *parse_rfc3339("2026-11-20T08:00:00Z");
   Engine a(make_memory_event_store(), {}, start);
   std::vector<std::string> ids;
-  for (int i = 0; i < 30; ++i) ids.push_back(a.engine.create(new_ticket("t", Priority::urgent), as(customer()))->ticket->id);
+  for (int i = 0; i < 30; ++i)
+    ids.push_back(a.engine.create(new_ticket("t", Priority::urgent), as(customer()))->ticket->id);
   // A second engine on the same store: its own caches, handler and scheduler.
   SequentialIds ids_b("b");
   CommandEngine b(*a.store, a.clock, ids_b);
@@ -324,7 +349,8 @@ TEST_CASE("auto-close of resolved tickets after the delay, once") {
   const std::string id = e.engine.create(new_ticket(), as(customer()))->ticket->id;
   REQUIRE(e.engine.execute(id, AssignTicket{"a1", std::nullopt, false}, as(agent())));
   REQUIRE(e.engine.execute(id, ChangeStatus{Status::in_progress, {}}, as(agent())));
-  REQUIRE(e.engine.execute(id, ChangeStatus{Status::resolved, Resolution{ResolutionCode::resolved, "ok"}}, as(agent())));
+  REQUIRE(
+      e.engine.execute(id, ChangeStatus{Status::resolved, Resolution{ResolutionCode::resolved, "ok"}}, as(agent())));
   e.clock.set(start + 47h);
   CHECK(e.engine.run_scheduler()->auto_closed == 0);
   e.clock.set(start + 49h);
@@ -338,7 +364,8 @@ TEST_CASE("mentions must name known users in the ticket's scope") {
   e.add_user("a1", Role::agent);
   e.add_user("g1", Role::agent, "globex");
   const std::string id = e.engine.create(new_ticket(), as(customer()))->ticket->id;
-  auto unknown = e.engine.execute(id, AddComment{"m1", "@nobody look", Visibility::public_, {}, {"nobody"}}, as(agent()));
+  auto unknown =
+      e.engine.execute(id, AddComment{"m1", "@nobody look", Visibility::public_, {}, {"nobody"}}, as(agent()));
   CHECK(unknown.error().code == Errc::validation);
   auto foreign = e.engine.execute(id, AddComment{"m2", "@g1 look", Visibility::public_, {}, {"g1"}}, as(agent()));
   CHECK(foreign.error().code == Errc::validation);
@@ -357,7 +384,8 @@ TEST_CASE("codecs refuse records that do not match their schema, without crashin
   CHECK(decode_ticket_snapshot("{}").error().code == Errc::internal);
   CHECK(decode_ticket_snapshot(R"({"format":1,"comments":7})").error().code == Errc::internal);
   // And a record that does match round-trips.
-  const TicketEvent e = StatusChanged{Status::resolved, Status::closed, "confirm", Resolution{ResolutionCode::resolved, "ok"}};
+  const TicketEvent e =
+      StatusChanged{Status::resolved, Status::closed, "confirm", Resolution{ResolutionCode::resolved, "ok"}};
   auto back = decode_ticket_event("ticket.status_changed", encode_ticket_event(e));
   REQUIRE(back);
   CHECK(std::get<StatusChanged>(*back).resolution->text == "ok");

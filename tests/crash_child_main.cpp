@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "commands/command_engine.h"
+#include "eventstore/event_store.h"
 #include "projections/projection_runner.h"
 #include "projections/tickets_projection.h"
-#include "eventstore/event_store.h"
 
 namespace {
 

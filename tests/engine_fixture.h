@@ -20,16 +20,12 @@ struct Engine {
   static inline const Timestamp kStart = *parse_rfc3339("2026-11-20T08:00:00Z");
 
   // On a RocksDB store in `store_dir` (tests of restarts and real concurrency).
-  explicit Engine(const std::string& store_dir, TicketRepositoryOptions repo_options = {},
-                  Timestamp start = kStart)
+  explicit Engine(const std::string& store_dir, TicketRepositoryOptions repo_options = {}, Timestamp start = kStart)
       : Engine(std::move(*open_rocksdb_event_store(store_dir)), repo_options, start) {}
   // On any store, e.g. make_memory_event_store() where RocksDB adds nothing to the test.
   explicit Engine(std::unique_ptr<EventStore> event_store, TicketRepositoryOptions repo_options = {},
                   Timestamp start = kStart)
-      : store(std::move(event_store)),
-        clock(start),
-        engine(*store, clock, ids, repo_options),
-        replay(*store) {}
+      : store(std::move(event_store)), clock(start), engine(*store, clock, ids, repo_options), replay(*store) {}
 
   // Records a user in the directory (as an admin would register them ahead).
   void add_user(const std::string& sub, Role role, const std::string& tenant = "acme") {

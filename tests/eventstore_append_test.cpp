@@ -29,8 +29,7 @@ struct InMemory {
   static std::unique_ptr<EventStore> open(const TempDir&) { return make_memory_event_store(); }
 };
 
-Result<AppendOk> append_one(EventStore& store, const std::string& stream, ExpectedVersion ev,
-                            const std::string& id) {
+Result<AppendOk> append_one(EventStore& store, const std::string& stream, ExpectedVersion ev, const std::string& id) {
   return store.append(stream, ev, {make_event(id)});
 }
 
@@ -67,8 +66,8 @@ TEST_CASE_TEMPLATE("expected version matrix", Kind, OnRocksDb, InMemory) {
     // Each row runs against a copy of the starting state: a fresh stream name keeps rows apart.
     const std::string stream = std::string(row.stream) == "s" ? "s" + std::to_string(n) : "m" + std::to_string(n);
     if (std::string(row.stream) == "s") {
-      REQUIRE(store->append(stream, ExpectedVersion::no_stream(),
-                            {make_event(stream + "-1"), make_event(stream + "-2")}));
+      REQUIRE(
+          store->append(stream, ExpectedVersion::no_stream(), {make_event(stream + "-1"), make_event(stream + "-2")}));
     }
     const auto before = store->head().position;
     auto r = append_one(*store, stream, row.expected, "row-" + std::to_string(n));
@@ -87,11 +86,13 @@ TEST_CASE_TEMPLATE("expected version matrix", Kind, OnRocksDb, InMemory) {
   }
 }
 
-TEST_CASE_TEMPLATE("positions and versions are contiguous and reads return what was appended", Kind, OnRocksDb, InMemory) {
+TEST_CASE_TEMPLATE("positions and versions are contiguous and reads return what was appended", Kind, OnRocksDb,
+                   InMemory) {
   TempDir dir;
   auto store = Kind::open(dir);
   REQUIRE(store->append("t1", ExpectedVersion::no_stream(), {make_event("e1"), make_event("e2")}));
-  REQUIRE(store->append("t2", ExpectedVersion::no_stream(), {make_event("e3", "ticket.created", R"({ "x" : [1, 2] })")}));
+  REQUIRE(
+      store->append("t2", ExpectedVersion::no_stream(), {make_event("e3", "ticket.created", R"({ "x" : [1, 2] })")}));
   REQUIRE(store->append("t1", ExpectedVersion::exact(2), {make_event("e4")}));
 
   auto all = store->read_all(0, 100);
@@ -181,8 +182,7 @@ TEST_CASE_TEMPLATE("bad appends are refused with a validation error and write no
   expect_invalid("s", {make_event("a", "t", "[1,2]")}, Errc::validation);
   expect_invalid("s", {make_event("a", "t", "{\"a\":")}, Errc::validation);
   expect_invalid("s", {make_event("a", "t", "{\"a\":\"\xff\"}")}, Errc::validation);
-  expect_invalid("s", {make_event("a", "t", "{\"a\":\"" + std::string(2 << 20, 'x') + "\"}")},
-                 Errc::too_large);
+  expect_invalid("s", {make_event("a", "t", "{\"a\":\"" + std::string(2 << 20, 'x') + "\"}")}, Errc::too_large);
   // A valid append after the refusals starts at position 1.
   auto ok = store->append("s", ExpectedVersion::any(), {make_event("a")});
   REQUIRE(ok);

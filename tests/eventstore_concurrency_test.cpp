@@ -29,8 +29,7 @@ TEST_CASE("16 threads racing on one stream: exactly one winner per version") {
       for (int attempt = 0;; ++attempt) {
         const std::uint64_t seen = *store->stream_version("race");
         if (seen >= kTargetVersion) return;
-        auto r = store->append("race", ExpectedVersion::exact(seen),
-                               {make_event(fmt::format("t{}-a{}", t, attempt))});
+        auto r = store->append("race", ExpectedVersion::exact(seen), {make_event(fmt::format("t{}-a{}", t, attempt))});
         if (r) {
           std::lock_guard lock(mu);
           CHECK(r->stream_version == seen + 1);
@@ -64,8 +63,8 @@ TEST_CASE("16 threads appending to distinct streams: all land, no gaps") {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
-        auto r = store->append(fmt::format("s{}", t), ExpectedVersion::exact(i),
-                               {make_event(fmt::format("{}-{}", t, i))});
+        auto r =
+            store->append(fmt::format("s{}", t), ExpectedVersion::exact(i), {make_event(fmt::format("{}-{}", t, i))});
         REQUIRE(r);
         CHECK(r->stream_version == static_cast<std::uint64_t>(i + 1));
       }

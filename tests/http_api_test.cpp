@@ -3,15 +3,14 @@
 
 #include <cstring>
 #include <fstream>
-#include <sstream>
 #include <set>
+#include <sstream>
 
 #include "base/sha256.h"
 #include "tests/http_world.h"
 
 using namespace ticketd;
 using namespace ticketd::test;
-
 
 TEST_CASE("tickets: create, read by id and number, list, edit with ETag and If-Match") {
   World w;
@@ -82,7 +81,8 @@ TEST_CASE("tickets: create, read by id and number, list, edit with ETag and If-M
                      {{"If-Match", "\"1\""}});
   REQUIRE_MESSAGE(edited.status == 200, edited.body);
   CHECK(edited.header("etag") == "\"2\"");
-  auto stale = w.as(Role::customer, "PATCH", "/api/v1/tickets/" + id, R"({"subject":"Again"})", {{"If-Match", "\"1\""}});
+  auto stale =
+      w.as(Role::customer, "PATCH", "/api/v1/tickets/" + id, R"({"subject":"Again"})", {{"If-Match", "\"1\""}});
   CHECK(stale.status == 412);
   CHECK(stale.header("etag") == "\"2\"");
   CHECK(w.as(Role::customer, "PATCH", "/api/v1/tickets/" + id, R"({"subject":"x"})", {{"If-Match", "soon"}}).status ==
@@ -104,7 +104,8 @@ TEST_CASE("workflow: assign, status conflicts, comments, feedback, merge, histor
   REQUIRE_MESSAGE(assigned.status == 200, assigned.body);
   CHECK(assigned.str("assignee") == "alex");
   CHECK(assigned.str("status") == "open");
-  CHECK(w.as(Role::agent, "POST", base + "/assign", R"({"assignee":"ada"})").status == 403);  // agents assign themselves
+  CHECK(w.as(Role::agent, "POST", base + "/assign", R"({"assignee":"ada"})").status ==
+        403);  // agents assign themselves
   CHECK(w.as(Role::admin, "POST", base + "/assign", R"({"assignee":"nobody-known"})").status == 422);
   CHECK(w.as(Role::customer, "POST", base + "/assign", R"({"assignee":"alex"})").status == 403);
   CHECK(w.as(Role::admin, "POST", base + "/assign", R"({})").status == 422);
@@ -193,7 +194,8 @@ TEST_CASE("attachments: raw and multipart uploads, listing, download, limits") {
   const std::string multipart = "--" + boundary +
                                 "\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nignored\r\n--" + boundary +
                                 "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"shot.png\"\r\n"
-                                "Content-Type: image/png\r\n\r\n\x89PNG\r\n\x1a\n\r\n--" + boundary + "--\r\n";
+                                "Content-Type: image/png\r\n\r\n\x89PNG\r\n\x1a\n\r\n--" +
+                                boundary + "--\r\n";
   auto multi = w.http.request("POST", base + "/attachments?visibility=internal", multipart,
                               {bearer(w.tokens[Role::agent])}, "multipart/form-data; boundary=" + boundary);
   REQUIRE_MESSAGE(multi.status == 201, multi.body);
@@ -228,15 +230,18 @@ TEST_CASE("attachments: raw and multipart uploads, listing, download, limits") {
   CHECK(w.http.request("POST", base + "/attachments", "x", {cust}, "text/plain").status == 422);
   CHECK(w.http.request("POST", base + "/attachments?filename=a.exe", "MZ", {cust}, "application/x-msdownload").status ==
         415);
-  CHECK(w.http.request("POST", base + "/attachments?filename=..%2F..%2Fetc%2Fpasswd", "x", {cust}, "text/plain").status ==
-        422);
+  CHECK(
+      w.http.request("POST", base + "/attachments?filename=..%2F..%2Fetc%2Fpasswd", "x", {cust}, "text/plain").status ==
+      422);
   CHECK(w.http.request("POST", base + "/attachments?filename=..%5Cwin.ini", "x", {cust}, "text/plain").status == 422);
   const std::string eicar = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
   auto infected = w.http.request("POST", base + "/attachments?filename=eicar.txt", eicar, {cust}, "text/plain");
   CHECK(infected.status == 422);
   CHECK(infected.body.find("infected") != std::string::npos);
-  CHECK(w.http.request("POST", base + "/attachments", "--b\r\n\r\nno file\r\n--b--\r\n", {cust},
-                       "multipart/form-data; boundary=b").status == 400);
+  CHECK(w.http
+            .request("POST", base + "/attachments", "--b\r\n\r\nno file\r\n--b--\r\n", {cust},
+                     "multipart/form-data; boundary=b")
+            .status == 400);
   CHECK(w.http.request("POST", "/api/v1/tickets/nope/attachments?filename=a.txt", "x", {cust}, "text/plain").status ==
         404);
   CHECK(w.as(Role::customer, "GET", base + "/attachments").json()["items"].get_array().value().size() == 1);
@@ -244,9 +249,10 @@ TEST_CASE("attachments: raw and multipart uploads, listing, download, limits") {
   // A file over the 25 MiB limit is refused with 413 and not stored: from its Content-Length
   // alone when that passes the transport limit, after streaming it to disk otherwise.
   const std::string over = std::to_string(26 * 1024 * 1024);
-  auto announced = w.http.raw("POST " + base + "/attachments?filename=big.txt HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " +
-                              w.tokens[Role::customer] + "\r\nContent-Type: text/plain\r\nContent-Length: " + over +
-                              "\r\n\r\n" + std::string(64 * 1024, 'a'));
+  auto announced =
+      w.http.raw("POST " + base + "/attachments?filename=big.txt HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " +
+                 w.tokens[Role::customer] + "\r\nContent-Type: text/plain\r\nContent-Length: " + over + "\r\n\r\n" +
+                 std::string(64 * 1024, 'a'));
   CHECK_MESSAGE(announced.starts_with("HTTP/1.1 413"), announced);
   const std::string big(25 * 1024 * 1024 + 1, 'a');
   auto too_big = w.http.request("POST", base + "/attachments?filename=big.txt", big, {cust}, "text/plain");
@@ -372,8 +378,7 @@ TEST_CASE("directory: tenants, users, SLA policies") {
   CHECK(w.as(Role::admin, "PUT", "/api/v1/sla/policies",
              R"({"sla":{"urgent":{"first_response_minutes":-1,"resolution_minutes":1}}})")
             .status == 422);
-  CHECK(w.as(Role::admin, "PUT", "/api/v1/sla/policies", R"({"calendar":{"time_zone":"Mars/Olympus"}})").status ==
-        422);
+  CHECK(w.as(Role::admin, "PUT", "/api/v1/sla/policies", R"({"calendar":{"time_zone":"Mars/Olympus"}})").status == 422);
 }
 
 TEST_CASE("bulk changes answer per ticket") {
@@ -392,8 +397,9 @@ TEST_CASE("bulk changes answer per ticket") {
   auto closing = w.as(Role::admin, "POST", "/api/v1/tickets/bulk",
                       R"({"ids":[")" + a + R"("],"action":"status","status":"waiting_on_customer"})");
   CHECK(closing.json()["results"].at(0)["status"].get_int64().value() == 409);
-  CHECK(w.as(Role::agent, "POST", "/api/v1/tickets/bulk", R"({"ids":[],"action":"priority","priority":"low"})").status ==
-        403);
+  CHECK(
+      w.as(Role::agent, "POST", "/api/v1/tickets/bulk", R"({"ids":[],"action":"priority","priority":"low"})").status ==
+      403);
   CHECK(w.as(Role::admin, "POST", "/api/v1/tickets/bulk", R"({"ids":["x"],"action":"explode"})").status == 422);
   CHECK(w.as(Role::admin, "POST", "/api/v1/tickets/bulk", R"({"ids":["x"],"action":"assign"})").status == 422);
 }
@@ -425,19 +431,37 @@ TEST_CASE("operations: healthz, readyz, metrics, request ids, OpenAPI lists ever
   CHECK(root["openapi"].get_string().value() == "3.0.3");
   auto paths = root["paths"].get_object().value();
   // Every route of docs/api.md (minus the later issues' Kafka, webhook and erasure) is listed...
-  const std::vector<std::pair<std::string, std::string>> contract{
-      {"get", "/healthz"}, {"get", "/readyz"}, {"get", "/metrics"}, {"get", "/api/v1/openapi.json"},
-      {"get", "/api/v1/meta"}, {"post", "/api/v1/tickets"}, {"get", "/api/v1/tickets"},
-      {"get", "/api/v1/tickets/{id}"}, {"patch", "/api/v1/tickets/{id}"}, {"post", "/api/v1/tickets/{id}/assign"},
-      {"post", "/api/v1/tickets/{id}/status"}, {"post", "/api/v1/tickets/{id}/comments"},
-      {"get", "/api/v1/tickets/{id}/comments"}, {"post", "/api/v1/tickets/{id}/attachments"},
-      {"get", "/api/v1/tickets/{id}/attachments"}, {"get", "/api/v1/attachments/{id}/content"},
-      {"post", "/api/v1/tickets/{id}/feedback"}, {"post", "/api/v1/tickets/{id}/merge"},
-      {"get", "/api/v1/tickets/{id}/history"}, {"post", "/api/v1/tickets/bulk"}, {"get", "/api/v1/queue"},
-      {"get", "/api/v1/agents/workload"}, {"get", "/api/v1/stats"}, {"get", "/api/v1/sla/policies"},
-      {"put", "/api/v1/sla/policies"}, {"get", "/api/v1/reports/summary"}, {"get", "/api/v1/events"},
-      {"get", "/api/v1/tenants"}, {"put", "/api/v1/tenants/{id}"}, {"get", "/api/v1/users"},
-      {"put", "/api/v1/users/{sub}"}};
+  const std::vector<std::pair<std::string, std::string>> contract{{"get", "/healthz"},
+                                                                  {"get", "/readyz"},
+                                                                  {"get", "/metrics"},
+                                                                  {"get", "/api/v1/openapi.json"},
+                                                                  {"get", "/api/v1/meta"},
+                                                                  {"post", "/api/v1/tickets"},
+                                                                  {"get", "/api/v1/tickets"},
+                                                                  {"get", "/api/v1/tickets/{id}"},
+                                                                  {"patch", "/api/v1/tickets/{id}"},
+                                                                  {"post", "/api/v1/tickets/{id}/assign"},
+                                                                  {"post", "/api/v1/tickets/{id}/status"},
+                                                                  {"post", "/api/v1/tickets/{id}/comments"},
+                                                                  {"get", "/api/v1/tickets/{id}/comments"},
+                                                                  {"post", "/api/v1/tickets/{id}/attachments"},
+                                                                  {"get", "/api/v1/tickets/{id}/attachments"},
+                                                                  {"get", "/api/v1/attachments/{id}/content"},
+                                                                  {"post", "/api/v1/tickets/{id}/feedback"},
+                                                                  {"post", "/api/v1/tickets/{id}/merge"},
+                                                                  {"get", "/api/v1/tickets/{id}/history"},
+                                                                  {"post", "/api/v1/tickets/bulk"},
+                                                                  {"get", "/api/v1/queue"},
+                                                                  {"get", "/api/v1/agents/workload"},
+                                                                  {"get", "/api/v1/stats"},
+                                                                  {"get", "/api/v1/sla/policies"},
+                                                                  {"put", "/api/v1/sla/policies"},
+                                                                  {"get", "/api/v1/reports/summary"},
+                                                                  {"get", "/api/v1/events"},
+                                                                  {"get", "/api/v1/tenants"},
+                                                                  {"put", "/api/v1/tenants/{id}"},
+                                                                  {"get", "/api/v1/users"},
+                                                                  {"put", "/api/v1/users/{sub}"}};
   for (const auto& [method, path] : contract) {
     simdjson::dom::element op;
     CHECK_MESSAGE(paths[path][method].get(op) == simdjson::SUCCESS, method, " ", path);

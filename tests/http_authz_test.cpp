@@ -49,8 +49,9 @@ std::string resolved(World& w) {
   return id;
 }
 std::string uploaded(World& w, const std::string& ticket, const std::string& visibility) {
-  auto r = w.as(Role::agent, "POST", "/api/v1/tickets/" + ticket + "/attachments?filename=notes.txt&visibility=" +
-                                         visibility, std::string("notes ") + kSecretWord, {{"Content-Type", "text/plain"}});
+  auto r = w.as(Role::agent, "POST",
+                "/api/v1/tickets/" + ticket + "/attachments?filename=notes.txt&visibility=" + visibility,
+                std::string("notes ") + kSecretWord, {{"Content-Type", "text/plain"}});
   REQUIRE_MESSAGE(r.status == 201, r.body);
   return r.str("id");
 }
@@ -65,95 +66,163 @@ std::vector<Endpoint> endpoints() {
   std::vector<Endpoint> e;
   e.push_back({"meta", [](World&) { return Attempt{"GET", "/api/v1/meta", ""}; }, kEveryone});
   e.push_back({"create ticket",
-               [](World&) { return Attempt{"POST", "/api/v1/tickets", R"({"subject":"New one","description":"d"})"}; },
-               {Role::customer, Role::agent, Role::admin, Role::global_admin, Role::integration}, 201});
+               [](World&) {
+                 return Attempt{"POST", "/api/v1/tickets", R"({"subject":"New one","description":"d"})"};
+               },
+               {Role::customer, Role::agent, Role::admin, Role::global_admin, Role::integration},
+               201});
   e.push_back({"list tickets", [](World&) { return Attempt{"GET", "/api/v1/tickets", ""}; }, kEveryone});
   e.push_back({"get ticket", [t](World& w) { return Attempt{"GET", t + fresh(w), ""}; }, kEveryone, 200, true});
-  e.push_back({"patch ticket", [t](World& w) { return Attempt{"PATCH", t + fresh(w), R"({"subject":"Renamed"})"}; },
-               {Role::customer, Role::agent, Role::admin, Role::global_admin, Role::integration}, 200, true});
+  e.push_back({"patch ticket",
+               [t](World& w) {
+                 return Attempt{"PATCH", t + fresh(w), R"({"subject":"Renamed"})"};
+               },
+               {Role::customer, Role::agent, Role::admin, Role::global_admin, Role::integration},
+               200,
+               true});
   // alex is the agent: agents may assign themselves, not others.
   e.push_back({"assign to alex",
-               [t](World& w) { return Attempt{"POST", t + fresh(w) + "/assign", R"({"assignee":"alex"})"}; },
+               [t](World& w) {
+                 return Attempt{"POST", t + fresh(w) + "/assign", R"({"assignee":"alex"})"};
+               },
                kStaff, 200, true});
   e.push_back({"assign to ada",
-               [t](World& w) { return Attempt{"POST", t + fresh(w) + "/assign", R"({"assignee":"ada"})"}; },
+               [t](World& w) {
+                 return Attempt{"POST", t + fresh(w) + "/assign", R"({"assignee":"ada"})"};
+               },
                kAdmins, 200, true});
   e.push_back({"resolve",
                [t](World& w) {
                  return Attempt{"POST", t + in_progress(w) + "/status",
-                             R"({"status":"resolved","resolution":{"code":"resolved","text":"Done."}})"};
+                                R"({"status":"resolved","resolution":{"code":"resolved","text":"Done."}})"};
                },
-               {Role::agent, Role::admin, Role::global_admin, Role::integration}, 200, true});
+               {Role::agent, Role::admin, Role::global_admin, Role::integration},
+               200,
+               true});
   e.push_back({"withdraw",
                [t](World& w) {
                  return Attempt{"POST", t + fresh(w) + "/status",
-                             R"({"status":"closed","resolution":{"code":"canceled","text":"Not needed."}})"};
+                                R"({"status":"closed","resolution":{"code":"canceled","text":"Not needed."}})"};
                },
-               {Role::customer}, 200, true});
+               {Role::customer},
+               200,
+               true});
   e.push_back({"public comment",
-               [t](World& w) { return Attempt{"POST", t + fresh(w) + "/comments", R"({"body":"Any news?"})"}; },
-               {Role::customer, Role::agent, Role::admin, Role::global_admin, Role::integration}, 201, true});
+               [t](World& w) {
+                 return Attempt{"POST", t + fresh(w) + "/comments", R"({"body":"Any news?"})"};
+               },
+               {Role::customer, Role::agent, Role::admin, Role::global_admin, Role::integration},
+               201,
+               true});
   e.push_back({"internal comment",
                [t](World& w) {
                  return Attempt{"POST", t + fresh(w) + "/comments", R"({"body":"Note","visibility":"internal"})"};
                },
-               {Role::agent, Role::admin, Role::global_admin, Role::integration}, 201, true});  // imported notes
-  e.push_back({"list comments", [t](World& w) { return Attempt{"GET", t + fresh(w) + "/comments", ""}; }, kEveryone, 200,
-               true});
+               {Role::agent, Role::admin, Role::global_admin, Role::integration},
+               201,
+               true});  // imported notes
+  e.push_back({"list comments",
+               [t](World& w) {
+                 return Attempt{"GET", t + fresh(w) + "/comments", ""};
+               },
+               kEveryone, 200, true});
   e.push_back({"upload attachment",
-               [t](World& w) { return Attempt{"POST", t + fresh(w) + "/attachments?filename=a.txt", "hello", "text/plain"}; },
-               {Role::customer, Role::agent, Role::admin, Role::global_admin}, 201, true});
-  e.push_back({"list attachments", [t](World& w) { return Attempt{"GET", t + fresh(w) + "/attachments", ""}; }, kEveryone,
-               200, true});
+               [t](World& w) {
+                 return Attempt{"POST", t + fresh(w) + "/attachments?filename=a.txt", "hello", "text/plain"};
+               },
+               {Role::customer, Role::agent, Role::admin, Role::global_admin},
+               201,
+               true});
+  e.push_back({"list attachments",
+               [t](World& w) {
+                 return Attempt{"GET", t + fresh(w) + "/attachments", ""};
+               },
+               kEveryone, 200, true});
   e.push_back({"download attachment",
                [](World& w) {
                  return Attempt{"GET", "/api/v1/attachments/" + uploaded(w, fresh(w), "public") + "/content", ""};
                },
                kEveryone, 200, true});
   e.push_back({"feedback",
-               [t](World& w) { return Attempt{"POST", t + resolved(w) + "/feedback", R"({"rating":5})"}; },
-               {Role::customer}, 200, true});
+               [t](World& w) {
+                 return Attempt{"POST", t + resolved(w) + "/feedback", R"({"rating":5})"};
+               },
+               {Role::customer},
+               200,
+               true});
   e.push_back({"merge",
                [t](World& w) {
                  const std::string into = fresh(w);
                  return Attempt{"POST", t + fresh(w) + "/merge", R"({"into":")" + into + R"("})"};
                },
-               {Role::agent, Role::admin, Role::global_admin}, 200, true});
-  e.push_back({"history", [t](World& w) { return Attempt{"GET", t + fresh(w) + "/history", ""}; },
-               {Role::agent, Role::admin, Role::global_admin, Role::auditor}, 200, true});
+               {Role::agent, Role::admin, Role::global_admin},
+               200,
+               true});
+  e.push_back({"history",
+               [t](World& w) {
+                 return Attempt{"GET", t + fresh(w) + "/history", ""};
+               },
+               {Role::agent, Role::admin, Role::global_admin, Role::auditor},
+               200,
+               true});
   e.push_back({"bulk",
                [](World& w) {
                  return Attempt{"POST", "/api/v1/tickets/bulk",
-                             R"({"ids":[")" + fresh(w) + R"("],"action":"priority","priority":"low"})"};
+                                R"({"ids":[")" + fresh(w) + R"("],"action":"priority","priority":"low"})"};
                },
                kAdmins});
-  e.push_back({"queue", [](World&) { return Attempt{"GET", "/api/v1/queue", ""}; },
+  e.push_back({"queue",
+               [](World&) {
+                 return Attempt{"GET", "/api/v1/queue", ""};
+               },
                {Role::agent, Role::admin, Role::global_admin, Role::manager}});
-  e.push_back({"workload", [](World&) { return Attempt{"GET", "/api/v1/agents/workload", ""}; },
+  e.push_back({"workload",
+               [](World&) {
+                 return Attempt{"GET", "/api/v1/agents/workload", ""};
+               },
                {Role::admin, Role::global_admin, Role::manager}});
-  e.push_back({"stats", [](World&) { return Attempt{"GET", "/api/v1/stats", ""}; },
+  e.push_back({"stats",
+               [](World&) {
+                 return Attempt{"GET", "/api/v1/stats", ""};
+               },
                {Role::agent, Role::admin, Role::global_admin, Role::manager}});
-  e.push_back({"get SLA policies", [](World&) { return Attempt{"GET", "/api/v1/sla/policies", ""}; },
+  e.push_back({"get SLA policies",
+               [](World&) {
+                 return Attempt{"GET", "/api/v1/sla/policies", ""};
+               },
                {Role::agent, Role::admin, Role::global_admin, Role::manager}});
   e.push_back({"put SLA policies",
                [](World&) {
                  return Attempt{"PUT", "/api/v1/sla/policies",
-                             R"({"sla":{"low":{"first_response_minutes":1440,"resolution_minutes":7200}}})"};
+                                R"({"sla":{"low":{"first_response_minutes":1440,"resolution_minutes":7200}}})"};
                },
                kAdmins});
-  e.push_back({"report", [](World&) { return Attempt{"GET", "/api/v1/reports/summary?group_by=priority", ""}; },
+  e.push_back({"report",
+               [](World&) {
+                 return Attempt{"GET", "/api/v1/reports/summary?group_by=priority", ""};
+               },
                {Role::admin, Role::global_admin, Role::manager}});
-  e.push_back({"report csv", [](World&) { return Attempt{"GET", "/api/v1/reports/summary.csv", ""}; },
+  e.push_back({"report csv",
+               [](World&) {
+                 return Attempt{"GET", "/api/v1/reports/summary.csv", ""};
+               },
                {Role::admin, Role::global_admin, Role::manager}});
-  e.push_back({"events", [](World&) { return Attempt{"GET", "/api/v1/events?after=0", ""}; },
+  e.push_back({"events",
+               [](World&) {
+                 return Attempt{"GET", "/api/v1/events?after=0", ""};
+               },
                {Role::auditor, Role::global_admin}});
   e.push_back({"list tenants", [](World&) { return Attempt{"GET", "/api/v1/tenants", ""}; }, kAdmins});
   e.push_back({"put tenant",
-               [](World&) { return Attempt{"PUT", "/api/v1/tenants/acme-emea", R"({"name":"EMEA","parent":"acme"})"}; },
+               [](World&) {
+                 return Attempt{"PUT", "/api/v1/tenants/acme-emea", R"({"name":"EMEA","parent":"acme"})"};
+               },
                {Role::global_admin}});
   e.push_back({"list users", [](World&) { return Attempt{"GET", "/api/v1/users", ""}; }, kAdmins});
   e.push_back({"put user",
-               [](World&) { return Attempt{"PUT", "/api/v1/users/agnes", R"({"tenant":"acme-emea","role":"agent"})"}; },
+               [](World&) {
+                 return Attempt{"PUT", "/api/v1/users/agnes", R"({"tenant":"acme-emea","role":"agent"})"};
+               },
                kAdmins});
   return e;
 }
@@ -186,7 +255,8 @@ TEST_CASE("another tenant's token, or another customer, gets 404 for acme's tick
     std::vector<std::pair<std::string, std::string>> outsiders;
     // (A global admin sees every tenant, whichever tenant its token names.)
     for (Role role : all_roles()) {
-      if (role != Role::global_admin) outsiders.emplace_back(std::string("globex ") + role_name(role), w.foreign.at(role));
+      if (role != Role::global_admin)
+        outsiders.emplace_back(std::string("globex ") + role_name(role), w.foreign.at(role));
     }
     if (ep.names_a_ticket) outsiders.emplace_back("cody (another acme customer)", w.other_customer);
     for (const auto& [who, jwt] : outsiders) {
@@ -209,9 +279,9 @@ TEST_CASE("another tenant's token, or another customer, gets 404 for acme's tick
   // The ticket list, search, queue, stats and events of globex show none of acme's tickets.
   const std::string id = w.new_ticket(kSubject);
   w.await_read_models();
-  for (const char* target : {"/api/v1/tickets", "/api/v1/tickets?q=matrix", "/api/v1/queue", "/api/v1/stats",
-                             "/api/v1/events?after=0&limit=200", "/api/v1/agents/workload",
-                             "/api/v1/reports/summary?group_by=agent"}) {
+  for (const char* target :
+       {"/api/v1/tickets", "/api/v1/tickets?q=matrix", "/api/v1/queue", "/api/v1/stats",
+        "/api/v1/events?after=0&limit=200", "/api/v1/agents/workload", "/api/v1/reports/summary?group_by=agent"}) {
     for (Role role : all_roles()) {
       if (role == Role::global_admin) continue;
       const Reply r = w.with(w.foreign.at(role), "GET", target);

@@ -7,11 +7,11 @@
 #include <simdjson.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <algorithm>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -140,8 +140,8 @@ class ServerProcess {
  public:
   // `extra` flags are appended; the rate limit is off unless a test sets it.
   explicit ServerProcess(std::string data_dir, std::vector<std::string> extra = {}) : data_dir_(std::move(data_dir)) {
-    std::vector<std::string> argv{TICKETD_PATH, "--data-dir", data_dir_, "--listen", "127.0.0.1:0", "--jwt-secret",
-                                  kTestSecret};
+    std::vector<std::string> argv{TICKETD_PATH,  "--data-dir",   data_dir_,  "--listen",
+                                  "127.0.0.1:0", "--jwt-secret", kTestSecret};
     if (std::find(extra.begin(), extra.end(), "--rate-limit") == extra.end()) {
       argv.insert(argv.end(), {"--rate-limit", "0"});
     }

@@ -130,20 +130,21 @@ TEST_CASE("bad input: each gets its error, the server stays up, nothing is writt
   const std::string boundary = "b0undary";
   const std::string evil = "--" + boundary +
                            "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"../../x.txt\"\r\n"
-                           "Content-Type: text/plain\r\n\r\nhello\r\n--" + boundary + "--\r\n";
+                           "Content-Type: text/plain\r\n\r\nhello\r\n--" +
+                           boundary + "--\r\n";
   check_problem(w.http.request("POST", t + "/attachments", evil, {bearer(w.tokens.at(Role::admin))},
                                "multipart/form-data; boundary=" + boundary),
                 422, "multipart traversal");
 
   // Headers over the limit (431), a request line that is not HTTP (400), a body cut short.
-  const std::string huge_header = "GET /healthz HTTP/1.1\r\nHost: t\r\nX-Fill: " + std::string(20 * 1024, 'h') + "\r\n\r\n";
+  const std::string huge_header =
+      "GET /healthz HTTP/1.1\r\nHost: t\r\nX-Fill: " + std::string(20 * 1024, 'h') + "\r\n\r\n";
   const std::string answer = w.http.raw(huge_header);
   CHECK_MESSAGE(answer.starts_with("HTTP/1.1 431"), answer.substr(0, 200));
   CHECK(answer.find("application/problem+json") != std::string::npos);
   const std::string garbage = w.http.raw("NOT HTTP AT ALL\r\n\r\n");
   CHECK_MESSAGE(garbage.starts_with("HTTP/1.1 400"), garbage.substr(0, 200));
-  (void)w.http.raw("POST " + t + "/comments HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " +
-                       w.tokens.at(Role::admin) +
+  (void)w.http.raw("POST " + t + "/comments HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + w.tokens.at(Role::admin) +
                        "\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"body\":\"cut",
                    std::chrono::milliseconds(300));
 
@@ -171,14 +172,14 @@ TEST_CASE("tokens: missing, malformed, tampered, expired, unsigned or wrongly si
       {"expired", raw_jwt(R"({"sub":"alex","tenant":"acme","role":"agent","exp":)" + std::to_string(now - 5) + "}",
                           kTestSecret, JWT_ALG_HS256)},
       {"no exp", raw_jwt(R"({"sub":"alex","tenant":"acme","role":"agent"})", kTestSecret, JWT_ALG_HS256)},
-      {"no tenant", raw_jwt(R"({"sub":"alex","role":"agent","exp":)" + std::to_string(now + 600) + "}", kTestSecret,
-                            JWT_ALG_HS256)},
-      {"unknown role", raw_jwt(R"({"sub":"alex","tenant":"acme","role":"wizard","exp":)" + std::to_string(now + 600) +
-                                   "}",
-                               kTestSecret, JWT_ALG_HS256)},
-      {"system role", raw_jwt(R"({"sub":"alex","tenant":"acme","role":"system","exp":)" + std::to_string(now + 600) +
-                                  "}",
-                              kTestSecret, JWT_ALG_HS256)},
+      {"no tenant",
+       raw_jwt(R"({"sub":"alex","role":"agent","exp":)" + std::to_string(now + 600) + "}", kTestSecret, JWT_ALG_HS256)},
+      {"unknown role",
+       raw_jwt(R"({"sub":"alex","tenant":"acme","role":"wizard","exp":)" + std::to_string(now + 600) + "}", kTestSecret,
+               JWT_ALG_HS256)},
+      {"system role",
+       raw_jwt(R"({"sub":"alex","tenant":"acme","role":"system","exp":)" + std::to_string(now + 600) + "}", kTestSecret,
+               JWT_ALG_HS256)},
       {"another secret", raw_jwt(claims, "not-the-secret-at-all-0123456789", JWT_ALG_HS256)},
       {"alg none", raw_jwt(claims, "", JWT_ALG_NONE)},
       {"tampered payload", tampered},
@@ -222,17 +223,17 @@ TEST_CASE("RS256 tokens of an external identity provider verify with its PEM pub
   TempDir data;
   ServerProcess server(data.str(), {"--jwt-public-key", pem_path});
   HttpClient http = server.client();
-  const std::string claims = R"({"sub":"ines","tenant":"acme","role":"agent","exp":)" +
-                             std::to_string(unix_now() + 600) + "}";
+  const std::string claims =
+      R"({"sub":"ines","tenant":"acme","role":"agent","exp":)" + std::to_string(unix_now() + 600) + "}";
   const std::string rs = raw_jwt(claims, private_pem, JWT_ALG_RS256);
   auto ok = http.request("GET", "/api/v1/meta", "", {bearer(rs)});
   CHECK_MESSAGE(ok.status == 200, ok.body);
   // HS256 still works with the secret; an HS256 token "signed" with the public key does not.
   CHECK(http.request("GET", "/api/v1/meta", "", {bearer(raw_jwt(claims, kTestSecret, JWT_ALG_HS256))}).status == 200);
   CHECK(http.request("GET", "/api/v1/meta", "", {bearer(raw_jwt(claims, public_pem, JWT_ALG_HS256))}).status == 401);
-  const std::string expired = raw_jwt(R"({"sub":"ines","tenant":"acme","role":"agent","exp":)" +
-                                          std::to_string(unix_now() - 1) + "}",
-                                      private_pem, JWT_ALG_RS256);
+  const std::string expired =
+      raw_jwt(R"({"sub":"ines","tenant":"acme","role":"agent","exp":)" + std::to_string(unix_now() - 1) + "}",
+              private_pem, JWT_ALG_RS256);
   CHECK(http.request("GET", "/api/v1/meta", "", {bearer(expired)}).status == 401);
   CHECK(server.stop() == 0);
 }
@@ -248,8 +249,8 @@ TEST_CASE("Idempotency-Key: a repeat returns the first answer and writes nothing
   CHECK(again.str("id") == first.str("id"));
   CHECK(again.header("idempotent-replayed") == "true");
   CHECK(w.head() == head);
-  auto other_body = w.as(Role::customer, "POST", "/api/v1/tickets", R"({"subject":"Different"})",
-                         {{"Idempotency-Key", "k-1"}});
+  auto other_body =
+      w.as(Role::customer, "POST", "/api/v1/tickets", R"({"subject":"Different"})", {{"Idempotency-Key", "k-1"}});
   check_problem(other_body, 422, "same key, other body");
   CHECK(w.head() == head);
   // Keys belong to their principal: the same key from someone else is a new request.
@@ -287,7 +288,7 @@ TEST_CASE("rate limit: a principal over its budget gets 429 with Retry-After; ot
   CHECK(limited == 1);
   CHECK(std::atoi(retry_after.c_str()) >= 1);
   CHECK(w.as(Role::manager, "GET", "/api/v1/meta").status == 200);  // another principal's bucket
-  CHECK(w.http.request("GET", "/healthz").status == 200);            // unauthenticated probes are not limited
+  CHECK(w.http.request("GET", "/healthz").status == 200);           // unauthenticated probes are not limited
 }
 
 TEST_CASE("SIGTERM: requests in flight are answered, ticketd exits 0, every acknowledged write survives") {
@@ -311,9 +312,9 @@ TEST_CASE("SIGTERM: requests in flight are answered, ticketd exits 0, every ackn
         HttpClient http = server.client();
         for (int i = 0; !stop_sending; ++i) {
           try {
-            auto r = http.request("POST", "/api/v1/tickets/" + ticket + "/comments",
-                                  R"({"body":"c)" + std::to_string(c) + "-" + std::to_string(i) + R"("})",
-                                  {bearer(agent)});
+            auto r =
+                http.request("POST", "/api/v1/tickets/" + ticket + "/comments",
+                             R"({"body":"c)" + std::to_string(c) + "-" + std::to_string(i) + R"("})", {bearer(agent)});
             if (r.status == 201) {
               std::lock_guard lock(mu);
               acknowledged.push_back(r.str("id"));
@@ -336,8 +337,8 @@ TEST_CASE("SIGTERM: requests in flight are answered, ticketd exits 0, every ackn
   // Restarted on the same data: every acknowledged comment is there.
   ServerProcess again(dir.str());
   HttpClient http = again.client();
-  auto comments = http.request("GET", "/api/v1/tickets/" + ticket + "/comments", "",
-                               {bearer(token(Role::agent, "acme", "alex"))});
+  auto comments =
+      http.request("GET", "/api/v1/tickets/" + ticket + "/comments", "", {bearer(token(Role::agent, "acme", "alex"))});
   REQUIRE(comments.status == 200);
   std::set<std::string> stored;
   for (auto c : comments.array("items")) stored.insert(std::string(c["id"].get_string().value()));

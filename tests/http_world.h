@@ -45,8 +45,8 @@ struct World {
     headers.push_back(bearer(tokens.at(role)));
     return http.request(method, target, body, headers);
   }
-  Reply with(const std::string& jwt, const std::string& method, const std::string& target,
-             const std::string& body = "", std::vector<std::pair<std::string, std::string>> headers = {}) {
+  Reply with(const std::string& jwt, const std::string& method, const std::string& target, const std::string& body = "",
+             std::vector<std::pair<std::string, std::string>> headers = {}) {
     headers.push_back(bearer(jwt));
     return http.request(method, target, body, headers);
   }

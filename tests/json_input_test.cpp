@@ -1,6 +1,8 @@
 // Request bodies as JSON (http/json_input.h): 415/400/422 from parse(), typed reads that
 // collect field errors, limits, enums, nested objects, nullable strings, string arrays,
 // finish() refusing unknown fields, and the problem+json bodies these become.
+#include "http/json_input.h"
+
 #include <doctest/doctest.h>
 #include <simdjson.h>
 
@@ -10,15 +12,12 @@
 #include <utility>
 #include <vector>
 
-#include "http/json_input.h"
-
 using namespace ticketd;
 using namespace ticketd::http;
 
 namespace {
 
-Request json_request(std::string body,
-                     std::optional<std::string> content_type = "application/json") {
+Request json_request(std::string body, std::optional<std::string> content_type = "application/json") {
   Request r;
   r.method = "POST";
   r.target = r.path = "/api/v1/things";
@@ -136,8 +135,8 @@ TEST_CASE("has_media_type compares the media type only") {
 }
 
 TEST_CASE("a body that is not JSON is 400") {
-  for (const char* body : {"", " ", "{", "}", R"({"a":})", R"({"a":1,})", "nope", R"({'a':1})",
-                           R"({"a":1} {"b":2})", R"({"a":01})", R"({"a":"unterminated})"}) {
+  for (const char* body : {"", " ", "{", "}", R"({"a":})", R"({"a":1,})", "nope", R"({'a':1})", R"({"a":1} {"b":2})",
+                           R"({"a":01})", R"({"a":"unterminated})"}) {
     INFO("body: ", body);
     auto in = JsonInput::parse(json_request(body));
     REQUIRE_FALSE(in.has_value());
@@ -152,11 +151,11 @@ TEST_CASE("a body that is not JSON is 400") {
 
 TEST_CASE("invalid UTF-8 is refused as malformed") {
   const std::vector<std::string> bodies{
-      "{\"a\":\"\xff\"}",              // never valid
-      "{\"a\":\"\xc3\"}",              // truncated sequence
-      "{\"a\":\"\xc0\xaf\"}",          // overlong '/'
-      "{\"a\":\"\xed\xa0\x80\"}",      // a UTF-16 surrogate encoded as UTF-8
-      "{\"\xfe\":\"key is bad\"}",     // in a key
+      "{\"a\":\"\xff\"}",               // never valid
+      "{\"a\":\"\xc3\"}",               // truncated sequence
+      "{\"a\":\"\xc0\xaf\"}",           // overlong '/'
+      "{\"a\":\"\xed\xa0\x80\"}",       // a UTF-16 surrogate encoded as UTF-8
+      "{\"\xfe\":\"key is bad\"}",      // in a key
       "{\"a\":\"ok\",\"b\":\"\x80\"}",  // a lone continuation byte
   };
   for (const auto& body : bodies) {
@@ -166,8 +165,7 @@ TEST_CASE("invalid UTF-8 is refused as malformed") {
     CHECK(in.error().status == 400);
   }
   // Valid multi-byte UTF-8 and escapes pass and arrive decoded.
-  auto ok = JsonInput::parse(
-      json_request("{\"a\":\"caf\xc3\xa9 \\u00e9 \\ud83d\\ude00 \xf0\x9f\x98\x80\"}"));
+  auto ok = JsonInput::parse(json_request("{\"a\":\"caf\xc3\xa9 \\u00e9 \\ud83d\\ude00 \xf0\x9f\x98\x80\"}"));
   REQUIRE(ok.has_value());
   CHECK(ok->string("a") == "caf\xc3\xa9 \xc3\xa9 \xf0\x9f\x98\x80 \xf0\x9f\x98\x80");
 }
@@ -187,8 +185,8 @@ TEST_CASE("JSON that is not an object is 422 naming the body") {
 }
 
 TEST_CASE("typed reads collect every field error, in the order read") {
-  auto in = JsonInput::parse(json_request(
-      R"({"subject":5,"tags":"x","count":"3","colour":"blue","ok":"fine","n":-42,"flag":true})"));
+  auto in = JsonInput::parse(
+      json_request(R"({"subject":5,"tags":"x","count":"3","colour":"blue","ok":"fine","n":-42,"flag":true})"));
   REQUIRE(in.has_value());
   CHECK_FALSE(in->string("subject").has_value());
   CHECK_FALSE(in->strings("tags").has_value());
@@ -279,8 +277,7 @@ TEST_CASE("strings are limited in bytes, not characters") {
       CHECK(finish_errors(*in).empty());
     } else {
       CHECK_FALSE(v.has_value());
-      CHECK(finish_errors(*in) ==
-            Errors{{"s", "must be at most " + std::to_string(max) + " bytes"}});
+      CHECK(finish_errors(*in) == Errors{{"s", "must be at most " + std::to_string(max) + " bytes"}});
     }
   }
   // The limit applies to the decoded string: six bytes of escape are one byte.
@@ -319,9 +316,8 @@ TEST_CASE("require reports absent fields only") {
 }
 
 TEST_CASE("nullable_string tells absent, null and a value apart") {
-  auto in =
-      JsonInput::parse(json_request(R"({"null":null,"value":"u-1","empty":"","number":5,"long":")" +
-                                    std::string(201, 'x') + R"("})"));
+  auto in = JsonInput::parse(
+      json_request(R"({"null":null,"value":"u-1","empty":"","number":5,"long":")" + std::string(201, 'x') + R"("})"));
   REQUIRE(in.has_value());
   auto absent = in->nullable_string("absent");
   CHECK_FALSE(absent.has_value());
@@ -389,8 +385,7 @@ TEST_CASE("string arrays: items, item types and the item limit") {
   }
   auto in = JsonInput::parse(json_request(R"({"tags":["b","a","b"]})"));
   REQUIRE(in.has_value());
-  CHECK(in->strings("tags") ==
-        std::vector<std::string>{"b", "a", "b"});  // order and duplicates kept
+  CHECK(in->strings("tags") == std::vector<std::string>{"b", "a", "b"});  // order and duplicates kept
 }
 
 TEST_CASE("finish refuses every field that was never read") {

@@ -1,6 +1,8 @@
 // The JSON writer (base/json_writer.h): string escaping, commas in nested containers,
 // numbers at their limits, bool, null and raw(). Every output is parsed back with
 // simdjson to prove it is valid JSON that round-trips.
+#include "base/json_writer.h"
+
 #include <doctest/doctest.h>
 #include <simdjson.h>
 
@@ -9,8 +11,6 @@
 #include <limits>
 #include <string>
 #include <vector>
-
-#include "base/json_writer.h"
 
 using namespace ticketd;
 
@@ -52,9 +52,9 @@ TEST_CASE("strings: quotes, backslashes and control characters are escaped") {
       {"\x0b", R"("\u000b")"},  // vertical tab has no short escape
       {"\x1b[0m", R"("\u001b[0m")"},
       {"\x1f", R"("\u001f")"},
-      {" ", R"(" ")"},           // 0x20 is not a control character
-      {"\x7f", "\"\x7f\""},      // DEL needs no escape in JSON
-      {"a/b", R"("a/b")"},       // '/' may stay as it is
+      {" ", R"(" ")"},                                                       // 0x20 is not a control character
+      {"\x7f", "\"\x7f\""},                                                  // DEL needs no escape in JSON
+      {"a/b", R"("a/b")"},                                                   // '/' may stay as it is
       {"caf\xc3\xa9 \xf0\x9f\x98\x80", "\"caf\xc3\xa9 \xf0\x9f\x98\x80\""},  // UTF-8 copied
       {std::string("a\0b", 3), R"("a\u0000b")"},
       {"\"\\\n", R"("\"\\\n")"},
@@ -96,19 +96,35 @@ TEST_CASE("keys are escaped like values") {
 TEST_CASE("nested containers place commas between elements only") {
   JsonWriter w;
   w.begin_object()
-      .key("a").value(1)
-      .key("list").begin_array()
-          .value("x")
-          .begin_object().key("k").value(true).key("n").null().end_object()
-          .begin_array().end_array()
-          .begin_object().end_object()
-          .begin_array().value(2).begin_array().value(3).end_array().end_array()
+      .key("a")
+      .value(1)
+      .key("list")
+      .begin_array()
+      .value("x")
+      .begin_object()
+      .key("k")
+      .value(true)
+      .key("n")
+      .null()
+      .end_object()
+      .begin_array()
       .end_array()
-      .key("empty").begin_object().end_object()
-      .key("z").value(false)
+      .begin_object()
+      .end_object()
+      .begin_array()
+      .value(2)
+      .begin_array()
+      .value(3)
+      .end_array()
+      .end_array()
+      .end_array()
+      .key("empty")
+      .begin_object()
+      .end_object()
+      .key("z")
+      .value(false)
       .end_object();
-  const std::string expected =
-      R"({"a":1,"list":["x",{"k":true,"n":null},[],{},[2,[3]]],"empty":{},"z":false})";
+  const std::string expected = R"({"a":1,"list":["x",{"k":true,"n":null},[],{},[2,[3]]],"empty":{},"z":false})";
   CHECK(w.str() == expected);
 
   simdjson::dom::parser parser;
@@ -148,8 +164,7 @@ TEST_CASE("integers at their limits are exact and parse back") {
       .value(-1)
       .value(42u)
       .end_array();
-  CHECK(w.str() ==
-        "[-9223372036854775808,9223372036854775807,18446744073709551615,0,-1,42]");
+  CHECK(w.str() == "[-9223372036854775808,9223372036854775807,18446744073709551615,0,-1,42]");
   simdjson::dom::parser parser;
   simdjson::dom::array a;
   REQUIRE(parser.parse(w.str()).get_array().get(a) == simdjson::SUCCESS);
@@ -189,15 +204,13 @@ TEST_CASE("doubles: shortest text that round-trips; NaN and infinity become null
     REQUIRE(parser.parse(w.str()).at(0).get_double().get(back) == simdjson::SUCCESS);
     CHECK(back == row.value);  // exactly, not approximately
   }
-  for (double d :
-       {0.1 + 0.2, 1.0 / 3.0, std::numeric_limits<double>::max(),
-        std::numeric_limits<double>::denorm_min(), std::numeric_limits<double>::epsilon()}) {
+  for (double d : {0.1 + 0.2, 1.0 / 3.0, std::numeric_limits<double>::max(), std::numeric_limits<double>::denorm_min(),
+                   std::numeric_limits<double>::epsilon()}) {
     JsonWriter w;
     w.begin_array().value(d).end_array();
     simdjson::dom::parser parser;
     double back = 0;
-    REQUIRE_MESSAGE(parser.parse(w.str()).at(0).get_double().get(back) == simdjson::SUCCESS,
-                    w.str());
+    REQUIRE_MESSAGE(parser.parse(w.str()).at(0).get_double().get(back) == simdjson::SUCCESS, w.str());
     CHECK(back == d);
   }
   JsonWriter w;
@@ -218,9 +231,16 @@ TEST_CASE("a string literal is a string, not a bool") {
 TEST_CASE("raw() inserts JSON verbatim, with commas like any value") {
   JsonWriter w;
   w.begin_object()
-      .key("data").raw(R"({"body":"hi","n":[1,2]})")
-      .key("list").begin_array().raw("1").raw(R"({"x":null})").raw("[]").end_array()
-      .key("after").value("x")
+      .key("data")
+      .raw(R"({"body":"hi","n":[1,2]})")
+      .key("list")
+      .begin_array()
+      .raw("1")
+      .raw(R"({"x":null})")
+      .raw("[]")
+      .end_array()
+      .key("after")
+      .value("x")
       .end_object();
   CHECK(w.str() == R"({"data":{"body":"hi","n":[1,2]},"list":[1,{"x":null},[]],"after":"x"})");
   simdjson::dom::parser parser;

@@ -1,6 +1,8 @@
 // The LogFollower contract (eventstore/log_follower.h): order, exactly-once across
 // catch-up and live, batches, handler errors, seek, restart from a checkpoint, stop.
 // The live test runs on RocksDB with concurrent writers; the rest on the in-memory store.
+#include "eventstore/log_follower.h"
+
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
@@ -9,7 +11,6 @@
 #include <set>
 #include <thread>
 
-#include "eventstore/log_follower.h"
 #include "eventstore/memory_event_store.h"
 #include "tests/test_support.h"
 

@@ -1,13 +1,14 @@
 // multipart/form-data uploads (http/multipart.h): the boundary from the Content-Type,
 // and find_file_part on bodies written to temporary files: name, content type, the exact
 // offset and length of the file bytes, preceding fields, CRLF rules, missing parts.
+#include "http/multipart.h"
+
 #include <doctest/doctest.h>
 
 #include <fstream>
 #include <string>
 #include <vector>
 
-#include "http/multipart.h"
 #include "tests/test_support.h"
 
 using namespace ticketd;
@@ -38,17 +39,13 @@ std::string read_back(const std::string& path, std::uint64_t offset, std::uint64
   return out;
 }
 
-std::string field_part(const std::string& name, const std::string& value,
-                       const std::string& b = kBoundary) {
-  return "--" + b + "\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + value +
-         "\r\n";
+std::string field_part(const std::string& name, const std::string& value, const std::string& b = kBoundary) {
+  return "--" + b + "\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + value + "\r\n";
 }
 
 std::string file_part(const std::string& file_name, const std::string& content,
-                      const std::string& content_type = "text/plain",
-                      const std::string& b = kBoundary) {
-  std::string part = "--" + b + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" +
-                     file_name + "\"\r\n";
+                      const std::string& content_type = "text/plain", const std::string& b = kBoundary) {
+  std::string part = "--" + b + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + file_name + "\"\r\n";
   if (!content_type.empty()) part += "Content-Type: " + content_type + "\r\n";
   return part + "\r\n" + content + "\r\n";
 }
@@ -87,8 +84,7 @@ TEST_CASE("multipart_boundary reads the boundary parameter, quoted or not") {
       {"multipart/form-data;boundary=abc;charset=utf-8", "abc"},
       {"multipart/form-data; charset=utf-8; boundary=xyz", "xyz"},
       {"multipart/form-data; BOUNDARY=xyz", "xyz"},
-      {"multipart/form-data; boundary=----WebKitFormBoundary7MA4YWxkTrZu0gW",
-       "----WebKitFormBoundary7MA4YWxkTrZu0gW"},
+      {"multipart/form-data; boundary=----WebKitFormBoundary7MA4YWxkTrZu0gW", "----WebKitFormBoundary7MA4YWxkTrZu0gW"},
       // A "boundary=" inside another parameter's quoted value is not the boundary.
       {"multipart/form-data; x=\"y;boundary=z\"; boundary=real", "real"},
   };
@@ -104,18 +100,17 @@ TEST_CASE("multipart_boundary reads the boundary parameter, quoted or not") {
 }
 
 TEST_CASE("multipart_boundary: no usable boundary is a validation error") {
-  const std::vector<std::string> refused{
-      "multipart/form-data",
-      "multipart/form-data;",
-      "multipart/form-data; charset=utf-8",
-      "multipart/form-data; boundary",
-      "multipart/form-data; boundary=",
-      "multipart/form-data; boundary=\"\"",
-      "multipart/form-data; boundary=\"abc",
-      "multipart/form-data; boundaryx=abc",
-      "",
-      "multipart/form-data; boundary=" + std::string(71, 'b'),
-      "multipart/form-data; boundary=\"" + std::string(71, 'b') + "\""};
+  const std::vector<std::string> refused{"multipart/form-data",
+                                         "multipart/form-data;",
+                                         "multipart/form-data; charset=utf-8",
+                                         "multipart/form-data; boundary",
+                                         "multipart/form-data; boundary=",
+                                         "multipart/form-data; boundary=\"\"",
+                                         "multipart/form-data; boundary=\"abc",
+                                         "multipart/form-data; boundaryx=abc",
+                                         "",
+                                         "multipart/form-data; boundary=" + std::string(71, 'b'),
+                                         "multipart/form-data; boundary=\"" + std::string(71, 'b') + "\""};
   for (const auto& ct : refused) {
     INFO("'", ct, "'");
     auto b = multipart_boundary(ct);
@@ -127,8 +122,7 @@ TEST_CASE("multipart_boundary: no usable boundary is a validation error") {
 TEST_CASE("the first file part: name, content type, exact offset and length") {
   TempDir dir;
   const std::string content = "hello, world\n";
-  const std::string body =
-      file_part("report.txt", content, "text/plain; charset=utf-8") + closing();
+  const std::string body = file_part("report.txt", content, "text/plain; charset=utf-8") + closing();
   const FilePart part = expect_file(dir, body, content);
   CHECK(part.file_name == "report.txt");
   CHECK(part.content_type == "text/plain; charset=utf-8");
@@ -137,8 +131,7 @@ TEST_CASE("the first file part: name, content type, exact offset and length") {
 
 TEST_CASE("a part without a Content-Type is application/octet-stream") {
   TempDir dir;
-  const FilePart part =
-      expect_file(dir, file_part("blob.bin", "\x01\x02\x03", "") + closing(), "\x01\x02\x03");
+  const FilePart part = expect_file(dir, file_part("blob.bin", "\x01\x02\x03", "") + closing(), "\x01\x02\x03");
   CHECK(part.content_type == "application/octet-stream");
   CHECK(part.file_name == "blob.bin");
 }
@@ -146,9 +139,8 @@ TEST_CASE("a part without a Content-Type is application/octet-stream") {
 TEST_CASE("fields before the file part are skipped") {
   TempDir dir;
   const std::string content = "the file";
-  const std::string body = field_part("visibility", "internal") +
-                           field_part("note", "filename=\"x\"") + file_part("a.log", content) +
-                           closing();
+  const std::string body = field_part("visibility", "internal") + field_part("note", "filename=\"x\"") +
+                           file_part("a.log", content) + closing();
   const FilePart part = expect_file(dir, body, content);
   CHECK(part.file_name == "a.log");
   CHECK(part.offset == body.rfind(content));
@@ -156,16 +148,14 @@ TEST_CASE("fields before the file part are skipped") {
 
 TEST_CASE("of several file parts the first is returned") {
   TempDir dir;
-  const std::string body =
-      file_part("one.txt", "first") + file_part("two.txt", "second") + closing();
+  const std::string body = file_part("one.txt", "first") + file_part("two.txt", "second") + closing();
   const FilePart part = expect_file(dir, body, "first");
   CHECK(part.file_name == "one.txt");
 }
 
 TEST_CASE("a part whose filename is empty is not a file part") {
   TempDir dir;
-  const std::string body =
-      file_part("", "not a file") + file_part("real.txt", "a file") + closing();
+  const std::string body = file_part("", "not a file") + file_part("real.txt", "a file") + closing();
   const FilePart part = expect_file(dir, body, "a file");
   CHECK(part.file_name == "real.txt");
   expect_invalid(dir, file_part("", "not a file") + closing());
@@ -174,10 +164,11 @@ TEST_CASE("a part whose filename is empty is not a file part") {
 TEST_CASE("part headers: any case, unquoted filename, a preamble before the first boundary") {
   TempDir dir;
   const std::string b = "simple";
-  const std::string body = "This is the preamble; it is ignored.\r\n--simple\r\n"
-                           "content-disposition: form-data; name=file; filename=plain.csv\r\n"
-                           "CONTENT-TYPE: text/csv\r\n\r\n"
-                           "a,b\r\n1,2\r\n--simple--\r\n";
+  const std::string body =
+      "This is the preamble; it is ignored.\r\n--simple\r\n"
+      "content-disposition: form-data; name=file; filename=plain.csv\r\n"
+      "CONTENT-TYPE: text/csv\r\n\r\n"
+      "a,b\r\n1,2\r\n--simple--\r\n";
   const FilePart part = expect_file(dir, body, "a,b\r\n1,2", b);
   CHECK(part.file_name == "plain.csv");
   CHECK(part.content_type == "text/csv");
@@ -194,10 +185,10 @@ TEST_CASE("file bytes may hold CRLFs, NULs, dashes and partial boundaries") {
       "--",
       "\r\n--",
       "\r\n--" + std::string(kBoundary).substr(0, 10),  // a prefix of the delimiter only
-      std::string(kBoundary),                          // the boundary without its dashes
-      "-" + std::string(kBoundary),                    // one dash
-      "abc--" + std::string(kBoundary) + "def",        // the delimiter without its CRLF
-      "ab--" + std::string(kBoundary) + "--",          // a close delimiter without its CRLF
+      std::string(kBoundary),                           // the boundary without its dashes
+      "-" + std::string(kBoundary),                     // one dash
+      "abc--" + std::string(kBoundary) + "def",         // the delimiter without its CRLF
+      "ab--" + std::string(kBoundary) + "--",           // a close delimiter without its CRLF
       "trailing CR\r",
   };
   std::string all_bytes;
@@ -205,8 +196,7 @@ TEST_CASE("file bytes may hold CRLFs, NULs, dashes and partial boundaries") {
   contents.push_back(all_bytes);
   for (const auto& content : contents) {
     INFO("content bytes: ", content.size());
-    const std::string body =
-        field_part("x", "y") + file_part("f.bin", content, "application/x-test") + closing();
+    const std::string body = field_part("x", "y") + file_part("f.bin", content, "application/x-test") + closing();
     expect_file(dir, body, content);
   }
 }
@@ -219,9 +209,8 @@ TEST_CASE("a delimiter straddling the 64 KiB scan window is still found") {
   const std::size_t delimiter = std::string("\r\n--").size() + std::string(kBoundary).size();
   // Contents that put "\r\n--boundary" across the first chunk's end in every way:
   // `before` is how many of its bytes lie in the first chunk.
-  for (std::size_t before :
-       {std::size_t{0}, std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{10},
-        delimiter - 2, delimiter - 1, delimiter, delimiter + 1}) {
+  for (std::size_t before : {std::size_t{0}, std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{10},
+                             delimiter - 2, delimiter - 1, delimiter, delimiter + 1}) {
     const std::size_t length = kChunk - head.size() - before;
     std::string content(length, 'x');
     for (std::size_t i = 0; i < length; i += 997) content[i] = static_cast<char>('a' + i % 26);
@@ -237,16 +226,14 @@ TEST_CASE("a delimiter straddling the 64 KiB scan window is still found") {
 TEST_CASE("a boundary after CRLF inside the bytes ends the part, as the RFC says") {
   // "\r\n--boundary" is the delimiter: whatever follows it is the next part.
   TempDir dir;
-  const std::string body =
-      file_part("cut.txt", "before\r\n--" + std::string(kBoundary) + "\r\nafter") + closing();
+  const std::string body = file_part("cut.txt", "before\r\n--" + std::string(kBoundary) + "\r\nafter") + closing();
   expect_file(dir, body, "before");
 }
 
 TEST_CASE("no closing boundary: no file part") {
   TempDir dir;
   expect_invalid(dir, file_part("open.txt", "never closed"));
-  expect_invalid(
-      dir, file_part("open.txt", "closed too early") + "--" + std::string(kBoundary).substr(0, 5));
+  expect_invalid(dir, file_part("open.txt", "closed too early") + "--" + std::string(kBoundary).substr(0, 5));
   expect_invalid(dir, field_part("a", "b") + file_part("open.txt", "never closed"));
 }
 
@@ -260,22 +247,17 @@ TEST_CASE("a body without a file part is a validation error") {
   // The right body read with another boundary.
   expect_invalid(dir, file_part("f.txt", "x") + closing(), "otherBoundary");
   // A part without the blank line that ends its headers.
-  expect_invalid(dir,
-                 "--" + std::string(kBoundary) +
-                     "\r\nContent-Disposition: form-data; name=\"f\"; filename=\"f\"\r\nabc\r\n" +
-                     closing());
-  // A Content-Disposition without parameters.
   expect_invalid(dir, "--" + std::string(kBoundary) +
-                          "\r\nContent-Disposition: attachment\r\n\r\nabc\r\n" + closing());
+                          "\r\nContent-Disposition: form-data; name=\"f\"; filename=\"f\"\r\nabc\r\n" + closing());
+  // A Content-Disposition without parameters.
+  expect_invalid(dir, "--" + std::string(kBoundary) + "\r\nContent-Disposition: attachment\r\n\r\nabc\r\n" + closing());
 }
 
 TEST_CASE("bare LF line ends are not multipart") {
   TempDir dir;
   const std::string b = kBoundary;
-  expect_invalid(
-      dir, "--" + b +
-               "\nContent-Disposition: form-data; name=\"f\"; filename=\"f.txt\"\n\nabc\n--" + b +
-               "--\n");
+  expect_invalid(dir,
+                 "--" + b + "\nContent-Disposition: form-data; name=\"f\"; filename=\"f.txt\"\n\nabc\n--" + b + "--\n");
 }
 
 TEST_CASE("a file that cannot be opened is an internal error") {

@@ -69,23 +69,44 @@ void write_history(Engine& e, int tickets, int steps, unsigned seed) {
     const Principal& who = people[rng() % people.size()];
     TicketCommand command;
     switch (rng() % 8) {
-      case 0: command = AssignTicket{who.sub, std::nullopt, false}; break;
-      case 1: command = ChangeStatus{Status::in_progress, {}}; break;
-      case 2: command = ChangeStatus{Status::resolved, Resolution{ResolutionCode::resolved, "fixed"}}; break;
-      case 3: command = ChangeStatus{Status::waiting_on_customer, {}}; break;
+      case 0:
+        command = AssignTicket{who.sub, std::nullopt, false};
+        break;
+      case 1:
+        command = ChangeStatus{Status::in_progress, {}};
+        break;
+      case 2:
+        command = ChangeStatus{Status::resolved, Resolution{ResolutionCode::resolved, "fixed"}};
+        break;
+      case 3:
+        command = ChangeStatus{Status::waiting_on_customer, {}};
+        break;
       case 4:
-        command = AddComment{e.ids.next_id(), fmt::format("note {} toner", step),
-                             rng() % 2 ? Visibility::public_ : Visibility::internal, {}, {}};
+        command = AddComment{e.ids.next_id(),
+                             fmt::format("note {} toner", step),
+                             rng() % 2 ? Visibility::public_ : Visibility::internal,
+                             {},
+                             {}};
         break;
       case 5: {
-        AttachmentMeta a{e.ids.next_id(), "log.txt", "text/plain", 42, std::string(64, 'a'), "", 
-                         rng() % 2 ? Visibility::public_ : Visibility::internal, "clean"};
+        AttachmentMeta a{e.ids.next_id(),
+                         "log.txt",
+                         "text/plain",
+                         42,
+                         std::string(64, 'a'),
+                         "",
+                         rng() % 2 ? Visibility::public_ : Visibility::internal,
+                         "clean"};
         command = AddAttachment{a};
         break;
       }
-      case 6: command = UpdateTicket{fmt::format("printer {} still jammed", step), {}, {}, {}, {}, {},
-                                     std::vector<std::string>{"hw", "urgent-fix"}}; break;
-      default: command = GiveFeedback{static_cast<int>(rng() % 5) + 1, ""}; break;
+      case 6:
+        command = UpdateTicket{fmt::format("printer {} still jammed", step), {}, {}, {}, {}, {},
+                               std::vector<std::string>{"hw", "urgent-fix"}};
+        break;
+      default:
+        command = GiveFeedback{static_cast<int>(rng() % 5) + 1, ""};
+        break;
     }
     (void)e.engine.execute(id, command, as(who));
   }
@@ -188,12 +209,12 @@ TEST_CASE("internal words never reach a customer: search, lists, counts, comment
   e.add_user("a1", Role::agent);
   const std::string id = e.engine.create(new_ticket("Laptop will not boot"), as(customer()))->ticket->id;
   REQUIRE(e.engine.execute(id, AddComment{"c1", "Customer may be lying about xylophone", Visibility::internal, {}, {}},
-                            as(agent())));
+                           as(agent())));
   REQUIRE(e.engine.execute(id, AddComment{"c2", "Please try safe mode", Visibility::public_, {}, {}}, as(agent())));
-  REQUIRE(e.engine.execute(
-      id, AddAttachment{AttachmentMeta{"att-1", "notes.txt", "text/plain", 3, std::string(64, 'b'), "",
-                                       Visibility::internal, "clean"}},
-      as(agent())));
+  REQUIRE(e.engine.execute(id,
+                           AddAttachment{AttachmentMeta{"att-1", "notes.txt", "text/plain", 3, std::string(64, 'b'), "",
+                                                        Visibility::internal, "clean"}},
+                           as(agent())));
   auto runner = runner_for(*e.store, dir.sub("rm.sqlite"));
   REQUIRE(runner->catch_up());
   TicketQueries q(dir.sub("rm.sqlite"));
@@ -288,7 +309,8 @@ TEST_CASE("lists: filters, every sort, and cursors that visit each ticket once")
   auto key = [](const TicketRow& t) {
     std::int64_t due = INT64_MAX;
     if (t.status != "waiting_on_customer" && t.status != "waiting_on_third_party") {
-      if (t.sla.first_response_due && !t.sla.first_response_at) due = t.sla.first_response_due->time_since_epoch().count();
+      if (t.sla.first_response_due && !t.sla.first_response_at)
+        due = t.sla.first_response_due->time_since_epoch().count();
       if (t.sla.resolution_due) due = std::min(due, t.sla.resolution_due->time_since_epoch().count());
     }
     const int urgency = 3 - static_cast<int>(*parse_priority(t.priority));
@@ -336,7 +358,7 @@ TEST_CASE("report arithmetic on a small fixed history") {
   auto resolve = [&](const std::string& id, const char* who, Timestamp at, int rating) {
     e.clock.set(at);
     REQUIRE(e.engine.execute(id, ChangeStatus{Status::resolved, Resolution{ResolutionCode::resolved, "done"}},
-                              as(agent(who))));
+                             as(agent(who))));
     REQUIRE(e.engine.execute(id, GiveFeedback{rating, ""}, as(customer())));
   };
   reply(a, "a1", t0 + 30min);
@@ -384,8 +406,10 @@ TEST_CASE("report arithmetic on a small fixed history") {
 
   const std::string csv = report_csv(*report);
   CHECK(csv.starts_with("group,volume,"));
-  CHECK(csv.find("\r\nbilling,2,2,3600.000,3600.000,5400.000,2,12600.000,12600.000,18000.000,0.500,0.500,2,3.500,0.500\r\n") !=
-        std::string::npos);
+  CHECK(
+      csv.find(
+          "\r\nbilling,2,2,3600.000,3600.000,5400.000,2,12600.000,12600.000,18000.000,0.500,0.500,2,3.500,0.500\r\n") !=
+      std::string::npos);
 
   // Workload and stats.
   auto workload = q.workload(admin());

@@ -2,13 +2,14 @@
 // hash tail, chain_hash against an independent OpenSSL SHA-256, decode round trips with
 // unicode and escapes, and what decode_record, canonical_of_stored and
 // minify_json_object refuse.
+#include "eventstore/record_codec.h"
+
 #include <doctest/doctest.h>
 #include <openssl/evp.h>
 
 #include <string>
 #include <vector>
 
-#include "eventstore/record_codec.h"
 #include "tests/test_support.h"
 
 using namespace ticketd;
@@ -34,8 +35,8 @@ std::string openssl_sha256_hex(const std::string& bytes) {
 }
 
 // A record as the store seals it: data minified, chained after `prev_hash`.
-EventRecord sealed(const NewEvent& e, std::string stream, std::uint64_t position,
-                   std::uint64_t version, std::string prev_hash) {
+EventRecord sealed(const NewEvent& e, std::string stream, std::uint64_t position, std::uint64_t version,
+                   std::string prev_hash) {
   EventRecord r;
   r.position = position;
   r.stream = std::move(stream);
@@ -57,11 +58,10 @@ EventRecord sealed(const NewEvent& e, std::string stream, std::uint64_t position
 
 // A record full of bytes that need escaping, and non-ASCII text.
 EventRecord awkward_record() {
-  NewEvent e =
-      make_event("evt-\"1\"", "ticket.commented",
-                 "{ \"body\" : \"h\xc3\xa9llo \\\"quoted\\\" back\\\\slash\\nnew line \\t tab "
-                 "\\u00e9 \\ud83d\\ude00 \xe2\x9c\x93\" , \"n\" : [ 1 , -2.5e3 , null ], "
-                 "\"nested\" : { \"k\" : { } } }");
+  NewEvent e = make_event("evt-\"1\"", "ticket.commented",
+                          "{ \"body\" : \"h\xc3\xa9llo \\\"quoted\\\" back\\\\slash\\nnew line \\t tab "
+                          "\\u00e9 \\ud83d\\ude00 \xe2\x9c\x93\" , \"n\" : [ 1 , -2.5e3 , null ], "
+                          "\"nested\" : { \"k\" : { } } }");
   e.actor = Actor{"u-\xc3\x84\"", "agent", "acme\\corp"};
   e.correlation_id = "corr\ttab";
   e.causation_id = "cause\x01";
@@ -78,12 +78,11 @@ TEST_CASE("canonical bytes: the fields in their fixed order, compact, data verba
   NewEvent e = make_event("e-1", "ticket.created", R"({"subject":"Printer"})");
   e.causation_id = "cause-1";
   const EventRecord r = sealed(e, "ticket-T1", 12, 3, std::string(kGenesisHash));
-  CHECK(
-      canonical_bytes(r) ==
-      R"({"position":12,"stream":"ticket-T1","version":3,"event_id":"e-1","type":"ticket.created",)"
-      R"("schema":1,"time":"2026-09-21T14:13:20.000000Z","actor":{"sub":"u-1","role":"agent",)"
-      R"("tenant":"acme"},"correlation_id":"corr-1","causation_id":"cause-1",)"
-      R"("data":{"subject":"Printer"}})");
+  CHECK(canonical_bytes(r) ==
+        R"({"position":12,"stream":"ticket-T1","version":3,"event_id":"e-1","type":"ticket.created",)"
+        R"("schema":1,"time":"2026-09-21T14:13:20.000000Z","actor":{"sub":"u-1","role":"agent",)"
+        R"("tenant":"acme"},"correlation_id":"corr-1","causation_id":"cause-1",)"
+        R"("data":{"subject":"Printer"}})");
   // The hash fields are not part of it.
   EventRecord other = r;
   other.prev_hash = hex_run('a');
@@ -207,16 +206,14 @@ TEST_CASE("decode_record refuses malformed records") {
       {"fractional version", replaced(R"("version":1)", R"("version":1.5)")},
       {"no type", replaced(R"("type":"ticket.commented",)", "")},
       {"type as null", replaced(R"("type":"ticket.commented")", R"("type":null)")},
-      {"actor not an object",
-       replaced(R"("actor":{"sub":"u-1","role":"agent","tenant":"acme"})", R"("actor":"u-1")")},
+      {"actor not an object", replaced(R"("actor":{"sub":"u-1","role":"agent","tenant":"acme"})", R"("actor":"u-1")")},
       {"actor without a role", replaced(R"("role":"agent",)", "")},
       {"data an array", replaced(R"("data":{"body":"hello"})", R"("data":["hello"])")},
       {"data a string", replaced(R"("data":{"body":"hello"})", R"("data":"{}")")},
       {"no prev_hash", replaced(R"("prev_hash":")" + std::string(kGenesisHash) + R"(",)", "")},
       {"hash a number", replaced(R"("hash":")" + r.hash + R"(")", R"("hash":1)")},
       {"time not RFC 3339", replaced("2026-09-21T14:13:20.000000Z", "2026-09-21 14:13")},
-      {"time without a zone",
-       replaced("2026-09-21T14:13:20.000000Z", "2026-09-21T14:13:20.000000")},
+      {"time without a zone", replaced("2026-09-21T14:13:20.000000Z", "2026-09-21T14:13:20.000000")},
       {"invalid UTF-8", replaced("u-1", "u-\xff")},
       {"unclosed string", replaced(R"("hello"})", R"("hello})")},
   };
@@ -242,8 +239,7 @@ TEST_CASE("canonical_of_stored refuses a stored form without the exact hash tail
       {"empty", ""},
       {"an empty object", "{}"},
       {"the canonical bytes alone", canonical},
-      {"only the tail",
-       R"(,"prev_hash":")" + hex_run('0') + R"(","hash":")" + hex_run('f') + R"("})"},
+      {"only the tail", R"(,"prev_hash":")" + hex_run('0') + R"(","hash":")" + hex_run('f') + R"("})"},
       {"prev_hash one digit short", with_tail(std::string(63, '0'), hex_run('f'))},
       {"prev_hash one digit long", with_tail(std::string(65, '0'), hex_run('f'))},
       {"hash one digit short", with_tail(hex_run('0'), std::string(63, 'f'))},
@@ -251,8 +247,7 @@ TEST_CASE("canonical_of_stored refuses a stored form without the exact hash tail
       {"both hashes empty", with_tail("", "")},
       {"no closing brace", unclosed},
       {"a trailing newline", with_tail(hex_run('0'), hex_run('f')) + "\n"},
-      {"keys swapped",
-       body + R"(,"hash":")" + hex_run('f') + R"(","prev_hash":")" + hex_run('0') + R"("})"},
+      {"keys swapped", body + R"(,"hash":")" + hex_run('f') + R"(","prev_hash":")" + hex_run('0') + R"("})"},
   };
   for (const auto& [what, text] : rows) {
     INFO(what);
@@ -270,8 +265,7 @@ TEST_CASE("minify_json_object minifies objects, keeping string contents") {
   const std::vector<Row> rows{
       {"{}", "{}"},
       {" { } ", "{}"},
-      {"{\n  \"a\" : [ 1 , 2 ] ,\r\n\t\"b\" : { \"c\" : null }\n}",
-       R"({"a":[1,2],"b":{"c":null}})"},
+      {"{\n  \"a\" : [ 1 , 2 ] ,\r\n\t\"b\" : { \"c\" : null }\n}", R"({"a":[1,2],"b":{"c":null}})"},
       {R"({"s":"  spaces  \" inside ","t":true})", R"({"s":"  spaces  \" inside ","t":true})"},
       {"{\"u\":\"\xc3\xa9\\u00e9\"}", "{\"u\":\"\xc3\xa9\\u00e9\"}"},  // escapes stay escaped
       {R"({"n":-1.5e+10})", R"({"n":-1.5e+10})"},
@@ -286,9 +280,23 @@ TEST_CASE("minify_json_object minifies objects, keeping string contents") {
 
 TEST_CASE("minify_json_object refuses non-objects, malformed JSON and invalid UTF-8") {
   const std::vector<std::string> refused{
-      "",       " ",         "[]",          "[{}]",           "1",   "\"{}\"", "null", "true",
-      "{",      "{\"a\":}",  "{\"a\":1,}",  "{'a':1}",        "{} {}",
-      "{\"a\":\"\xff\"}",     "{\"a\":\"\xc3\"}", "{\"a\":\"\xed\xa0\x80\"}", "{\"\xc0\xaf\":1}",
+      "",
+      " ",
+      "[]",
+      "[{}]",
+      "1",
+      "\"{}\"",
+      "null",
+      "true",
+      "{",
+      "{\"a\":}",
+      "{\"a\":1,}",
+      "{'a':1}",
+      "{} {}",
+      "{\"a\":\"\xff\"}",
+      "{\"a\":\"\xc3\"}",
+      "{\"a\":\"\xed\xa0\x80\"}",
+      "{\"\xc0\xaf\":1}",
   };
   for (const auto& json : refused) {
     INFO("input bytes: ", json.size(), " '", json, "'");

@@ -1,13 +1,14 @@
 // The HTTP router (http/router.h): literal segments over parameters, path parameters,
 // 404 versus 405 with the allowed methods, empty and trailing segments, quick routes and
 // the role check an Action route carries into its OpenAPI doc.
+#include "http/router.h"
+
 #include <doctest/doctest.h>
 
 #include <string>
 #include <vector>
 
 #include "domain/access.h"
-#include "http/router.h"
 
 using namespace ticketd;
 using namespace ticketd::http;
@@ -99,8 +100,8 @@ TEST_CASE("404 (no route has the path) versus 405 (the path, not the method)") {
   const std::vector<Row> rows{
       {"GET", "/api/v1/nothing", {}},
       {"GET", "/api/v1", {}},
-      {"GET", "/api/v1/tickets/T-1/history", {}},       // one segment too many
-      {"GET", "/api/v1/tickets/T-1/comments", {}},      // one segment short
+      {"GET", "/api/v1/tickets/T-1/history", {}},   // one segment too many
+      {"GET", "/api/v1/tickets/T-1/comments", {}},  // one segment short
       {"DELETE", "/api/v1/nothing", {}},
       {"DELETE", "/api/v1/tickets", {"GET", "POST"}},
       {"PUT", "/api/v1/tickets/T-1", {"GET", "PATCH"}},

@@ -1,10 +1,11 @@
 // SLA arithmetic: business hours across a DST change and a holiday, pauses, reopen,
 // and the exact instants of at_risk and breach.
+#include "domain/sla.h"
+
 #include <doctest/doctest.h>
 
-#include "events/time_zones.h"
-#include "domain/sla.h"
 #include "domain/ticket_workflow.h"
+#include "events/time_zones.h"
 
 using namespace ticketd;
 using namespace std::chrono_literals;
@@ -72,9 +73,10 @@ TEST_CASE("pauses stop the clocks; a staff reply ends first response; reopen res
     return t;
   };
   const Timestamp t0 = at("2026-11-20T08:00:00Z");
-  Ticket t = run(Ticket{}, CreateTicket{"T1", "TICK-2026-000001", "acme", "VPN down", "", {}, {}, Priority::high, {},
-                                        {}, {}, {}, {}},
-                 customer, t0);
+  Ticket t =
+      run(Ticket{},
+          CreateTicket{"T1", "TICK-2026-000001", "acme", "VPN down", "", {}, {}, Priority::high, {}, {}, {}, {}, {}},
+          customer, t0);
   t = run(std::move(t), AssignTicket{"a1", KnownUser{"a1", "acme", Role::agent}, true}, agent, t0 + 10min);
   t = run(std::move(t), ChangeStatus{Status::in_progress, {}}, agent, t0 + 20min);
   // An internal note does not answer the customer; a public staff comment does.

@@ -1,10 +1,11 @@
 // Helpers shared by the tests: temporary directories and event builders.
 #pragma once
 
+#include <unistd.h>
+
 #include <atomic>
 #include <filesystem>
 #include <string>
-#include <unistd.h>
 
 #include "eventstore/event.h"
 

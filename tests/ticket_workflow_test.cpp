@@ -1,11 +1,11 @@
 // The ticket rules of docs/domain.md: every (status, action, role) combination, then the
 // special cases one by one.
+#include "domain/ticket_workflow.h"
+
 #include <doctest/doctest.h>
 
 #include <map>
 #include <set>
-
-#include "domain/ticket_workflow.h"
 
 using namespace ticketd;
 using namespace std::chrono_literals;
@@ -21,14 +21,22 @@ const TenantConfig kConfig = [] {
 
 Principal who(Role role) {
   switch (role) {
-    case Role::customer: return {"c1", "acme", role, "", ""};
-    case Role::agent: return {"a1", "acme", role, "", ""};
-    case Role::admin: return {"ad1", "acme", role, "", ""};
-    case Role::global_admin: return {"g1", "root", role, "", ""};
-    case Role::manager: return {"m1", "acme", role, "", ""};
-    case Role::auditor: return {"au1", "acme", role, "", ""};
-    case Role::integration: return {"jira", "acme", role, "", ""};
-    case Role::system: return system_principal("acme");
+    case Role::customer:
+      return {"c1", "acme", role, "", ""};
+    case Role::agent:
+      return {"a1", "acme", role, "", ""};
+    case Role::admin:
+      return {"ad1", "acme", role, "", ""};
+    case Role::global_admin:
+      return {"g1", "root", role, "", ""};
+    case Role::manager:
+      return {"m1", "acme", role, "", ""};
+    case Role::auditor:
+      return {"au1", "acme", role, "", ""};
+    case Role::integration:
+      return {"jira", "acme", role, "", ""};
+    case Role::system:
+      return system_principal("acme");
   }
   return {};
 }
@@ -53,7 +61,8 @@ AssignTicket assign_to(const std::string& sub, Role role = Role::agent) {
 Ticket ticket_in(Status status) {
   const Principal agent = who(Role::agent);
   const Timestamp day_ago = kNow - 24h;
-  CreateTicket create{"T1", "TICK-2026-000001", "acme", "Printer on fire", "It smokes.", {}, {}, {}, {}, {}, {}, {}, {}};
+  CreateTicket create{"T1", "TICK-2026-000001", "acme", "Printer on fire", "It smokes.", {}, {}, {}, {}, {}, {}, {},
+                      {}};
   Ticket t = run(Ticket{}, create, who(Role::customer), day_ago);
   if (status == Status::new_) return t;
   t = run(std::move(t), assign_to("a1"), agent, day_ago);
@@ -63,8 +72,8 @@ Ticket ticket_in(Status status) {
   if (status == Status::waiting_on_customer || status == Status::waiting_on_third_party) {
     return run(std::move(t), ChangeStatus{status, {}}, agent, day_ago);
   }
-  t = run(std::move(t), ChangeStatus{Status::resolved, Resolution{ResolutionCode::resolved, "Replaced fuser"}},
-          agent, day_ago);
+  t = run(std::move(t), ChangeStatus{Status::resolved, Resolution{ResolutionCode::resolved, "Replaced fuser"}}, agent,
+          day_ago);
   if (status == Status::resolved) return t;
   return run(std::move(t), ChangeStatus{Status::closed, {}}, agent, day_ago);
 }
@@ -84,10 +93,12 @@ struct Action {
   std::optional<Status> result;
 };
 
-const std::set<Status> kAll{Status::new_, Status::open, Status::in_progress, Status::waiting_on_customer,
-                            Status::waiting_on_third_party, Status::resolved, Status::closed};
-const std::set<Status> kNotClosed{Status::new_, Status::open, Status::in_progress, Status::waiting_on_customer,
-                                  Status::waiting_on_third_party, Status::resolved};
+const std::set<Status> kAll{
+    Status::new_,     Status::open,  Status::in_progress, Status::waiting_on_customer, Status::waiting_on_third_party,
+    Status::resolved, Status::closed};
+const std::set<Status> kNotClosed{
+    Status::new_,    Status::open, Status::in_progress, Status::waiting_on_customer, Status::waiting_on_third_party,
+    Status::resolved};
 const std::set<Status> kActive{Status::new_, Status::open, Status::in_progress, Status::waiting_on_customer,
                                Status::waiting_on_third_party};
 const std::set<Role> kWorkers{Role::agent, Role::admin, Role::global_admin};
@@ -97,26 +108,46 @@ const Resolution kFixed{ResolutionCode::resolved, "Fixed"};
 
 std::vector<Action> actions() {
   return {
-      {"start", ChangeStatus{Status::in_progress, {}},
-       {Status::open, Status::waiting_on_customer, Status::waiting_on_third_party}, kWorkersAndSync, false, {}},
-      {"wait on customer", ChangeStatus{Status::waiting_on_customer, {}},
-       {Status::in_progress, Status::waiting_on_third_party}, kWorkersAndSync, false, {}},
-      {"wait on third party", ChangeStatus{Status::waiting_on_third_party, {}},
-       {Status::in_progress, Status::waiting_on_customer}, kWorkersAndSync, false, {}},
-      {"resolve", ChangeStatus{Status::resolved, kFixed},
-       {Status::in_progress, Status::waiting_on_customer, Status::waiting_on_third_party}, kWorkersAndSync, false, {}},
+      {"start",
+       ChangeStatus{Status::in_progress, {}},
+       {Status::open, Status::waiting_on_customer, Status::waiting_on_third_party},
+       kWorkersAndSync,
+       false,
+       {}},
+      {"wait on customer",
+       ChangeStatus{Status::waiting_on_customer, {}},
+       {Status::in_progress, Status::waiting_on_third_party},
+       kWorkersAndSync,
+       false,
+       {}},
+      {"wait on third party",
+       ChangeStatus{Status::waiting_on_third_party, {}},
+       {Status::in_progress, Status::waiting_on_customer},
+       kWorkersAndSync,
+       false,
+       {}},
+      {"resolve",
+       ChangeStatus{Status::resolved, kFixed},
+       {Status::in_progress, Status::waiting_on_customer, Status::waiting_on_third_party},
+       kWorkersAndSync,
+       false,
+       {}},
       {"reopen", ChangeStatus{Status::open, {}}, {Status::resolved, Status::closed}, kWriters, false, Status::open},
       {"assign self", assign_to("a1"), kActive, kWorkers, true, {}},
       {"public comment", AddComment{"C9", "Any news?", Visibility::public_, {}, {}}, kAll, kWriters, true, {}},
-      {"internal note", AddComment{"C9", "Call them.", Visibility::internal, {}, {}}, kAll,
-       {Role::agent, Role::admin, Role::global_admin, Role::integration}, true, {}},
+      {"internal note",
+       AddComment{"C9", "Call them.", Visibility::internal, {}, {}},
+       kAll,
+       {Role::agent, Role::admin, Role::global_admin, Role::integration},
+       true,
+       {}},
       {"edit subject", UpdateTicket{"Printer still on fire", {}, {}, {}, {}, {}, {}}, kNotClosed, kWriters, true, {}},
       {"merge", MergeTicket{"T2", "acme", Status::open, true}, kNotClosed, kWorkers, true, {}},
   };
 }
 
 // The roles that see ticket T1 (requester c1) and may try anything on it.
-const Role kRoles[] = {Role::customer, Role::agent,       Role::admin, Role::global_admin,
+const Role kRoles[] = {Role::customer, Role::agent,   Role::admin,      Role::global_admin,
                        Role::manager,  Role::auditor, Role::integration};
 
 Expect expected(const Action& a, Status s, Role r) {
@@ -211,8 +242,8 @@ TEST_CASE("scope: other customers' tickets and other tenants' tickets do not exi
   const Principal stranger{"c2", "acme", Role::customer, "", ""};
   auto r = decide(t, AddComment{"C1", "hi", Visibility::public_, {}, {}}, {stranger, kNow, true, kConfig});
   CHECK(r.error().code == Errc::not_found);
-  auto out_of_scope = decide(t, AddComment{"C1", "hi", Visibility::public_, {}, {}},
-                             {who(Role::agent), kNow, false, kConfig});
+  auto out_of_scope =
+      decide(t, AddComment{"C1", "hi", Visibility::public_, {}, {}}, {who(Role::agent), kNow, false, kConfig});
   CHECK(out_of_scope.error().code == Errc::not_found);
   auto missing = decide(Ticket{}, ChangeStatus{Status::in_progress, {}}, {who(Role::admin), kNow, true, kConfig});
   CHECK(missing.error().code == Errc::not_found);
@@ -282,8 +313,9 @@ TEST_CASE("reopen window: customers and agents within it, admins any time") {
   const Ticket reopened = fold(t, *admin, late);
   CHECK(reopened.status == Status::open);  // assigned: open, not new
   CHECK_FALSE(reopened.resolution.has_value());
-  const Ticket unassigned_reopen = run(run(ticket_in(Status::new_), ChangeStatus{Status::closed, {}}, who(Role::customer)),
-                                       ChangeStatus{Status::open, {}}, who(Role::customer));
+  const Ticket unassigned_reopen =
+      run(run(ticket_in(Status::new_), ChangeStatus{Status::closed, {}}, who(Role::customer)),
+          ChangeStatus{Status::open, {}}, who(Role::customer));
   CHECK(unassigned_reopen.status == Status::new_);
 }
 
@@ -343,8 +375,19 @@ TEST_CASE("merge rules") {
 }
 
 TEST_CASE("validation names each bad field") {
-  CreateTicket c{"T1", "TICK-2026-000001", "acme", "   ", std::string(70000, 'x'), {}, std::string("nope"), {},
-                 std::string("nowhere"), {}, {}, {}, {}};
+  CreateTicket c{"T1",
+                 "TICK-2026-000001",
+                 "acme",
+                 "   ",
+                 std::string(70000, 'x'),
+                 {},
+                 std::string("nope"),
+                 {},
+                 std::string("nowhere"),
+                 {},
+                 {},
+                 {},
+                 {}};
   auto r = decide(Ticket{}, c, {who(Role::customer), kNow, true, kConfig});
   REQUIRE_FALSE(r);
   CHECK(r.error().code == Errc::validation);

@@ -1,8 +1,8 @@
 // ticketctl and ticketd as programs: run against a data directory that a writer holds open.
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <signal.h>
-#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 

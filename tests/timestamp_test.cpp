@@ -1,6 +1,8 @@
 // Timestamps (base/timestamp.h): the RFC 3339 form ticketd prints (six fraction digits,
 // 'Z', sorting in time order) and the forms it reads (offsets, separators, long
 // fractions), malformed and out-of-range input, and round trips across many instants.
+#include "base/timestamp.h"
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -10,8 +12,6 @@
 #include <string>
 #include <vector>
 
-#include "base/timestamp.h"
-
 using namespace ticketd;
 using namespace std::chrono;
 
@@ -20,10 +20,8 @@ namespace {
 Timestamp at_micros(std::int64_t us) { return Timestamp{microseconds{us}}; }
 
 // The instant of a UTC civil time, computed with <chrono> rather than the parser.
-Timestamp utc(int y, unsigned mo, unsigned d, int h = 0, int mi = 0, int s = 0,
-              std::int64_t us = 0) {
-  return Timestamp{sys_days{year{y} / month{mo} / day{d}} + hours{h} + minutes{mi} + seconds{s} +
-                   microseconds{us}};
+Timestamp utc(int y, unsigned mo, unsigned d, int h = 0, int mi = 0, int s = 0, std::int64_t us = 0) {
+  return Timestamp{sys_days{year{y} / month{mo} / day{d}} + hours{h} + minutes{mi} + seconds{s} + microseconds{us}};
 }
 
 }  // namespace
@@ -58,11 +56,20 @@ TEST_CASE("format_rfc3339 before 1970 counts the day and time forward from midni
 }
 
 TEST_CASE("the text sorts lexicographically in time order") {
-  std::vector<Timestamp> times{
-      at_micros(-86'400'000'001), at_micros(-1), at_micros(0), at_micros(1), at_micros(999'999),
-      at_micros(1'000'000), utc(1999, 12, 31, 23, 59, 59, 999999), utc(2000, 1, 1),
-      utc(2026, 1, 9), utc(2026, 1, 10), utc(2026, 10, 1), utc(2026, 10, 1, 9),
-      utc(2026, 10, 1, 10), utc(9999, 12, 31, 23, 59, 59, 999999)};
+  std::vector<Timestamp> times{at_micros(-86'400'000'001),
+                               at_micros(-1),
+                               at_micros(0),
+                               at_micros(1),
+                               at_micros(999'999),
+                               at_micros(1'000'000),
+                               utc(1999, 12, 31, 23, 59, 59, 999999),
+                               utc(2000, 1, 1),
+                               utc(2026, 1, 9),
+                               utc(2026, 1, 10),
+                               utc(2026, 10, 1),
+                               utc(2026, 10, 1, 9),
+                               utc(2026, 10, 1, 10),
+                               utc(9999, 12, 31, 23, 59, 59, 999999)};
   std::mt19937_64 rng(20261122);
   std::uniform_int_distribution<std::int64_t> any(utc(1, 1, 1).time_since_epoch().count(),
                                                   utc(9999, 12, 31).time_since_epoch().count());
@@ -94,9 +101,9 @@ TEST_CASE("parse accepts Z and numeric offsets, converting to UTC") {
       {"2026-11-22T06:55:28+02:00", utc(2026, 11, 22, 4, 55, 28)},
       {"2026-11-21T23:25:28-05:30", utc(2026, 11, 22, 4, 55, 28)},
       {"2026-11-22T10:25:28.5+05:30", utc(2026, 11, 22, 4, 55, 28, 500000)},
-      {"2026-01-01T00:30:00+01:00", utc(2025, 12, 31, 23, 30)},   // back over a year
-      {"2024-02-28T22:00:00-03:00", utc(2024, 2, 29, 1)},         // into a leap day
-      {"2026-03-01T00:00:00+23:59", utc(2026, 2, 28, 0, 1)},      // the largest offset
+      {"2026-01-01T00:30:00+01:00", utc(2025, 12, 31, 23, 30)},  // back over a year
+      {"2024-02-28T22:00:00-03:00", utc(2024, 2, 29, 1)},        // into a leap day
+      {"2026-03-01T00:00:00+23:59", utc(2026, 2, 28, 0, 1)},     // the largest offset
       {"1969-12-31T23:59:59.999999Z", at_micros(-1)},
       {"1970-01-01T01:00:00+01:00", at_micros(0)},
   };
@@ -110,8 +117,7 @@ TEST_CASE("parse accepts Z and numeric offsets, converting to UTC") {
 
 TEST_CASE("parse accepts 'T', 't' and ' ' between date and time") {
   const Timestamp expected = utc(2026, 5, 4, 3, 2, 1, 120000);
-  for (const char* text :
-       {"2026-05-04T03:02:01.12Z", "2026-05-04t03:02:01.12Z", "2026-05-04 03:02:01.12Z"}) {
+  for (const char* text : {"2026-05-04T03:02:01.12Z", "2026-05-04t03:02:01.12Z", "2026-05-04 03:02:01.12Z"}) {
     INFO(text);
     CHECK(parse_rfc3339(text) == expected);
   }
@@ -127,14 +133,10 @@ TEST_CASE("fractions: 1 to 6 digits scale, more digits are truncated, not rounde
     std::int64_t micros;
   };
   const std::vector<Row> rows{
-      {"2026-01-01T00:00:00.1Z", 100000},
-      {"2026-01-01T00:00:00.12Z", 120000},
-      {"2026-01-01T00:00:00.000001Z", 1},
-      {"2026-01-01T00:00:00.999999Z", 999999},
-      {"2026-01-01T00:00:00.1234567Z", 123456},
-      {"2026-01-01T00:00:00.9999999Z", 999999},                 // truncated, not 1 s
-      {"2026-01-01T00:00:00.0000009Z", 0},
-      {"2026-01-01T00:00:00.123456789012345678901234567890Z", 123456},
+      {"2026-01-01T00:00:00.1Z", 100000},       {"2026-01-01T00:00:00.12Z", 120000},
+      {"2026-01-01T00:00:00.000001Z", 1},       {"2026-01-01T00:00:00.999999Z", 999999},
+      {"2026-01-01T00:00:00.1234567Z", 123456}, {"2026-01-01T00:00:00.9999999Z", 999999},  // truncated, not 1 s
+      {"2026-01-01T00:00:00.0000009Z", 0},      {"2026-01-01T00:00:00.123456789012345678901234567890Z", 123456},
       {"2026-01-01T00:00:00.000000+00:00", 0},
   };
   for (const auto& row : rows) {
@@ -156,26 +158,26 @@ TEST_CASE("parse refuses malformed and out-of-range text") {
       "2026",
       "2026-11-22",
       "2026-11-22T04:55",
-      "2026-11-22T04:55:28",           // no zone
-      "2026-11-22T04:55:28.123456",    // no zone
-      "2026-11-22T04:55:28.Z",         // a dot without digits
+      "2026-11-22T04:55:28",         // no zone
+      "2026-11-22T04:55:28.123456",  // no zone
+      "2026-11-22T04:55:28.Z",       // a dot without digits
       "2026-11-22T04:55:28 Z",
       "2026-11-22T04:55:28ZZ",
       "2026-11-22T04:55:28Z ",
       " 2026-11-22T04:55:28Z",
-      "2026-13-01T00:00:00Z",          // month 13
-      "2026-00-01T00:00:00Z",          // month 0
-      "2026-01-32T00:00:00Z",          // day 32
-      "2026-01-00T00:00:00Z",          // day 0
-      "2026-04-31T00:00:00Z",          // April has 30 days
-      "2025-02-29T00:00:00Z",          // not a leap year
-      "2100-02-29T00:00:00Z",          // not a leap year either
-      "2026-01-01T24:00:00Z",          // hour 24
-      "2026-01-01T00:60:00Z",          // minute 60
+      "2026-13-01T00:00:00Z",  // month 13
+      "2026-00-01T00:00:00Z",  // month 0
+      "2026-01-32T00:00:00Z",  // day 32
+      "2026-01-00T00:00:00Z",  // day 0
+      "2026-04-31T00:00:00Z",  // April has 30 days
+      "2025-02-29T00:00:00Z",  // not a leap year
+      "2100-02-29T00:00:00Z",  // not a leap year either
+      "2026-01-01T24:00:00Z",  // hour 24
+      "2026-01-01T00:60:00Z",  // minute 60
       "2026-01-01T00:00:61Z",
-      "2026-01-01T00:00:00+24:00",     // offset hour 24
-      "2026-01-01T00:00:00+02:60",     // offset minute 60
-      "2026-01-01T00:00:00+0200",      // offset without a colon
+      "2026-01-01T00:00:00+24:00",  // offset hour 24
+      "2026-01-01T00:00:00+02:60",  // offset minute 60
+      "2026-01-01T00:00:00+0200",   // offset without a colon
       "2026-01-01T00:00:00+02",
       "2026-01-01T00:00:00+2:00",
       "2026-01-01T00:00:00+02:00:00",
@@ -203,9 +205,14 @@ TEST_CASE("parse stops at the end of the view, not at a terminator") {
 }
 
 TEST_CASE("format then parse is the identity across many instants, including before 1970") {
-  std::vector<Timestamp> times{at_micros(0), at_micros(-1), at_micros(1), utc(1, 1, 1),
-                               utc(9999, 12, 31, 23, 59, 59, 999999), utc(1600, 2, 29, 12),
-                               utc(1969, 7, 20, 20, 17, 40), utc(2038, 1, 19, 3, 14, 8)};
+  std::vector<Timestamp> times{at_micros(0),
+                               at_micros(-1),
+                               at_micros(1),
+                               utc(1, 1, 1),
+                               utc(9999, 12, 31, 23, 59, 59, 999999),
+                               utc(1600, 2, 29, 12),
+                               utc(1969, 7, 20, 20, 17, 40),
+                               utc(2038, 1, 19, 3, 14, 8)};
   std::mt19937_64 rng(42);
   std::uniform_int_distribution<std::int64_t> any(utc(1, 1, 1).time_since_epoch().count(),
                                                   utc(9999, 12, 31).time_since_epoch().count());
