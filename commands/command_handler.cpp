@@ -4,6 +4,7 @@
 
 #include <functional>
 
+#include "commands/new_event.h"
 #include "domain/access.h"
 #include "domain/ticket_workflow.h"
 #include "events/ticket_event_codec.h"
@@ -140,20 +141,18 @@ std::vector<NewEvent> CommandHandler::to_records(const std::vector<TicketEvent>&
   const Principal& who = request.principal;
   const std::string correlation = request.correlation_id.empty() ? ids_.next_id() : request.correlation_id;
   for (std::size_t i = 0; i < events.size(); ++i) {
-    NewEvent e;
+    std::string event_id;
     if (!request.idempotency_key.empty()) {
-      e.event_id = derived_event_id(who, request.idempotency_key, i);
+      event_id = derived_event_id(who, request.idempotency_key, i);
     } else if (!request.event_id_seed.empty()) {
-      e.event_id = fmt::format("{}/{}", request.event_id_seed, i);
+      event_id = fmt::format("{}/{}", request.event_id_seed, i);
     } else {
-      e.event_id = ids_.next_id();
+      event_id = ids_.next_id();
     }
-    e.type = std::string(event_type_name(events[i]));
+    NewEvent e = event_by(who, std::move(event_id), std::string(event_type_name(events[i])), now,
+                          encode_ticket_event(events[i]));
     e.schema = kTicketEventSchema;
-    e.time = now;
-    e.actor = Actor{who.sub, role_name(who.role), who.tenant};
     e.correlation_id = correlation;
-    e.data = encode_ticket_event(events[i]);
     out.push_back(std::move(e));
   }
   return out;

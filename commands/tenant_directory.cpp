@@ -1,5 +1,6 @@
 #include "commands/tenant_directory.h"
 
+#include "commands/new_event.h"
 #include "domain/access.h"
 #include "events/streams.h"
 #include "events/tenant_config_codec.h"
@@ -72,12 +73,7 @@ Result<TenantConfig> TenantDirectory::put(TenantConfig config, const Principal& 
   }
   auto existing = load(config.id);
   if (!existing) return std::unexpected(existing.error());
-  NewEvent e;
-  e.event_id = event_id;
-  e.type = kTenantConfigured;
-  e.time = now;
-  e.actor = Actor{actor.sub, role_name(actor.role), actor.tenant};
-  e.data = encode_tenant_config(config);
+  NewEvent e = event_by(actor, event_id, kTenantConfigured, now, encode_tenant_config(config));
   auto appended = store_.append(streams::tenant(config.id), ExpectedVersion::exact(existing->version), {e});
   std::lock_guard lock(mu_);
   cache_.erase(config.id);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include "commands/new_event.h"
 #include "events/streams.h"
 
 namespace ticketd {
@@ -30,12 +31,9 @@ Result<void> TicketNumbers::reserve_block(int year, Timestamp now, Block& block)
     const std::uint64_t first = last_reserved + 1;
     const std::uint64_t last = std::min(last_reserved + kBlockSize, kMaxPerYear);
     if (first > kMaxPerYear) return make_error(Errc::unavailable, "ticket numbers of this year are exhausted");
-    NewEvent e;
-    e.event_id = fmt::format("{}-{}", year, first);  // a retried reservation of the same block is idempotent
-    e.type = kBlockReserved;
-    e.time = now;
-    e.actor = Actor{"system", "system", ""};
-    e.data = fmt::format(R"({{"first":{},"last":{}}})", first, last);
+    // A retried reservation of the same block has the same event id: idempotent.
+    NewEvent e = event_by(system_principal(""), fmt::format("{}-{}", year, first), kBlockReserved, now,
+                          fmt::format(R"({{"first":{},"last":{}}})", first, last));
     auto r = store_.append(stream, ExpectedVersion::exact(*version), {e});
     if (r) {
       block = Block{first, last};

@@ -1,5 +1,6 @@
 #include "commands/user_directory.h"
 
+#include "commands/new_event.h"
 #include "events/streams.h"
 
 namespace ticketd {
@@ -39,12 +40,7 @@ Result<void> UserDirectory::record(const UserRecord& user, const Principal& acto
   auto e = load(user.sub);
   if (!e) return std::unexpected(e.error());
   if (e->user == user) return {};
-  NewEvent ev;
-  ev.event_id = event_id;
-  ev.type = kUserRecorded;
-  ev.time = now;
-  ev.actor = Actor{actor.sub, role_name(actor.role), actor.tenant};
-  ev.data = encode_user_record(user);
+  NewEvent ev = event_by(actor, event_id, kUserRecorded, now, encode_user_record(user));
   auto appended = store_.append(streams::user(user.sub), ExpectedVersion::exact(e->version), {ev});
   std::lock_guard lock(mu_);
   cache_.erase(user.sub);
