@@ -161,7 +161,9 @@ Api::Api(ApiServices services, ApiOptions options)
 
 Api::~Api() { shut_down(); }
 
-void Api::shut_down() { ctx_->workers.reset(); }
+// The queue outlives this call (until ~Api): an I/O thread may still hand a request to it,
+// which is then refused with 503 instead of touching a destroyed queue.
+void Api::shut_down() { ctx_->workers->stop(); }
 
 const Router& Api::router() const { return ctx_->router; }
 
