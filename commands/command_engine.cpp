@@ -41,16 +41,30 @@ Result<CommandOutcome> CommandEngine::create(CreateTicket command, const Command
   return parts_->handler.create(std::move(command), request);
 }
 
+namespace {
+
+// Ids that name another kind of stream ("user:alice") are no ticket: not_found, before
+// anything tries to read that stream as one.
+Result<void> check_ticket_id(const std::string& ticket_id) {
+  if (ticket_id.empty() || !streams::is_ticket(ticket_id)) return make_error(Errc::not_found, "ticket not found");
+  return {};
+}
+
+}  // namespace
+
 Result<CommandOutcome> CommandEngine::execute(const std::string& ticket_id, TicketCommand command,
                                               const CommandRequest& request) {
+  if (auto ok = check_ticket_id(ticket_id); !ok) return std::unexpected(ok.error());
   return parts_->handler.execute(ticket_id, std::move(command), request);
 }
 
 Result<TicketRepository::Ptr> CommandEngine::ticket(const std::string& ticket_id, const Principal& who) {
+  if (auto ok = check_ticket_id(ticket_id); !ok) return std::unexpected(ok.error());
   return parts_->handler.get(ticket_id, who);
 }
 
 Result<Ticket> CommandEngine::ticket_as_of(const std::string& ticket_id, Timestamp until) {
+  if (auto ok = check_ticket_id(ticket_id); !ok) return std::unexpected(ok.error());
   return parts_->tickets.load_as_of(ticket_id, until);
 }
 

@@ -31,6 +31,8 @@ class CommandEngine {
   [[nodiscard]] Result<CommandOutcome> create(CreateTicket command, const CommandRequest& request);
   [[nodiscard]] Result<CommandOutcome> execute(const std::string& ticket_id, TicketCommand command,
                                                const CommandRequest& request);
+  // Ticket ids never contain ':' (events/streams.h): another stream's name is not_found
+  // for these three.
   // The ticket as `who` may see it, or Errc::not_found.
   [[nodiscard]] Result<TicketRepository::Ptr> ticket(const std::string& ticket_id, const Principal& who);
   // The ticket replayed up to `until` (the caller has checked it may see the ticket).

@@ -113,6 +113,11 @@ TEST_CASE("bad input: each gets its error, the server stays up, nothing is writt
        "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*", "text/plain", 422, "file"},
       {"multipart without a boundary", "POST", t + "/attachments", "--x\r\n", "multipart/form-data", 400},
       {"traversal in an attachment id", "GET", "/api/v1/attachments/..%2F..%2Fetc%2Fpasswd/content", "", "", 404},
+      // Streams of other kinds exist under these names (tenant acme, user ada): none is a ticket.
+      {"a tenant stream as a ticket id", "GET", "/api/v1/tickets/tenant:acme", "", "", 404},
+      {"a user stream as a ticket id", "GET", "/api/v1/tickets/user:ada", "", "", 404},
+      {"a user stream's history", "GET", "/api/v1/tickets/user:ada/history", "", "", 404},
+      {"a comment on a tenant stream", "POST", "/api/v1/tickets/tenant:acme/comments", R"({"body":"x"})", json, 404},
   };
   for (const auto& c : cases) {
     auto r = w.http.request(c.method, c.target, c.body, {bearer(w.tokens.at(Role::admin))}, c.content_type);
