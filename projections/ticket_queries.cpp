@@ -485,7 +485,9 @@ Result<std::vector<ReportRow>> TicketQueries::report(const Principal& who, Times
 }
 
 std::string report_csv(const std::vector<ReportRow>& rows) {
-  auto cell = [](const std::string& s) {
+  auto cell = [](std::string s) {
+    // A text cell a spreadsheet would run as a formula gets a leading apostrophe.
+    if (!s.empty() && std::string_view("=+-@\t\r").find(s.front()) != std::string_view::npos) s.insert(0, 1, '\'');
     if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
     std::string quoted = "\"";
     for (char c : s) {

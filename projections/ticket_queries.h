@@ -115,7 +115,9 @@ class TicketQueries {
   sql::Database db_;
 };
 
-// The report as CSV (RFC 4180), one row per group, durations in seconds.
+// The report as CSV (RFC 4180), one row per group, durations in seconds. A group name that
+// starts with '=', '+', '-', '@', a tab or a CR (a formula to a spreadsheet) is written with a
+// leading apostrophe.
 [[nodiscard]] std::string report_csv(const std::vector<ReportRow>& rows);
 
 // Median (mean of the two middle values for an even count) and nearest-rank percentile.
