@@ -13,8 +13,8 @@ namespace ticketd::http {
 
 namespace {
 
+// A strong ETag ("3") as a version; nullopt for anything else.
 std::optional<std::uint64_t> parse_if_match(std::string_view v) {
-  if (v.starts_with("W/")) v.remove_prefix(2);
   if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
   if (v.empty() || v.size() > 19) return std::nullopt;
   std::uint64_t n = 0;
@@ -111,7 +111,12 @@ std::expected<CommandRequest, Response> Api::Context::command_request(const Call
   CommandRequest req;
   req.principal = call.who();
   req.correlation_id = call.request.request_id;
+  // "*" matches any current ticket, and commands on a ticket that does not exist are 404
+  // anyway, so it pins nothing. A weak ETag never matches (If-Match compares strongly).
   if (auto v = call.request.header("if-match"); v && *v != "*") {
+    if (v->starts_with("W/")) {
+      return std::unexpected(problem(412, "If-Match compares strong ETags; a weak one (W/) never matches"));
+    }
     req.if_match = parse_if_match(*v);
     if (!req.if_match) return std::unexpected(problem(400, "If-Match must be a ticket ETag such as \"3\""));
   }

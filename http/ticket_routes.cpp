@@ -267,6 +267,8 @@ Response bulk(Api::Context& ctx, Call& call) {
     in->add_error("action", "must be one of assign, status, priority");
   }
   if (auto bad = in->finish()) return std::move(*bad);
+  // One ETag cannot pin many tickets: refused rather than silently dropped.
+  if (call.request.header("if-match")) return problem(400, "If-Match pins one ticket; bulk changes take none");
   auto base = ctx.command_request(call);
   if (!base) return std::move(base.error());
   JsonWriter w;
@@ -275,7 +277,6 @@ Response bulk(Api::Context& ctx, Call& call) {
     w.begin_object().key("id").value(ref);
     CommandRequest req = *base;
     if (!req.idempotency_key.empty()) req.idempotency_key += "/" + ref;
-    req.if_match.reset();
     auto id = ctx.ticket_id(call.who(), ref);
     auto out = id ? ctx.engine().execute(*id, *command, req) : Result<CommandOutcome>(std::unexpected(id.error()));
     if (out) {

@@ -87,6 +87,19 @@ TEST_CASE("tickets: create, read by id and number, list, edit with ETag and If-M
   CHECK(stale.header("etag") == "\"2\"");
   CHECK(w.as(Role::customer, "PATCH", "/api/v1/tickets/" + id, R"({"subject":"x"})", {{"If-Match", "soon"}}).status ==
         400);
+  // If-Match compares strongly: a weak tag of the current version never matches; "*" matches.
+  auto weak =
+      w.as(Role::customer, "PATCH", "/api/v1/tickets/" + id, R"({"subject":"Weak"})", {{"If-Match", "W/\"2\""}});
+  CHECK(weak.status == 412);
+  auto any = w.as(Role::customer, "PATCH", "/api/v1/tickets/" + id, R"({"subject":"Any"})", {{"If-Match", "*"}});
+  REQUIRE_MESSAGE(any.status == 200, any.body);
+  CHECK(any.str("subject") == "Any");
+  CHECK(any.header("etag") == "\"3\"");  // the weak attempt wrote nothing
+  // Bulk changes take no If-Match (one tag cannot pin many tickets): refused, nothing written.
+  auto pinned_bulk = w.as(Role::admin, "POST", "/api/v1/tickets/bulk",
+                          R"({"ids":[")" + id + R"("],"action":"priority","priority":"low"})", {{"If-Match", "\"3\""}});
+  CHECK(pinned_bulk.status == 400);
+  CHECK(w.as(Role::admin, "GET", "/api/v1/tickets/" + id).header("etag") == "\"3\"");
   auto customer_priority = w.as(Role::customer, "PATCH", "/api/v1/tickets/" + id, R"({"priority":"urgent"})");
   CHECK(customer_priority.status == 403);
   auto agent_edit = w.as(Role::agent, "PATCH", "/api/v1/tickets/" + id, R"({"priority":"urgent","queue":"billing"})");
