@@ -197,6 +197,7 @@ int run_token(const std::string& data_dir, std::string secret, const std::string
 int main(int argc, char** argv) {
   CLI::App cli{"ticketctl: inspect and verify a ticketd data directory"};
   cli.require_subcommand(1);
+  cli.fallthrough();  // global options (--data-dir) also after the subcommand
   std::string data_dir = ticketd::app::kDefaultDataDir;
   cli.add_option("--data-dir", data_dir, "data directory")->envname(ticketd::app::kDataDirEnv);
 

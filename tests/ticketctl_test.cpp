@@ -62,6 +62,10 @@ TEST_CASE("dump, replay and verify work while a writer holds the store open") {
     auto r = run_command(ctl(dir, "verify"));
     CHECK(r.exit_code == 0);
     CHECK(r.out == fmt::format("ok: 4 records, head position 4 hash {}\n", store->head().hash));
+    // Global options may come after the subcommand too, as with git or kubectl.
+    auto after = run_command(fmt::format("{} verify --data-dir {}", TICKETCTL_PATH, dir.str()));
+    CHECK(after.exit_code == 0);
+    CHECK(after.out == r.out);
   }
   SUBCASE("bad input is a message and a non-zero exit") {
     auto bad_time = run_command(ctl(dir, "replay --stream T-1 --as-of yesterday"));
