@@ -218,6 +218,9 @@ Outcome change_status(const Ticket& t, const ChangeStatus& c, const DecideContex
   const auto allowed = allowed_next(t);
   const bool reopen =
       (from == Status::resolved || from == Status::closed) && (to == Status::new_ || to == Status::open);
+  // Role before state: a transition only staff may take is 403 for others in any status,
+  // so a 409 (with its allowed next statuses) never shows them the staff workflow.
+  if (!reopen && to != Status::closed && !may(who, Action::work_ticket)) return denied(Action::work_ticket);
   if (!reopen && std::find(allowed.begin(), allowed.end(), to) == allowed.end()) {
     return conflict(t, std::string("cannot go from ") + std::string(name_of(from)) + " to " + std::string(name_of(to)));
   }
@@ -242,8 +245,7 @@ Outcome change_status(const Ticket& t, const ChangeStatus& c, const DecideContex
     if (!errors.empty()) return errors.error();
     return Events{StatusChanged{from, to, "close", c.resolution ? c.resolution : t.resolution}};
   }
-  // start, wait, resolve: staff (and integrations mirroring an external system).
-  if (!may(who, Action::work_ticket)) return denied(Action::work_ticket);
+  // start, wait, resolve: staff (and integrations mirroring an external system), checked above.
   if (to == Status::in_progress) {
     if (!t.assignee) return conflict(t, "in_progress needs an assignee");
     return Events{StatusChanged{from, to, "start", std::nullopt}};

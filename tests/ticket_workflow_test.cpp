@@ -112,27 +112,27 @@ std::vector<Action> actions() {
        ChangeStatus{Status::in_progress, {}},
        {Status::open, Status::waiting_on_customer, Status::waiting_on_third_party},
        kWorkersAndSync,
-       false,
+       true,
        {}},
       {"wait on customer",
        ChangeStatus{Status::waiting_on_customer, {}},
        {Status::in_progress, Status::waiting_on_third_party},
        kWorkersAndSync,
-       false,
+       true,
        {}},
       {"wait on third party",
        ChangeStatus{Status::waiting_on_third_party, {}},
        {Status::in_progress, Status::waiting_on_customer},
        kWorkersAndSync,
-       false,
+       true,
        {}},
       {"resolve",
        ChangeStatus{Status::resolved, kFixed},
        {Status::in_progress, Status::waiting_on_customer, Status::waiting_on_third_party},
        kWorkersAndSync,
-       false,
+       true,
        {}},
-      {"reopen", ChangeStatus{Status::open, {}}, {Status::resolved, Status::closed}, kWriters, false, Status::open},
+      {"reopen", ChangeStatus{Status::open, {}}, {Status::resolved, Status::closed}, kWriters, true, Status::open},
       {"assign self", assign_to("a1"), kActive, kWorkers, true, {}},
       {"public comment", AddComment{"C9", "Any news?", Visibility::public_, {}, {}}, kAll, kWriters, true, {}},
       {"internal note",
@@ -155,6 +155,8 @@ Expect expected(const Action& a, Status s, Role r) {
   const bool role_ok = a.roles.contains(r);
   const bool status_ok = a.from.contains(s);
   if (a.role_first && !role_ok) return Expect::forbidden;
+  // "open" from an active status is no reopen but a staff transition: the role comes first.
+  if (std::string(a.name) == "reopen" && !status_ok && !kWorkersAndSync.contains(r)) return Expect::forbidden;
   if (!status_ok) return Expect::conflict;
   if (!role_ok) return Expect::forbidden;
   // Rules that narrow the table above, as docs/domain.md states them:
