@@ -36,6 +36,8 @@ namespace {
 constexpr std::chrono::seconds kSchedulerInterval{30};
 constexpr std::chrono::seconds kDrainTimeout{30};
 constexpr std::size_t kDemoSecretBytes = 32;
+// An HS256 secret shorter than this is refused at start (RFC 7518 3.2: at least the hash size).
+constexpr std::size_t kMinJwtSecretBytes = 32;
 constexpr std::chrono::seconds kLogFlushInterval{1};
 constexpr std::size_t kStdoutBufferBytes = 64 * 1024;
 
@@ -148,6 +150,11 @@ int main(int argc, char** argv) {
   }
   if (keys.hs256_secret.empty() && keys.rs256_public_pem.empty()) {
     fmt::print(stderr, "ticketd: --jwt-secret (or --jwt-public-key) is required unless --demo\n");
+    return 2;
+  }
+  if (!keys.hs256_secret.empty() && keys.hs256_secret.size() < kMinJwtSecretBytes) {
+    fmt::print(stderr, "ticketd: --jwt-secret is {} bytes; HS256 needs at least {}\n", keys.hs256_secret.size(),
+               kMinJwtSecretBytes);
     return 2;
   }
 

@@ -553,4 +553,9 @@ TEST_CASE("--demo seeds a tenant tree with tickets and prints a working token pe
   CHECK(no_secret.exit_code != 0);
   CHECK(no_secret.out.find("no secret") != std::string::npos);
   CHECK(server.stop() == 0);
+  // ticketd refuses an HS256 secret under 32 bytes at start.
+  auto weak = run_command("env -u TICKETD_JWT_SECRET timeout 10 " + std::string(TICKETD_PATH) + " --data-dir " +
+                          dir.sub("weak") + " --listen 127.0.0.1:0 --jwt-secret 0123456789abcdef0123456789abcde");
+  CHECK(weak.exit_code == 2);
+  CHECK(weak.out.find("HS256 needs at least 32") != std::string::npos);
 }

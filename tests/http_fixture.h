@@ -25,7 +25,7 @@
 
 namespace ticketd::test {
 
-inline constexpr const char* kTestSecret = "test-secret-0123456789abcdef";
+inline constexpr const char* kTestSecret = "test-secret-0123456789abcdef-0123456789";
 
 struct Reply {
   int status = 0;
