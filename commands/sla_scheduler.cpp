@@ -12,7 +12,7 @@ inline constexpr std::size_t kIndexBatch = 4096;
 ActiveTickets::ActiveTickets(const EventStore& store)
     : follower_(
           store, 0, [this](std::span<const EventRecord> batch) { return apply(batch); },
-          LogFollower::Options{kIndexBatch, LogFollower::Options{}.idle_wait}) {}
+          LogFollower::Options{.batch_events = kIndexBatch}) {}
 
 Result<void> ActiveTickets::catch_up() {
   std::lock_guard lock(mu_);

@@ -14,7 +14,7 @@ ProjectionRunner::ProjectionRunner(const EventStore& store, const std::string& d
       projections_(std::move(projections)),
       follower_(
           store, 0, [this](std::span<const EventRecord> batch) { return apply(batch); },
-          LogFollower::Options{kBatchEvents, LogFollower::Options{}.idle_wait}) {
+          LogFollower::Options{.batch_events = kBatchEvents}) {
   db_.exec(kWriterCachePragma);
   db_.exec("PRAGMA temp_store=MEMORY");
   db_.exec("CREATE TABLE IF NOT EXISTS projection_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL)");
@@ -33,8 +33,7 @@ void ProjectionRunner::rebuild_if_outdated(Projection& p) {
   if (q.step() && q.int64(0) == p.schema_version()) return;
   q.reset();
   sql::Transaction tx(db_);
-  p.drop(db_);
-  db_.prepare("DELETE FROM projection_checkpoints WHERE name = ?").bind(1, p.name()).run();
+  forget(p);
   db_.prepare(
          "INSERT INTO projection_versions(name, version) VALUES(?, ?) ON CONFLICT(name) DO UPDATE SET "
          "version = excluded.version")
@@ -90,6 +89,11 @@ void ProjectionRunner::start() { follower_.start(); }
 
 void ProjectionRunner::stop() { follower_.stop(); }
 
+void ProjectionRunner::forget(Projection& p) {
+  p.drop(db_);
+  db_.prepare("DELETE FROM projection_checkpoints WHERE name = ?").bind(1, p.name()).run();
+}
+
 Result<void> ProjectionRunner::reset(const std::string& name) {
   bool found = false;
   try {
@@ -97,9 +101,8 @@ Result<void> ProjectionRunner::reset(const std::string& name) {
     for (auto& p : projections_) {
       if (!name.empty() && p->name() != name) continue;
       found = true;
-      p->drop(db_);
+      forget(*p);
       p->create_schema(db_);
-      db_.prepare("DELETE FROM projection_checkpoints WHERE name = ?").bind(1, p->name()).run();
     }
     tx.commit();
     for (auto& p : projections_) p->open(db_);

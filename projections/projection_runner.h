@@ -48,6 +48,8 @@ class ProjectionRunner {
   // Drops `p` and its checkpoint when the database holds another schema_version() of it
   // (or none: a database from before versions were kept); catch_up() then rebuilds it.
   void rebuild_if_outdated(Projection& p);
+  // Drops `p`'s tables and checkpoint (inside the caller's transaction).
+  void forget(Projection& p);
   // Reads the stored checkpoints; returns the lowest.
   std::uint64_t load_checkpoints();
 
