@@ -1,5 +1,6 @@
 #include "domain/access.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <initializer_list>
@@ -124,6 +125,12 @@ bool sees_internal(const Principal& who) { return who.role != customer; }
 
 bool may_see(const Principal& who, Visibility visibility) {
   return visibility == Visibility::public_ || sees_internal(who);
+}
+
+bool may_see_attachment(const Principal& who, const Ticket& t, const AttachmentMeta& a) {
+  if (sees_internal(who)) return true;
+  const auto& shared = t.shared_attachments;
+  return t.requester == who.sub && std::find(shared.begin(), shared.end(), a.id) != shared.end();
 }
 
 bool may_see_ticket(const Ticket& t, const Principal& who, bool in_scope) {

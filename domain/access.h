@@ -24,6 +24,7 @@
 namespace ticketd {
 
 struct Ticket;
+struct AttachmentMeta;
 
 namespace access {
 
@@ -99,6 +100,11 @@ enum class Action {
 
 // Whether `who` may see a comment or attachment of this visibility (on a ticket it sees).
 [[nodiscard]] bool may_see(const Principal& who, Visibility visibility);
+
+// Whether `who` may see attachment `a` of ticket `t` (a ticket it may see): staff every
+// attachment; a customer only those in t.shared_attachments (public files it uploaded as
+// the requester, or that a public comment references).
+[[nodiscard]] bool may_see_attachment(const Principal& who, const Ticket& t, const AttachmentMeta& a);
 
 // Whether `who` may see ticket `t` at all: it exists, its tenant is in scope
 // (`in_scope`), and it is the requester's own when sees_only_own_tickets(who).

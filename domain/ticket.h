@@ -85,6 +85,9 @@ struct Ticket {
   std::optional<Resolution> resolution;
   std::vector<Comment> comments;
   std::vector<AttachmentMeta> attachments;
+  // Ids of the attachments shown to the requester: public ones the requester uploaded and
+  // public ones a public comment references (apply() keeps it; access::may_see_attachment).
+  std::vector<std::string> shared_attachments;
   std::vector<Link> links;
   std::optional<int> feedback_rating;  // of the current resolution
   std::string feedback_comment;

@@ -22,6 +22,14 @@ void meet_clock(SlaClock& c, Timestamp at) {
   if (!c.met_at) c.met_at = at;
 }
 
+void share(Ticket& t, const std::string& attachment_id) {
+  auto& shared = t.shared_attachments;
+  if (std::find(shared.begin(), shared.end(), attachment_id) != shared.end()) return;
+  auto it = std::find_if(t.attachments.begin(), t.attachments.end(),
+                         [&](const AttachmentMeta& a) { return a.id == attachment_id; });
+  if (it != t.attachments.end() && it->visibility == Visibility::public_) shared.push_back(attachment_id);
+}
+
 void on_status(Ticket& t, const StatusChanged& e, Timestamp at) {
   t.status = e.to;
   if (e.resolution) t.resolution = e.resolution;
@@ -102,9 +110,13 @@ Ticket apply(Ticket t, const TicketEvent& event, Timestamp at) {
           Comment c = e.comment;
           c.at = at;
           if (c.is_staff_reply && c.visibility == Visibility::public_) meet_clock(t.first_response, at);
+          if (c.visibility == Visibility::public_) {
+            for (const auto& id : c.attachments) share(t, id);
+          }
           t.comments.push_back(std::move(c));
         } else if constexpr (std::is_same_v<E, AttachmentAdded>) {
           t.attachments.push_back(e.attachment);
+          if (e.attachment.uploader == t.requester) share(t, e.attachment.id);
         } else if constexpr (std::is_same_v<E, TicketMerged>) {
           t.links.push_back(Link{"duplicate_of", e.into});
         } else if constexpr (std::is_same_v<E, MergeReceived>) {

@@ -274,8 +274,13 @@ Outcome comment(const Ticket& t, const AddComment& c, const DecideContext& ctx) 
     errors.add("attachments", "at most 20 attachments per comment");
   }
   for (const auto& id : c.attachments) {
-    if (std::none_of(t.attachments.begin(), t.attachments.end(), [&](const auto& a) { return a.id == id; })) {
+    auto it = std::find_if(t.attachments.begin(), t.attachments.end(), [&](const auto& a) { return a.id == id; });
+    if (it == t.attachments.end() || !access::may_see_attachment(who, t, *it)) {
       errors.add("attachments", "unknown attachment " + id);
+      break;
+    }
+    if (c.visibility == Visibility::public_ && it->visibility == Visibility::internal) {
+      errors.add("attachments", "attachment " + id + " is internal; a public comment cannot share it");
       break;
     }
   }

@@ -86,7 +86,9 @@ std::string encode_ticket_snapshot(const Ticket& t) {
     write_attachment(w, a);
     w.end_object();
   }
-  w.end_array().key("links").begin_array();
+  w.end_array();
+  write_strings(w, "shared_attachments", t.shared_attachments);
+  w.key("links").begin_array();
   for (const auto& l : t.links) w.begin_array().value(l.kind).value(l.ticket).end_array();
   w.end_array();
   if (t.feedback_rating) w.key("feedback_rating").value(*t.feedback_rating);
@@ -132,6 +134,7 @@ Result<Ticket> decode_ticket_snapshot(std::string_view bytes) {
     t.attachments.push_back(read_attachment(a));
     in.ok = in.ok && a.ok;
   });
+  t.shared_attachments = in.strs("shared_attachments");
   in.each("links", [&](element x) {
     std::string_view k, id;
     if (x.at(0).get_string().get(k) || x.at(1).get_string().get(id)) in.ok = false;

@@ -13,7 +13,7 @@
 namespace ticketd {
 
 // 2: comments, attachments and the resolution in the event codec's shape (ticket_json.h).
-inline constexpr int kTicketSnapshotFormat = 2;
+inline constexpr int kTicketSnapshotFormat = 3;
 
 [[nodiscard]] std::string encode_ticket_snapshot(const Ticket& ticket);
 [[nodiscard]] Result<Ticket> decode_ticket_snapshot(std::string_view bytes);

@@ -98,7 +98,7 @@ Response list(Api::Context& ctx, Call& call) {
   JsonWriter w;
   w.begin_object().key("items").begin_array();
   for (const auto& a : (*t)->attachments) {
-    if (access::may_see(call.who(), a.visibility)) write_attachment(w, a);
+    if (access::may_see_attachment(call.who(), **t, a)) write_attachment(w, a);
   }
   w.end_array().key("next_cursor").null().end_object();
   return json_ok(w);
@@ -125,7 +125,9 @@ Response content(Api::Context& ctx, Call& call) {
   if (!t) return problem(t.error());
   const auto& list = (*t)->attachments;
   auto it = std::find_if(list.begin(), list.end(), [&](const AttachmentMeta& a) { return a.id == id; });
-  if (it == list.end() || !access::may_see(call.who(), it->visibility)) return problem(404, "attachment not found");
+  if (it == list.end() || !access::may_see_attachment(call.who(), **t, *it)) {
+    return problem(404, "attachment not found");
+  }
   const std::string tag = "\"" + it->sha256 + "\"";
   if (auto none_match = call.request.header("if-none-match"); none_match && *none_match == tag) {
     Response r;

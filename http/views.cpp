@@ -83,7 +83,7 @@ void write_ticket(JsonWriter& w, const Ticket& t, const ViewContext& ctx) {
   w.end_array();
   std::int64_t comments = 0, attachments = 0;
   for (const auto& c : t.comments) comments += access::may_see(ctx.who, c.visibility) ? 1 : 0;
-  for (const auto& a : t.attachments) attachments += access::may_see(ctx.who, a.visibility) ? 1 : 0;
+  for (const auto& a : t.attachments) attachments += access::may_see_attachment(ctx.who, t, a) ? 1 : 0;
   w.key("comment_count").value(comments).key("attachment_count").value(attachments);
   w.key("created_at").value(format_rfc3339(t.created_at)).key("updated_at").value(format_rfc3339(t.updated_at));
   opt_time(w, "resolved_at", t.resolved_at);

@@ -265,12 +265,12 @@ void TicketsProjection::apply_ticket(const EventRecord& record) {
     ++d.comments;
     if (is_public) ++d.public_comments;
   } else if (std::holds_alternative<AttachmentAdded>(*event)) {
-    const AttachmentMeta& a = t.attachments.back();
     ++d.attachments;
-    if (a.visibility == Visibility::public_) ++d.public_attachments;
   }
+  // What the requester sees (access::may_see_attachment); attachments stay in the row's
+  // state because a later public comment can share one.
+  d.public_attachments = static_cast<std::int64_t>(t.shared_attachments.size());
   t.comments.clear();  // counted and indexed for search, not kept in the row's state
-  t.attachments.clear();
 }
 
 void TicketsProjection::flush() {

@@ -29,7 +29,7 @@ class TicketsProjection final : public Projection {
  public:
   static constexpr std::string_view kName = "tickets";
   // 2: no comments/attachments tables; `state` in snapshot format 2.
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   TicketsProjection();
   ~TicketsProjection() override;

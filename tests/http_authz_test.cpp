@@ -51,9 +51,17 @@ std::string resolved(World& w) {
 std::string uploaded(World& w, const std::string& ticket, const std::string& visibility) {
   auto r = w.as(Role::agent, "POST",
                 "/api/v1/tickets/" + ticket + "/attachments?filename=notes.txt&visibility=" + visibility,
-                std::string("notes ") + kSecretWord, {{"Content-Type", "text/plain"}});
+                std::string("notes ") + (visibility == "internal" ? kSecretWord : "for all"), {{"Content-Type", "text/plain"}});
   REQUIRE_MESSAGE(r.status == 201, r.body);
   return r.str("id");
+}
+// An agent's public file that a public comment hands to the customer.
+std::string shared(World& w, const std::string& ticket) {
+  const std::string id = uploaded(w, ticket, "public");
+  REQUIRE(w.as(Role::agent, "POST", "/api/v1/tickets/" + ticket + "/comments",
+               R"({"body":"The file you asked for.","attachments":[")" + id + R"("]})")
+              .status == 201);
+  return id;
 }
 
 const std::set<Role> kEveryone{Role::customer, Role::agent,        Role::admin,      Role::manager,
@@ -140,7 +148,7 @@ std::vector<Endpoint> endpoints() {
                kEveryone, 200, true});
   e.push_back({"download attachment",
                [](World& w) {
-                 return Attempt{"GET", "/api/v1/attachments/" + uploaded(w, fresh(w), "public") + "/content", ""};
+                 return Attempt{"GET", "/api/v1/attachments/" + shared(w, fresh(w)) + "/content", ""};
                },
                kEveryone, 200, true});
   e.push_back({"feedback",
@@ -300,7 +308,7 @@ TEST_CASE("customers never receive internal comments or internal attachments, by
               .status == 201);
   REQUIRE(w.as(Role::agent, "POST", base + "/comments", R"({"body":"We are on it."})").status == 201);
   const std::string internal_file = uploaded(w, id, "internal");
-  const std::string public_file = uploaded(w, id, "public");
+  const std::string public_file = shared(w, id);
   w.await_read_models();
 
   // Staff see both (the control that makes the checks below meaningful).
@@ -308,23 +316,89 @@ TEST_CASE("customers never receive internal comments or internal attachments, by
   CHECK(w.as(Role::agent, "GET", base + "/attachments").body.find(internal_file) != std::string::npos);
   CHECK(w.as(Role::agent, "GET", "/api/v1/tickets?q=" + std::string(kSecretWord)).body.find(id) != std::string::npos);
 
-  for (const std::string& target :
-       {base, base + "/comments", base + "/attachments", std::string("/api/v1/tickets"),
-        std::string("/api/v1/tickets?q=") + kSecretWord, std::string("/api/v1/tickets?q=zebracrossing*"),
-        base + "/history", std::string("/api/v1/attachments/") + internal_file + "/content",
-        std::string("/api/v1/events?after=0")}) {
-    const Reply r = w.as(Role::customer, "GET", target);
-    CHECK_MESSAGE(r.body.find(kSecretWord) == std::string::npos, target, ": ", r.body);
-    if (!target.ends_with("/content")) {
-      CHECK_MESSAGE(r.body.find(internal_file) == std::string::npos, target, ": ", r.body);
+  // Every path answers the customer as stated, and where it answers 200 the public content
+  // is there: an absence in an error body would prove nothing.
+  struct Path {
+    std::string target;
+    int status;
+    std::string sighting;  // public content that must be in a 200 body
+  };
+  const std::vector<Path> paths{
+      {base, 200, id},
+      {base + "/comments", 200, "We are on it."},
+      {base + "/attachments", 200, public_file},
+      {"/api/v1/tickets", 200, id},
+      {"/api/v1/tickets?q=" + std::string(kSecretWord), 200, "\"items\":[]"},
+      {"/api/v1/tickets?q=zebracrossing*", 200, "\"items\":[]"},
+      {"/api/v1/tickets?q=asked", 200, id},  // the public comment's words are searchable
+      {base + "/history", 403, ""},
+      {"/api/v1/attachments/" + internal_file + "/content", 404, ""},
+      {"/api/v1/attachments/" + public_file + "/content", 200, "notes"},
+      {"/api/v1/events?after=0", 403, ""},
+  };
+  for (const Path& p : paths) {
+    const Reply r = w.as(Role::customer, "GET", p.target);
+    CHECK_MESSAGE(r.status == p.status, p.target, ": ", r.body);
+    if (p.status == 200) CHECK_MESSAGE(r.body.find(p.sighting) != std::string::npos, p.target, ": ", r.body);
+    CHECK_MESSAGE(r.body.find(kSecretWord) == std::string::npos, p.target, ": ", r.body);
+    if (!p.target.ends_with("/content")) {
+      CHECK_MESSAGE(r.body.find(internal_file) == std::string::npos, p.target, ": ", r.body);
     }
   }
-  CHECK(w.as(Role::customer, "GET", "/api/v1/attachments/" + internal_file + "/content").status == 404);
-  CHECK(w.as(Role::customer, "GET", "/api/v1/attachments/" + public_file + "/content").status == 200);
-  // The search for the internal word finds nothing for the customer.
-  auto searched = w.as(Role::customer, "GET", "/api/v1/tickets?q=" + std::string(kSecretWord));
-  REQUIRE(searched.status == 200);
-  CHECK(searched.json()["items"].get_array().value().size() == 0);
   // A customer cannot write internal content either.
   CHECK(w.as(Role::customer, "POST", base + "/comments", R"({"body":"x","visibility":"internal"})").status == 403);
+}
+
+TEST_CASE("an agent's file reaches the customer only through a public comment") {
+  World w;
+  const std::string id = w.new_ticket(kSubject);
+  const std::string base = "/api/v1/tickets/" + id;
+  const std::string draft = uploaded(w, id, "public");
+  const std::string internal_file = uploaded(w, id, "internal");
+  auto customer_sees = [&](const std::string& file) {
+    w.await_read_models();
+    const Reply list = w.as(Role::customer, "GET", base + "/attachments");
+    const Reply content = w.as(Role::customer, "GET", "/api/v1/attachments/" + file + "/content");
+    const Reply ticket = w.as(Role::customer, "GET", base);
+    const Reply rows = w.as(Role::customer, "GET", "/api/v1/tickets");
+    REQUIRE(list.status == 200);
+    REQUIRE(ticket.status == 200);
+    REQUIRE(rows.status == 200);
+    const bool listed = list.body.find(file) != std::string::npos;
+    CHECK(listed == (content.status == 200));
+    if (!listed) CHECK(content.status == 404);
+    // The counts agree with the list, in the ticket and in the read model's row.
+    const auto count = static_cast<std::int64_t>(list.array("items").size());
+    CHECK(ticket.json()["attachment_count"].get_int64().value() == count);
+    CHECK(rows.array("items").at(0)["attachment_count"].get_int64().value() == count);
+    return listed;
+  };
+  CHECK_FALSE(customer_sees(draft));  // an agent's upload is a draft to the customer
+  CHECK(w.as(Role::agent, "GET", base + "/attachments").body.find(draft) != std::string::npos);
+
+  // An internal note that references it does not share it.
+  REQUIRE(w.as(Role::agent, "POST", base + "/comments",
+               R"({"body":"see file","visibility":"internal","attachments":[")" + draft + R"("]})")
+              .status == 201);
+  CHECK_FALSE(customer_sees(draft));
+  // A public comment cannot carry an internal file.
+  const Reply refused = w.as(Role::agent, "POST", base + "/comments",
+                             R"({"body":"here","attachments":[")" + internal_file + R"("]})");
+  CHECK(refused.status == 422);
+  CHECK(refused.body.find("internal") != std::string::npos);
+  CHECK_FALSE(customer_sees(internal_file));
+  // A customer cannot reference (or learn of) a file it does not see.
+  CHECK(w.as(Role::customer, "POST", base + "/comments", R"({"body":"this?","attachments":[")" + draft + R"("]})")
+            .status == 422);
+  // A public comment shares it.
+  REQUIRE(w.as(Role::agent, "POST", base + "/comments", R"({"body":"here","attachments":[")" + draft + R"("]})")
+              .status == 201);
+  CHECK(customer_sees(draft));
+  CHECK_FALSE(customer_sees(internal_file));
+
+  // The customer's own upload is theirs at once.
+  const Reply own = w.as(Role::customer, "POST", base + "/attachments?filename=mine.txt", "mine",
+                         {{"Content-Type", "text/plain"}});
+  REQUIRE(own.status == 201);
+  CHECK(customer_sees(own.str("id")));
 }
