@@ -49,9 +49,9 @@ std::string resolved(World& w) {
   return id;
 }
 std::string uploaded(World& w, const std::string& ticket, const std::string& visibility) {
-  auto r = w.as(Role::agent, "POST",
-                "/api/v1/tickets/" + ticket + "/attachments?filename=notes.txt&visibility=" + visibility,
-                std::string("notes ") + (visibility == "internal" ? kSecretWord : "for all"), {{"Content-Type", "text/plain"}});
+  auto r = w.as(
+      Role::agent, "POST", "/api/v1/tickets/" + ticket + "/attachments?filename=notes.txt&visibility=" + visibility,
+      std::string("notes ") + (visibility == "internal" ? kSecretWord : "for all"), {{"Content-Type", "text/plain"}});
   REQUIRE_MESSAGE(r.status == 201, r.body);
   return r.str("id");
 }
@@ -382,8 +382,8 @@ TEST_CASE("an agent's file reaches the customer only through a public comment") 
               .status == 201);
   CHECK_FALSE(customer_sees(draft));
   // A public comment cannot carry an internal file.
-  const Reply refused = w.as(Role::agent, "POST", base + "/comments",
-                             R"({"body":"here","attachments":[")" + internal_file + R"("]})");
+  const Reply refused =
+      w.as(Role::agent, "POST", base + "/comments", R"({"body":"here","attachments":[")" + internal_file + R"("]})");
   CHECK(refused.status == 422);
   CHECK(refused.body.find("internal") != std::string::npos);
   CHECK_FALSE(customer_sees(internal_file));
@@ -391,14 +391,15 @@ TEST_CASE("an agent's file reaches the customer only through a public comment") 
   CHECK(w.as(Role::customer, "POST", base + "/comments", R"({"body":"this?","attachments":[")" + draft + R"("]})")
             .status == 422);
   // A public comment shares it.
-  REQUIRE(w.as(Role::agent, "POST", base + "/comments", R"({"body":"here","attachments":[")" + draft + R"("]})")
-              .status == 201);
+  REQUIRE(
+      w.as(Role::agent, "POST", base + "/comments", R"({"body":"here","attachments":[")" + draft + R"("]})").status ==
+      201);
   CHECK(customer_sees(draft));
   CHECK_FALSE(customer_sees(internal_file));
 
   // The customer's own upload is theirs at once.
-  const Reply own = w.as(Role::customer, "POST", base + "/attachments?filename=mine.txt", "mine",
-                         {{"Content-Type", "text/plain"}});
+  const Reply own =
+      w.as(Role::customer, "POST", base + "/attachments?filename=mine.txt", "mine", {{"Content-Type", "text/plain"}});
   REQUIRE(own.status == 201);
   CHECK(customer_sees(own.str("id")));
 }
