@@ -33,19 +33,8 @@ const char* kWords[] = {"printer", "vpn",     "laptop", "password", "email",   "
 const char* kQueues[] = {"general", "network", "hardware", "billing"};
 const char* kCategories[] = {"technical", "billing", "access", "feature_request", "bug", "general"};
 
-// Ticket numbers have six digits per year, so a million tickets span two years: the
-// odd-numbered generator threads work a year in the past.
-thread_local std::chrono::days g_shift{0};
-class ShiftedClock final : public Clock {
- public:
-  [[nodiscard]] Timestamp now() const override { return system_.now() - g_shift; }
-
- private:
-  SystemClock system_;
-};
-
 void generate(EventStore& store, int tickets, int clients) {
-  ShiftedClock clock;
+  SystemClock clock;
   RandomIds ids;
   CommandEngine engine(store, clock, ids);
   TenantConfig acme;
@@ -62,7 +51,6 @@ void generate(EventStore& store, int tickets, int clients) {
   const auto start = SteadyClock::now();
   for (int c = 0; c < clients; ++c) {
     threads.emplace_back([&, c] {
-      g_shift = std::chrono::days{c % 2 ? 365 : 0};
       std::mt19937 rng(c);
       for (int i = next++; i < tickets; i = next++) {
         const Principal customer{fmt::format("customer-{}", i % 100), "acme", Role::customer, "", ""};

@@ -57,10 +57,7 @@ Result<CommandOutcome> CommandHandler::create(CreateTicket command, const Comman
       request.idempotency_key.empty()
           ? ids_.next_id()
           : derived_event_id(request.principal, request.idempotency_key + "\n" + request.fingerprint, 1'000'000);
-  auto number = numbers_.next(clock_.now());
-  if (!number) return std::unexpected(number.error());
-  command.id = id;
-  command.number = *number;
+  command.id = id;  // the number is taken in run(), once the create is decided
   TicketCommand c = std::move(command);
   auto out = run(id, c, request);
   if (out) remember_outcome(request, *out);
@@ -162,6 +159,7 @@ Result<CommandOutcome> CommandHandler::run(const std::string& ticket_id, TicketC
                                            const CommandRequest& request) {
   std::lock_guard lock(stripe(ticket_id));
   const Principal& who = request.principal;
+  std::string number;  // a create's ticket number, taken once and kept across attempts
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     auto loaded = tickets_.load(ticket_id);
     if (!loaded) return std::unexpected(loaded.error());
@@ -184,6 +182,14 @@ Result<CommandOutcome> CommandHandler::run(const std::string& ticket_id, TicketC
     auto events = decide(state, command, DecideContext{who, now, *in_scope, *config});
     if (!events) return std::unexpected(events.error());
     if (events->empty()) return CommandOutcome{*loaded, false, 0};
+    if (auto* created = std::get_if<TicketCreated>(&events->front())) {
+      if (number.empty()) {
+        auto next = numbers_.next(now);
+        if (!next) return std::unexpected(next.error());
+        number = std::move(*next);
+      }
+      created->number = number;
+    }
 
     auto appended = store_.append(ticket_id, ExpectedVersion::exact(state.version), to_records(*events, request, now));
     if (!appended) {

@@ -29,8 +29,7 @@ Result<void> TicketNumbers::reserve_block(int year, Timestamp now, Block& block)
       }
     }
     const std::uint64_t first = last_reserved + 1;
-    const std::uint64_t last = std::min(last_reserved + kBlockSize, kMaxPerYear);
-    if (first > kMaxPerYear) return make_error(Errc::unavailable, "ticket numbers of this year are exhausted");
+    const std::uint64_t last = last_reserved + kBlockSize;
     // A retried reservation of the same block has the same event id: idempotent.
     NewEvent e = event_by(system_principal(""), fmt::format("{}-{}", year, first), kBlockReserved, now,
                           fmt::format(R"({{"first":{},"last":{}}})", first, last));

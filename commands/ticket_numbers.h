@@ -1,8 +1,7 @@
 // Ticket numbers TICK-YYYY-NNNNNN: a per-year sequence, unique, never reused, also
-// across crashes. Numbers are reserved in blocks by appending
-// `ticket_numbers.reserved` {first, last} to stream "ticket-numbers:YYYY" with an exact
-// expected version; a crash forfeits the rest of a block (a gap), never a reuse.
-// Thread-safe.
+// across crashes; at least six digits, more past 999,999 (TICK-2026-1000000). Numbers are reserved in blocks by
+// appending `ticket_numbers.reserved` {first, last} to stream "ticket-numbers:YYYY" with an exact expected version; a
+// crash forfeits the rest of a block (a gap), never a reuse. Thread-safe.
 #pragma once
 
 #include <map>
@@ -18,11 +17,11 @@ namespace ticketd {
 class TicketNumbers {
  public:
   static constexpr std::uint64_t kBlockSize = 100;
-  static constexpr std::uint64_t kMaxPerYear = 999999;  // six digits
 
   explicit TicketNumbers(EventStore& store) : store_(store) {}
 
-  // The next number for the year of `now` (UTC).
+  // The next number for the year of `now` (UTC). Call it only for a create that has been
+  // decided: a number handed out is never handed out again.
   [[nodiscard]] Result<std::string> next(Timestamp now);
 
  private:

@@ -8,6 +8,8 @@
 #include <set>
 #include <thread>
 
+#include "commands/new_event.h"
+#include "events/streams.h"
 #include "events/ticket_event_codec.h"
 #include "events/ticket_snapshot_codec.h"
 #include "tests/engine_fixture.h"
@@ -205,6 +207,34 @@ TEST_CASE("ticket numbers: a per-year sequence, unique, never reused after a res
   CHECK(numbers.contains("TICK-2026-000201"));
   Engine next_year(dir.sub("events"), {}, *parse_rfc3339("2027-01-01T00:00:01Z"));
   CHECK(next_year.engine.create(new_ticket(), as(customer()))->ticket->number == "TICK-2027-000001");
+}
+
+TEST_CASE("a refused create takes no ticket number") {
+  Engine e(make_memory_event_store());
+  for (int i = 0; i < 50; ++i) {
+    auto refused = e.engine.create(new_ticket(""), as(customer()));  // no subject: 422
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == Errc::validation);
+  }
+  CreateTicket for_other = new_ticket();
+  for_other.requester = "someone-else";  // a customer may not create for others: 403
+  CHECK(e.engine.create(for_other, as(customer())).error().code == Errc::forbidden);
+  CHECK(e.store->stream_version(streams::ticket_numbers(2026)).value() == 0);  // nothing reserved
+  auto created = e.engine.create(new_ticket(), as(customer()));
+  REQUIRE(created);
+  CHECK(created->ticket->number == "TICK-2026-000001");
+}
+
+TEST_CASE("the number sequence grows past six digits instead of refusing") {
+  Engine e(make_memory_event_store());
+  // The year's blocks are used up to 999,999 (as a busy year would leave them).
+  NewEvent block = event_by(system_principal(""), "2026-999901", "ticket_numbers.reserved", Engine::kStart,
+                            R"({"first":999901,"last":999999})");
+  REQUIRE(e.store->append(streams::ticket_numbers(2026), ExpectedVersion::exact(0), {block}));
+  auto created = e.engine.create(new_ticket(), as(customer()));
+  REQUIRE_MESSAGE(created, created.error().message);
+  CHECK(created->ticket->number == "TICK-2026-1000000");
+  CHECK(e.engine.create(new_ticket(), as(customer())).value().ticket->number == "TICK-2026-1000001");
 }
 
 TEST_CASE("If-Match pins the version: a stale one is precondition_failed and writes nothing") {

@@ -14,6 +14,11 @@ using namespace ticketd::test;
 
 TEST_CASE("tickets: create, read by id and number, list, edit with ETag and If-Match") {
   World w;
+  // Refused creates take no number from the (global) sequence.
+  for (int i = 0; i < 30; ++i) {
+    REQUIRE(w.as(Role::customer, "POST", "/api/v1/tickets", R"({"subject":"","description":"x"})").status == 422);
+  }
+  REQUIRE(w.as(Role::customer, "POST", "/api/v1/tickets", R"({"subject":"s","requester":"alex"})").status == 403);
   auto created = w.as(Role::customer, "POST", "/api/v1/tickets",
                       R"({"subject":"  VPN drops every hour ","description":"Since Monday.","priority":"high",)"
                       R"("category":"technical","type":"incident","tags":["vpn","Network"]})");
@@ -26,6 +31,7 @@ TEST_CASE("tickets: create, read by id and number, list, edit with ETag and If-M
   CHECK(created.str("requester") == "carla");
   const std::string number = created.str("number");
   CHECK(number.starts_with("TICK-"));
+  CHECK_MESSAGE(number.ends_with("-000001"), number);  // the first number of the year
 
   auto by_id = w.as(Role::agent, "GET", "/api/v1/tickets/" + id);
   REQUIRE(by_id.status == 200);
