@@ -91,6 +91,11 @@ Result<void> CommandEngine::remember_principal(const Principal& who) {
   auto known = parts_->users.get(who.sub);
   if (!known) return std::unexpected(known.error());
   if (*known && **known == seen) return {};
+  if (*known && (*known)->tenant != who.tenant) {
+    // A user's tenant moves only through the directory (an admin covering both tenants);
+    // a token naming another tenant would otherwise flip the record and its scope.
+    return make_error(Errc::forbidden, "the token's tenant is not this user's tenant in the directory");
+  }
   return record_user(seen, who);
 }
 

@@ -50,6 +50,8 @@ class CommandEngine {
   [[nodiscard]] Result<std::optional<UserRecord>> user(const std::string& sub);
   [[nodiscard]] Result<void> record_user(const UserRecord& user, const Principal& actor);
   // Records `who` in the user directory when first seen or when its claims changed.
+  // forbidden when the directory holds `who.sub` in another tenant: a token does not move
+  // a user between tenants (record_user by an admin does).
   [[nodiscard]] Result<void> remember_principal(const Principal& who);
 
   // The tenant an event of the log belongs to ("" for none: ticket-number streams).

@@ -213,6 +213,7 @@ Response dispatch(Api::Context& ctx, const Request& request, Router::Match& m, s
     }
     // The user directory records every principal when first seen and when its claims change.
     if (auto remembered = ctx.engine().remember_principal(*principal); !remembered) {
+      if (remembered.error().code == Errc::forbidden) return forbidden(remembered.error().message);
       spdlog::warn("user directory: {}", remembered.error().message);
     }
     if (m.route->action && !access::may(*principal, *m.route->action)) {

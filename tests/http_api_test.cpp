@@ -400,6 +400,29 @@ TEST_CASE("directory: tenants, users, SLA policies") {
   CHECK(w.as(Role::admin, "PUT", "/api/v1/sla/policies", R"({"calendar":{"time_zone":"Mars/Olympus"}})").status == 422);
 }
 
+TEST_CASE("a token naming another tenant does not move its user; an admin covering both does") {
+  World w;
+  const std::string id = w.new_ticket();
+  REQUIRE(w.as(Role::agent, "GET", "/api/v1/meta").status == 200);  // alex is recorded in acme
+  (void)w.head();                                                   // root is recorded too
+  const std::uint64_t head = w.head();
+  const std::string alex_in_globex = token(Role::agent, "globex", "alex");
+  for (int i = 0; i < 3; ++i) {
+    const Reply r = w.with(alex_in_globex, "GET", "/api/v1/meta");
+    CHECK(r.status == 403);
+    CHECK(r.body.find("tenant") != std::string::npos);
+    CHECK(w.as(Role::agent, "GET", "/api/v1/meta").status == 200);  // and back: nothing flips
+  }
+  CHECK(w.head() == head);  // nothing was appended
+  // alex is still acme's agent: assignable on acme's ticket.
+  CHECK(w.as(Role::admin, "POST", "/api/v1/tickets/" + id + "/assign", R"({"assignee":"alex"})").status == 200);
+  // An admin of acme alone cannot move alex to globex; a global admin can.
+  CHECK(w.as(Role::admin, "PUT", "/api/v1/users/alex", R"({"tenant":"globex","role":"agent"})").status == 404);
+  REQUIRE(w.as(Role::global_admin, "PUT", "/api/v1/users/alex", R"({"tenant":"globex","role":"agent"})").status == 200);
+  CHECK(w.with(alex_in_globex, "GET", "/api/v1/meta").status == 200);
+  CHECK(w.as(Role::agent, "GET", "/api/v1/meta").status == 403);
+}
+
 TEST_CASE("bulk changes answer per ticket") {
   World w;
   const std::string a = w.new_ticket("A");
