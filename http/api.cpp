@@ -62,6 +62,25 @@ std::expected<std::optional<std::int64_t>, Response> int_param(const Request& r,
   return std::optional<std::int64_t>(n);
 }
 
+std::expected<ItemPage, Response> item_page(const Request& r, std::string_view kind, std::size_t size) {
+  ItemPage page;
+  auto limit = int_param(r, "limit", 1, kMaxPageSize);
+  if (!limit) return std::unexpected(std::move(limit.error()));
+  if (*limit) page.limit = static_cast<std::size_t>(**limit);
+  auto cursor = r.param("cursor");
+  if (!cursor) return page;
+  const std::string_view c = *cursor;
+  std::size_t position = 0;
+  const bool ours = c.size() > kind.size() + 1 && c.starts_with(kind) && c[kind.size()] == '.';
+  const char* digits = c.data() + kind.size() + 1;
+  auto [end, ec] = ours ? std::from_chars(digits, c.data() + c.size(), position) : std::from_chars_result{digits, {}};
+  if (!ours || ec != std::errc() || end != c.data() + c.size() || position > size) {
+    return std::unexpected(problem(400, "cursor is not one of this list's cursors"));
+  }
+  page.from = position;
+  return page;
+}
+
 Api::Context::Context(ApiServices s, ApiOptions o)
     : services(std::move(s)), options(std::move(o)), limiter(options.rate) {}
 

@@ -1,9 +1,12 @@
 // Internal to http/: what the route files share. Not for use outside this folder.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "http/api.h"
@@ -68,6 +71,41 @@ inline constexpr const char* kAnyoneOnTickets = "any principal, on tickets in sc
 [[nodiscard]] std::expected<std::optional<std::int64_t>, Response> int_param(const Request& r, std::string_view name,
                                                                              std::int64_t lo, std::int64_t hi);
 [[nodiscard]] Response json_ok(JsonWriter& w, int status = 200);
+
+// A page of one of a ticket's append-only lists (comments, attachments, history), from the
+// query's `limit` (1-200, default 50) and `cursor`. A cursor is "<kind>.<position>": the
+// position (0-based, in the whole list) after the last item of the page before. Positions
+// never move, because the lists only grow. A cursor of another kind, or past `size`, is 400.
+struct ItemPage {
+  std::size_t from = 0;
+  std::size_t limit = kDefaultPageSize;
+};
+[[nodiscard]] std::expected<ItemPage, Response> item_page(const Request& r, std::string_view kind, std::size_t size);
+
+// Writes {"items": [...], "next_cursor": ...}: the items of `page` that `visible` lets
+// through, at most page.limit of them. `items` holds the list from position `base` on (the
+// whole list when 0); next_cursor is null when no visible item follows.
+template <class T, class Visible, class Write>
+Response item_page_response(std::span<const T> items, std::size_t base, const ItemPage& page, std::string_view kind,
+                            Visible visible, Write write) {
+  JsonWriter w;
+  w.begin_object().key("items").begin_array();
+  std::size_t i = page.from - base, given = 0;
+  for (; i < items.size() && given < page.limit; ++i) {
+    if (!visible(items[i])) continue;
+    write(w, items[i]);
+    ++given;
+  }
+  std::size_t next = i;
+  while (next < items.size() && !visible(items[next])) ++next;
+  w.end_array().key("next_cursor");
+  if (next < items.size())
+    w.value(fmt::format("{}.{}", kind, base + i));
+  else
+    w.null();
+  w.end_object();
+  return json_ok(w);
+}
 
 void add_ticket_routes(Api::Context& ctx);
 void add_attachment_routes(Api::Context& ctx);

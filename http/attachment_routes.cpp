@@ -95,13 +95,12 @@ Response upload(Api::Context& ctx, Call& call) {
 Response list(Api::Context& ctx, Call& call) {
   auto t = ctx.visible_ticket(call.who(), call.params.get("id"));
   if (!t) return problem(t.error());
-  JsonWriter w;
-  w.begin_object().key("items").begin_array();
-  for (const auto& a : (*t)->attachments) {
-    if (access::may_see_attachment(call.who(), **t, a)) write_attachment(w, a);
-  }
-  w.end_array().key("next_cursor").null().end_object();
-  return json_ok(w);
+  const auto& attachments = (*t)->attachments;
+  auto page = item_page(call.request, "attachments", attachments.size());
+  if (!page) return std::move(page.error());
+  return item_page_response(
+      std::span<const AttachmentMeta>(attachments), 0, *page, "attachments",
+      [&](const AttachmentMeta& a) { return access::may_see_attachment(call.who(), **t, a); }, write_attachment);
 }
 
 std::string disposition(const std::string& file_name) {
@@ -160,7 +159,7 @@ void add_attachment_routes(Api::Context& ctx) {
          "the file's bytes",
          {201, 400, 403, 404, 409, 413, 415, 422}});
   r.add("GET", "/api/v1/tickets/{id}/attachments", Access::principal, bind(list),
-        {"A ticket's attachments (visibility-filtered)", kAnyoneOnTickets, {}, "", {200, 404}});
+        {"A ticket's attachments (visibility-filtered)", kAnyoneOnTickets, {"limit", "cursor"}, "", {200, 400, 404}});
   r.add("GET", "/api/v1/attachments/{id}/content", Access::principal, bind(content),
         {"An attachment's bytes; ETag is its SHA-256", kAnyoneOnTickets, {}, "", {200, 304, 404}});
 }

@@ -171,13 +171,12 @@ Response add_comment(Api::Context& ctx, Call& call) {
 Response list_comments(Api::Context& ctx, Call& call) {
   auto t = ctx.visible_ticket(call.who(), call.params.get("id"));
   if (!t) return problem(t.error());
-  JsonWriter w;
-  w.begin_object().key("items").begin_array();
-  for (const auto& c : (*t)->comments) {
-    if (access::may_see(call.who(), c.visibility)) write_comment(w, c);
-  }
-  w.end_array().key("next_cursor").null().end_object();
-  return json_ok(w);
+  const auto& comments = (*t)->comments;
+  auto page = item_page(call.request, "comments", comments.size());
+  if (!page) return std::move(page.error());
+  return item_page_response(
+      std::span<const Comment>(comments), 0, *page, "comments",
+      [&](const Comment& c) { return access::may_see(call.who(), c.visibility); }, write_comment);
 }
 
 Response feedback(Api::Context& ctx, Call& call) {
@@ -221,13 +220,14 @@ Response history(Api::Context& ctx, Call& call) {
     r.headers.clear();  // an old version is not the ticket's current ETag
     return r;
   }
-  auto events = ctx.engine().log().read_stream((*t)->id, 0, (*t)->version);
+  // Positions are versions - 1; one event more than the page tells whether another follows.
+  auto page = item_page(call.request, "history", (*t)->version);
+  if (!page) return std::move(page.error());
+  auto events = ctx.engine().log().read_stream((*t)->id, page->from + 1, page->limit + 1);
   if (!events) return problem(events.error());
-  JsonWriter w;
-  w.begin_object().key("items").begin_array();
-  for (const auto& e : *events) write_event(w, e);
-  w.end_array().key("next_cursor").null().end_object();
-  return json_ok(w);
+  return item_page_response(
+      std::span<const EventRecord>(*events), page->from, *page, "history", [](const EventRecord&) { return true; },
+      write_event);
 }
 
 Response bulk(Api::Context& ctx, Call& call) {
@@ -345,7 +345,11 @@ void add_ticket_routes(Api::Context& ctx) {
          "body, visibility, attachments, mentions",
          {201, 403, 404, 409, 412, 422}});
   r.add("GET", t + "/{id}/comments", Access::principal, bind(list_comments),
-        {"Comments, oldest first; internal ones not for customers", kAnyoneOnTickets, {}, "", {200, 404}});
+        {"Comments, oldest first; internal ones not for customers",
+         kAnyoneOnTickets,
+         {"limit", "cursor"},
+         "",
+         {200, 400, 404}});
   r.add("POST", t + "/{id}/feedback", Access::principal, bind(feedback),
         {"Rate the resolution", "the ticket's requester", {}, "rating (1-5), comment", {200, 403, 404, 409, 422}});
   r.add("POST", t + "/{id}/merge", Access::principal, bind(merge),
@@ -353,7 +357,7 @@ void add_ticket_routes(Api::Context& ctx) {
   r.add("GET", t + "/{id}/history", Access::principal, bind(history),
         {"The ticket's events, or its state at as_of",
          who_on_tickets(Action::read_ticket_history),
-         {"as_of"},
+         {"as_of", "limit", "cursor"},
          "",
          {200, 400, 403, 404}});
 }

@@ -423,6 +423,70 @@ TEST_CASE("a token naming another tenant does not move its user; an admin coveri
   CHECK(w.as(Role::agent, "GET", "/api/v1/meta").status == 403);
 }
 
+// Follows next_cursor from `first` and returns the value of `field` of every item, in order.
+std::vector<std::string> walk(World& w, Role role, const std::string& first, const char* field, int* pages) {
+  std::vector<std::string> seen;
+  std::string target = first;
+  *pages = 0;
+  while (true) {
+    const Reply r = w.as(role, "GET", target);
+    REQUIRE_MESSAGE(r.status == 200, target, ": ", r.body);
+    ++*pages;
+    REQUIRE(*pages < 50);
+    for (auto item : r.array("items")) {
+      auto v = item[field];
+      seen.push_back(v.is_string() ? std::string(v.get_string().value()) : std::to_string(v.get_uint64().value()));
+    }
+    if (r.json()["next_cursor"].is_null()) return seen;
+    const std::string cursor(r.json()["next_cursor"].get_string().value());
+    target = first + (first.find('?') == std::string::npos ? "?" : "&") + "cursor=" + cursor;
+  }
+}
+
+TEST_CASE("comments, attachments and history come in pages of `limit`, each item once, in order") {
+  World w;
+  const std::string id = w.new_ticket();
+  const std::string base = "/api/v1/tickets/" + id;
+  std::vector<std::string> public_bodies, all_bodies;
+  for (int i = 0; i < 7; ++i) {
+    const bool internal = i % 3 == 1;
+    const std::string body = "note " + std::to_string(i);
+    REQUIRE(w.as(Role::agent, "POST", base + "/comments",
+                 R"({"body":")" + body + R"(","visibility":")" + (internal ? "internal" : "public") + R"("})")
+                .status == 201);
+    all_bodies.push_back(body);
+    if (!internal) public_bodies.push_back(body);
+  }
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(w.as(Role::customer, "POST", base + "/attachments?filename=f" + std::to_string(i) + ".txt", "x",
+                 {{"Content-Type", "text/plain"}})
+                .status == 201);
+  }
+  int pages = 0;
+  CHECK(walk(w, Role::agent, base + "/comments?limit=3", "body", &pages) == all_bodies);
+  CHECK(pages == 3);
+  CHECK(walk(w, Role::customer, base + "/comments?limit=2", "body", &pages) == public_bodies);
+  CHECK(pages == 3);  // 5 public comments: 2 + 2 + 1, the internal ones skipped, not counted
+  CHECK(walk(w, Role::customer, base + "/comments", "body", &pages) == public_bodies);
+  CHECK(pages == 1);  // the default limit is 50
+  const auto files = walk(w, Role::customer, base + "/attachments?limit=1", "file_name", &pages);
+  CHECK(files == std::vector<std::string>{"f0.txt", "f1.txt", "f2.txt"});
+  CHECK(pages == 3);
+  const auto versions = walk(w, Role::auditor, base + "/history?limit=4", "version", &pages);
+  REQUIRE(versions.size() == 11);  // created, 7 comments, 3 attachments
+  for (std::size_t i = 0; i < versions.size(); ++i) CHECK(versions[i] == std::to_string(i + 1));
+  CHECK(pages == 3);
+  // A cursor belongs to its list and must be one the list can have given.
+  auto page = w.as(Role::agent, "GET", base + "/comments?limit=1");
+  const std::string cursor(page.json()["next_cursor"].get_string().value());
+  CHECK(w.as(Role::agent, "GET", base + "/history?cursor=" + cursor).status == 400);
+  for (const char* bad : {"garbage", "comments.", "comments.-1", "comments.8", "comments.1x"}) {
+    CHECK_MESSAGE(w.as(Role::agent, "GET", base + "/comments?cursor=" + bad).status == 400, bad);
+  }
+  CHECK(w.as(Role::agent, "GET", base + "/comments?limit=0").status == 400);
+  CHECK(w.as(Role::agent, "GET", base + "/attachments?limit=201").status == 400);
+}
+
 TEST_CASE("bulk changes answer per ticket") {
   World w;
   const std::string a = w.new_ticket("A");
