@@ -63,6 +63,9 @@ struct Server::Impl {
   RequestSink& sink;
   std::string upload_dir;
   net::io_context ioc;
+  // Keeps the I/O threads running while no operation is pending: an answer computed on a
+  // worker is posted back to a session that waits on nothing (after SIGTERM, nothing else is).
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> keep_running;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::vector<bool> acceptor_is_admin;
   std::vector<std::thread> threads;
@@ -93,11 +96,15 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
     net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::do_read, shared_from_this()));
   }
 
-  // Stop reading; close once the answers in flight are written.
+  // Read no new request; a request already begun (bytes of it received) is read to its
+  // end and answered; close once the answers in flight are written. An idle connection
+  // closes at once: a client that sends on it after that gets no answer, and nothing of its
+  // request was done.
   void drain() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
       self->closing_ = true;
-      if (self->slots_.empty() && !self->writing_) self->close();
+      const bool request_begun = self->reading_ && (self->in_body_ || self->buffer_.size() > 0);
+      if (!request_begun && self->slots_.empty() && !self->writing_) self->close();
     });
   }
 
@@ -137,6 +144,7 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
       return answer_now(problem(413, fmt::format("the body exceeds {} bytes", limit)));
     }
     stream_.expires_after(server_.limits.read_timeout);
+    in_body_ = true;
     if (upload) {
       upload_path_ = server_.next_upload_path();
       file_parser_.emplace(std::move(*header_));
@@ -175,6 +183,7 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_body(beast::error_code ec, std::size_t) {
+    in_body_ = false;
     if (ec == bhttp::error::body_limit) {
       return answer_now(problem(413, "the body is too large"));
     }
@@ -313,7 +322,8 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
   bool reading_ = false;
   bool writing_ = false;
   bool closing_ = false;
-  bool linger_ = false;  // close() discards input first (an unread body may follow)
+  bool in_body_ = false;  // a request's header was read; its body is being read
+  bool linger_ = false;   // close() discards input first (an unread body may follow)
 };
 
 void Server::Impl::do_accept(tcp::acceptor& acceptor, bool admin) {
@@ -381,6 +391,7 @@ void Server::start() {
   for (std::size_t i = 0; i < impl_->acceptors.size(); ++i) {
     impl_->do_accept(*impl_->acceptors[i], impl_->acceptor_is_admin[i]);
   }
+  impl_->keep_running.emplace(impl_->ioc.get_executor());
   for (unsigned i = 0; i < impl_->limits.io_threads; ++i) {
     impl_->threads.emplace_back([this] { impl_->ioc.run(); });
   }
@@ -411,6 +422,7 @@ bool Server::drain(std::chrono::milliseconds timeout) {
 }
 
 void Server::stop() {
+  impl_->keep_running.reset();
   impl_->ioc.stop();
   for (auto& t : impl_->threads) {
     if (t.joinable()) t.join();
