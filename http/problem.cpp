@@ -1,5 +1,7 @@
 #include "http/problem.h"
 
+#include <spdlog/spdlog.h>
+
 #include "base/json_writer.h"
 
 namespace ticketd::http {
@@ -129,15 +131,23 @@ int status_of(Errc code) {
   return 500;
 }
 
-Response problem(const Error& error) {
-  const int status = status_of(error.code);
-  const std::string detail = error.code == Errc::internal ? "internal error; see the server log" : error.message;
-  Response r = render(status, detail, &error);
-  if (status == 412 && error.actual_version) r.set("ETag", "\"" + std::to_string(*error.actual_version) + "\"");
+Response problem(const Error& error, int status) {
+  if (status < 500) return render(status, error.message, &error);
+  spdlog::error("answered {}: {}", status, error.message);
+  Response r = render(status,
+                      status == 503 ? "the service cannot take this request now; try again later"
+                                    : "internal error; see the server log",
+                      nullptr);
+  if (status == 503) r.set("Retry-After", "1");
   return r;
 }
 
-Response problem(const Error& error, int status) { return render(status, error.message, &error); }
+Response problem(const Error& error) {
+  const int status = status_of(error.code);
+  Response r = problem(error, status);
+  if (status == 412 && error.actual_version) r.set("ETag", "\"" + std::to_string(*error.actual_version) + "\"");
+  return r;
+}
 
 Response problem(int status, std::string detail) { return render(status, detail, nullptr); }
 

@@ -2,8 +2,9 @@
 //
 // status_of() maps each Errc to its status code; problem() renders the body: type, title,
 // status, detail, plus `errors` [{field, message}] for validation, `current_status` and
-// `allowed` for state conflicts, `current_version` for 412. Errc::internal never shows
-// its message (it may name files); the detail is generic and the message goes to the log.
+// `allowed` for state conflicts, `current_version` for 412. An error value answered with a
+// 5xx never shows its message (a store's or SQLite's text may name files or internals): the
+// detail is a fixed sentence per status and the message goes to the server log.
 #pragma once
 
 #include <string>

@@ -238,14 +238,31 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
 
   // An answer produced here (bad framing or limits): sent after those queued, then close.
   void answer_now(Response response) {
+    const std::string request_id = request_id_so_far();
     reading_ = false;
     closing_ = true;
     linger_ = true;
     remove_upload();
     auto slot = std::make_shared<Slot>();
-    fill(*slot, std::move(response), false, server_.next_request_id());
+    fill(*slot, std::move(response), false, request_id);
     slots_.push_back(slot);
     do_write();
+  }
+
+  // The client's X-Request-Id when the header of the request being refused was read
+  // (413, a malformed body), else a new one (431, malformed header).
+  std::string request_id_so_far() {
+    auto from = [](const auto& parser) -> std::optional<std::string> {
+      if (!parser || !parser->is_header_done()) return std::nullopt;
+      const auto& head = parser->get();
+      auto it = head.find("X-Request-Id");
+      if (it == head.end() || !valid_request_id(it->value())) return std::nullopt;
+      return std::string(it->value());
+    };
+    if (auto id = from(string_parser_)) return *id;
+    if (auto id = from(file_parser_)) return *id;
+    if (auto id = from(header_)) return *id;
+    return server_.next_request_id();
   }
 
   void finish_reading() {
@@ -332,10 +349,11 @@ void Server::Impl::do_accept(tcp::acceptor& acceptor, bool admin) {
       if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
       return do_accept(acceptor, admin);
     }
-    if (draining.load()) return;
     std::shared_ptr<Session> session;
     {
+      // Under the lock that drain() takes to list the sessions: none starts unlisted.
       std::lock_guard lock(sessions_mu);
+      if (draining.load()) return;
       if (sessions.size() < limits.max_connections) {
         const auto id = next_session++;
         session = std::make_shared<Session>(std::move(socket), *this, admin, id);
@@ -407,10 +425,10 @@ void Server::stop_accepting() {
 }
 
 bool Server::drain(std::chrono::milliseconds timeout) {
-  impl_->draining = true;
   std::vector<std::shared_ptr<Impl::Session>> live;
   {
     std::lock_guard lock(impl_->sessions_mu);
+    impl_->draining = true;
     for (auto& [id, weak] : impl_->sessions) {
       if (auto s = weak.lock()) live.push_back(std::move(s));
     }

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "tests/http_world.h"
 
@@ -152,6 +153,25 @@ TEST_CASE("bad input: each gets its error, the server stays up, nothing is writt
   (void)w.http.raw("POST " + t + "/comments HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + w.tokens.at(Role::admin) +
                        "\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"body\":\"cut",
                    std::chrono::milliseconds(300));
+
+  // Errors the server makes itself echo the client's X-Request-Id once the header was read:
+  // a declared body over the limit (413), a bad target (400), a malformed chunked body (400).
+  for (const auto& [what, request, status] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"413",
+            "POST /api/v1/tickets HTTP/1.1\r\nHost: t\r\nX-Request-Id: trace-413\r\nContent-Length: 9999999\r\n\r\n",
+            "413"},
+           {"bad target", "GET /api/v1/%zz? HTTP/1.1\r\nHost: t\r\nX-Request-Id: trace-target\r\n\r\n", "400"},
+           {"bad chunk",
+            "POST /api/v1/tickets HTTP/1.1\r\nHost: t\r\nX-Request-Id: trace-chunk\r\n"
+            "Transfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n",
+            "400"}}) {
+    const std::string answer = w.http.raw(request, std::chrono::milliseconds(1000));
+    CHECK_MESSAGE(answer.starts_with("HTTP/1.1 " + status), what, ": ", answer.substr(0, 200));
+    const std::string id =
+        request.substr(request.find("X-Request-Id: ") + 14,
+                       request.find("\r\n", request.find("X-Request-Id: ")) - request.find("X-Request-Id: ") - 14);
+    CHECK_MESSAGE(answer.find("X-Request-Id: " + id + "\r\n") != std::string::npos, what, ": ", answer.substr(0, 300));
+  }
 
   // Still up, and nothing was written: the log head and the ticket are as before.
   CHECK(w.http.request("GET", "/healthz").status == 200);
