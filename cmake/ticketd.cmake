@@ -12,6 +12,14 @@ if(TICKETD_ASAN)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=address,undefined)
 endif()
+if(TICKETD_FUZZ)
+  # clang 16 with libstdc++ 12: <expected> checks __cpp_concepts >= 202002, which clang 16
+  # implements (P0848) but does not announce.
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+                      -fno-sanitize-recover=undefined -Wno-builtin-macro-redefined -U__cpp_concepts
+                      -D__cpp_concepts=202002L)
+  add_link_options(-fsanitize=address,undefined)
+endif()
 if(TICKETD_TSAN)
   add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
   add_link_options(-fsanitize=thread)

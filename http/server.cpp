@@ -43,7 +43,54 @@ bool is_malformed(const beast::error_code& ec) {
          ec != bhttp::error::partial_message && ec != bhttp::error::end_of_stream;
 }
 
+// Our Request from a parsed Beast request header: method, target, decoded path and query,
+// lowercase header names, X-Request-Id (the client's when valid, else `new_id()`).
+// nullopt when the target is not an origin-form path and query.
+template <class Message, class NewId>
+std::optional<Request> request_from(const Message& m, NewId&& new_id) {
+  Request r;
+  r.method = std::string(m.method_string());
+  r.target = std::string(m.target());
+  auto url = boost::urls::parse_origin_form(r.target);
+  if (!url) return std::nullopt;
+  r.path = url->path();
+  for (auto param : url->params()) r.query.emplace_back(param.key, param.value);
+  for (const auto& field : m) {
+    std::string name(field.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    r.headers.emplace_back(std::move(name), std::string(field.value()));
+  }
+  auto id = r.header("x-request-id");
+  r.request_id = id && valid_request_id(*id) ? std::string(*id) : new_id();
+  r.keep_alive = m.keep_alive();
+  return r;
+}
+
 }  // namespace
+
+std::expected<Request, Response> parse_request(std::string_view bytes, const ServerLimits& limits) {
+  bhttp::request_parser<bhttp::string_body> parser;
+  parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+  parser.body_limit(limits.max_body_bytes);
+  parser.eager(true);
+  beast::error_code ec;
+  while (!ec && !parser.is_done() && !bytes.empty()) {
+    const std::size_t used = parser.put(net::buffer(bytes.data(), bytes.size()), ec);
+    bytes.remove_prefix(used);
+    if (used == 0 && !ec) break;
+  }
+  if (!ec && !parser.is_done()) parser.put_eof(ec);
+  if (ec == bhttp::error::header_limit) {
+    return std::unexpected(problem(431, fmt::format("request headers exceed {} bytes", limits.max_header_bytes)));
+  }
+  if (ec == bhttp::error::body_limit) return std::unexpected(problem(413, "the body is too large"));
+  if (ec || !parser.is_done()) return std::unexpected(problem(400, "malformed HTTP request"));
+  auto r = request_from(parser.get(), [] { return std::string("parsed"); });
+  if (!r) return std::unexpected(problem(400, "the request target is not a valid path and query"));
+  r->body = std::move(parser.get().body());
+  r->body_size = r->body.size();
+  return std::move(*r);
+}
 
 struct Server::Impl {
   Impl(ServerLimits l, RequestSink& s, std::string dir)
@@ -164,21 +211,9 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
 
   template <class Message>
   Request to_request(const Message& m) {
-    Request r;
-    r.method = std::string(m.method_string());
-    r.target = std::string(m.target());
-    auto url = boost::urls::parse_origin_form(r.target);
-    r.path = url->path();
-    for (auto param : url->params()) r.query.emplace_back(param.key, param.value);
-    for (const auto& field : m) {
-      std::string name(field.name_string());
-      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      r.headers.emplace_back(std::move(name), std::string(field.value()));
-    }
-    auto id = r.header("x-request-id");
-    r.request_id = id && valid_request_id(*id) ? std::string(*id) : server_.next_request_id();
+    // The target was checked in on_header.
+    Request r = *request_from(m, [this] { return server_.next_request_id(); });
     r.admin_listener = admin_;
-    r.keep_alive = m.keep_alive();
     return r;
   }
 

@@ -39,6 +39,12 @@ struct ServerLimits {
   unsigned io_threads = 2;
 };
 
+// Parses one whole request from `bytes` with the server's parser, limits and conversion
+// (X-Request-Id "parsed" unless the client sent one): the Request, or the problem the
+// server would answer (400 malformed or cut short, 413, 431). For the fuzz harness and
+// tests; the server itself reads incrementally from the socket.
+[[nodiscard]] std::expected<Request, Response> parse_request(std::string_view bytes, const ServerLimits& limits);
+
 class RequestSink {
  public:
   virtual ~RequestSink() = default;

@@ -10,6 +10,7 @@ PACKAGES=(
   libfmt-dev libspdlog-dev libssl-dev libjwt-dev libcli11-dev
   libhowardhinnant-date-dev tzdata
   doctest-dev libbenchmark-dev wrk curl
+  clang-16 libclang-rt-16-dev
 )
 
 missing=()
