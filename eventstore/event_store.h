@@ -44,6 +44,7 @@ struct EventStoreStats {
   std::uint64_t events = 0;         // events written
   std::uint64_t write_batches = 0;  // rocksdb writes (one per sequencer batch)
   std::uint64_t syncs = 0;          // WAL syncs (each acknowledges every batch before it)
+  bool failed = false;              // a write or sync failed: appends refused (see open_rocksdb_event_store)
 };
 
 struct Snapshot {
@@ -105,9 +106,19 @@ class EventStore {
 struct EventStoreOptions {
   bool read_only = false;  // open a running ticketd's store for reading (ticketctl)
   EventStoreLimits limits;
+  // Called by the syncer before each WAL sync with the position the sync would make
+  // durable; false makes that sync fail as a full disk would (fault injection for tests).
+  std::function<bool(std::uint64_t position)> before_sync;
 };
 
 // Opens (creating when absent and not read-only) the RocksDB store in `dir`.
+//
+// A failed write or sync poisons the store: every later append answers Errc::unavailable
+// and stats().failed is set, until the process reopens it. At that moment the store records
+// its durable position in `<dir>/ACKNOWLEDGED` (a file allocated at open, so writing it
+// needs no new disk space). The next open removes every record after that position (events
+// whose append was refused may still have reached the WAL), so nothing refused becomes
+// durable behind its client's back; then the file is cleared.
 [[nodiscard]] Result<std::unique_ptr<EventStore>> open_rocksdb_event_store(const std::string& dir,
                                                                            const EventStoreOptions& options = {});
 

@@ -24,6 +24,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "eventstore/acknowledged_mark.h"
 #include "eventstore/append_rules.h"
 #include "eventstore/event_store.h"
 #include "eventstore/keys.h"
@@ -39,10 +40,11 @@ Error storage_error(const rocksdb::Status& s, std::string_view what) {
 class RocksEventStore final : public EventStore {
  public:
   RocksEventStore(rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> handles, const EventStoreOptions& options,
-                  LogHead head)
+                  LogHead head, std::optional<AcknowledgedMark> mark)
       : db_(db),
         handles_(std::move(handles)),
         options_(options),
+        mark_(std::move(mark)),
         durable_(head),
         next_position_(head.position + 1),
         last_hash_(head.hash) {
@@ -162,7 +164,12 @@ class RocksEventStore final : public EventStore {
   }
 
   EventStoreStats stats() const override {
-    return EventStoreStats{appends_.load(), events_.load(), write_batches_.load(), syncs_.load()};
+    bool failed = false;
+    {
+      std::lock_guard lock(queue_mu_);
+      failed = failed_.has_value();
+    }
+    return EventStoreStats{appends_.load(), events_.load(), write_batches_.load(), syncs_.load(), failed};
   }
 
   bool wait_beyond(std::uint64_t position, std::chrono::milliseconds timeout) const override {
@@ -401,8 +408,19 @@ class RocksEventStore final : public EventStore {
         work.swap(syncing_);
       }
       const LogHead target = work.back().head;
-      if (target.position > durable_position()) {
-        auto s = db_->SyncWAL();
+      std::optional<Error> failed;
+      {
+        std::lock_guard lock(queue_mu_);
+        failed = failed_;
+      }
+      if (failed) {
+        // After a failed write or sync nothing more becomes durable in this process: what
+        // was written but not synced is refused, and the next open drops it.
+        for (auto& w : work) poison(*failed, w.completions);
+        record_acknowledged();
+      } else if (target.position > durable_position()) {
+        const bool allowed = !options_.before_sync || options_.before_sync(target.position);
+        auto s = allowed ? db_->SyncWAL() : rocksdb::Status::IOError("WAL sync failed (injected)");
         syncs_.fetch_add(1, std::memory_order_relaxed);
         if (s.ok()) {
           {
@@ -413,6 +431,7 @@ class RocksEventStore final : public EventStore {
           head_cv_.notify_all();
         } else {
           for (auto& w : work) poison(storage_error(s, "append sync"), w.completions);
+          record_acknowledged();
         }
       }
       for (auto& w : work) {
@@ -433,9 +452,22 @@ class RocksEventStore final : public EventStore {
     for (auto& [stream, version] : batch.versions) stream_versions_[stream] = version;
   }
 
+  // Writes the durable position to <dir>/ACKNOWLEDGED, once (syncer thread only). If even
+  // that fails, the next open keeps what reached the WAL, as before this file existed.
+  void record_acknowledged() {
+    if (!mark_ || acknowledged_recorded_) return;
+    acknowledged_recorded_ = true;
+    (void)mark_->record(durable_position());
+  }
+
   // Records the first failure and turns every pending success into that error.
   void poison(const Error& cause, std::vector<Completion>& completions) {
-    Error e{Errc::unavailable, "event store failed, restart required: " + cause.message, {}, std::nullopt, {}, {}};
+    Error e = cause.code == Errc::unavailable ? cause : Error{Errc::unavailable,
+                                                              "event store failed, restart required: " + cause.message,
+                                                              {},
+                                                              std::nullopt,
+                                                              {},
+                                                              {}};
     {
       std::lock_guard lock(queue_mu_);
       if (!failed_) failed_ = e;
@@ -448,9 +480,10 @@ class RocksEventStore final : public EventStore {
   rocksdb::DB* db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   EventStoreOptions options_;
+  std::optional<AcknowledgedMark> mark_;  // written once, by the syncer, when poisoned
 
   // Queue of appends waiting for the sequencer.
-  std::mutex queue_mu_;
+  mutable std::mutex queue_mu_;
   std::condition_variable queue_cv_;
   std::deque<Pending> queue_;
   std::size_t queued_events_ = 0;
@@ -480,10 +513,42 @@ class RocksEventStore final : public EventStore {
   std::atomic<std::uint64_t> events_{0};
   std::atomic<std::uint64_t> write_batches_{0};
   std::atomic<std::uint64_t> syncs_{0};
+  bool acknowledged_recorded_ = false;  // syncer thread only
 
   std::thread sequencer_;
   std::thread syncer_;
 };
+
+// Removes every record after `position` (with its stream-index and event-id entries) and
+// sets the head to `position`, in one synced write. Returns the new head.
+Result<LogHead> drop_after(rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& handles,
+                           std::uint64_t position) {
+  LogHead head{0, std::string(kGenesisHash)};
+  std::string value;
+  if (position > 0) {
+    auto s = db->Get(rocksdb::ReadOptions(), handles[1], keys::be64(position), &value);
+    if (!s.ok()) return std::unexpected(storage_error(s, "reading the acknowledged record"));
+    auto record = decode_record(value);
+    if (!record) return std::unexpected(record.error());
+    head = LogHead{position, record->hash};
+  }
+  rocksdb::WriteBatch wb;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), handles[1]));
+  for (it->Seek(keys::be64(position + 1)); it->Valid(); it->Next()) {
+    auto record = decode_record(std::string_view(it->value().data(), it->value().size()));
+    if (!record) return std::unexpected(record.error());
+    wb.Delete(handles[1], it->key());
+    wb.Delete(handles[2], keys::stream_version_key(record->stream, record->version));
+    wb.Delete(handles[3], keys::event_id_key(record->stream, record->event_id));
+  }
+  if (!it->status().ok()) return std::unexpected(storage_error(it->status(), "reading the log"));
+  wb.Put(handles[0], keys::kHead, keys::be64(head.position) + head.hash);
+  rocksdb::WriteOptions synced;
+  synced.sync = true;
+  auto s = db->Write(synced, &wb);
+  if (!s.ok()) return std::unexpected(storage_error(s, "dropping unacknowledged records"));
+  return head;
+}
 
 }  // namespace
 
@@ -518,17 +583,35 @@ Result<std::unique_ptr<EventStore>> open_rocksdb_event_store(const std::string& 
                       "cannot open event store in " + dir + ": " + s.ToString());
   }
 
+  auto fail = [&](Error e) -> Result<std::unique_ptr<EventStore>> {
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    delete db;
+    return std::unexpected(std::move(e));
+  };
   LogHead head{0, std::string(kGenesisHash)};
   std::string value;
   s = db->Get(rocksdb::ReadOptions(), handles[0], keys::kHead, &value);
   if (s.ok() && value.size() == 8 + kHashHexBytes) {
     head = LogHead{keys::read_be64(value), value.substr(8)};
   } else if (!s.IsNotFound()) {
-    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-    delete db;
-    return make_error(Errc::internal, "event store head record is unreadable in " + dir);
+    return fail(Error{Errc::internal, "event store head record is unreadable in " + dir, {}, std::nullopt, {}, {}});
   }
-  return std::unique_ptr<EventStore>(new RocksEventStore(db, std::move(handles), options, head));
+  if (options.read_only) {
+    return std::unique_ptr<EventStore>(new RocksEventStore(db, std::move(handles), options, head, std::nullopt));
+  }
+  auto mark = AcknowledgedMark::open(dir);
+  if (!mark) return fail(mark.error());
+  if (auto acknowledged = mark->recorded()) {
+    if (*acknowledged < head.position) {
+      auto kept = drop_after(db, handles, *acknowledged);
+      if (!kept) return fail(kept.error());
+      head = *kept;
+    }
+    if (!mark->clear())
+      return fail(Error{Errc::unavailable, "cannot clear " + dir + "/ACKNOWLEDGED", {}, std::nullopt, {}, {}});
+  }
+  return std::unique_ptr<EventStore>(
+      new RocksEventStore(db, std::move(handles), options, head, std::optional<AcknowledgedMark>(std::move(*mark))));
 }
 
 }  // namespace ticketd

@@ -14,11 +14,13 @@ Response readyz(Api::Context& ctx, Call&) {
   const auto checkpoint = ctx.services.projector.checkpoint();
   const auto lag = head > checkpoint ? head - checkpoint : 0;
   const bool failed = ctx.services.projector.error().has_value();
-  const bool ready = !failed && lag <= ctx.options.ready_max_lag;
+  const bool store_failed = ctx.engine().log().stats().failed;
+  const bool ready = !failed && !store_failed && lag <= ctx.options.ready_max_lag;
   JsonWriter w;
   w.begin_object().key("status").value(ready ? "ready" : "not_ready");
   w.key("log_head").value(head).key("read_model_checkpoint").value(checkpoint).key("lag").value(lag);
-  w.key("max_lag").value(ctx.options.ready_max_lag).key("read_models_failed").value(failed).end_object();
+  w.key("max_lag").value(ctx.options.ready_max_lag).key("read_models_failed").value(failed);
+  w.key("event_store_failed").value(store_failed).end_object();
   Response r = json_response(ready ? 200 : 503, w.take());
   if (!ready) r.set("Retry-After", "1");
   return r;

@@ -108,3 +108,77 @@ TEST_CASE("asynchronous appends share syncs and complete in order") {
   CHECK(ordered);
   CHECK(store->head().position == kAppends);
 }
+
+TEST_CASE("no append is acknowledged before a WAL sync covered it, and concurrent appends share syncs") {
+  TempDir dir;
+  std::mutex mu;
+  std::uint64_t synced = 0;  // the highest position a successful sync covered
+  EventStoreOptions options;
+  options.before_sync = [&](std::uint64_t position) {
+    std::lock_guard lock(mu);
+    synced = std::max(synced, position);  // the sync follows at once and succeeds
+    return true;
+  };
+  auto store = std::move(*open_rocksdb_event_store(dir.sub("events"), options));
+  constexpr int kThreads = 64, kEach = 40;
+  std::atomic<int> early{0}, failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        auto r = store->append("s" + std::to_string(t), ExpectedVersion::any(), {make_event(std::to_string(i))});
+        if (!r) {
+          failed.fetch_add(1);
+          continue;
+        }
+        std::lock_guard lock(mu);
+        if (r->last_position > synced) early.fetch_add(1);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(failed == 0);
+  CHECK(early == 0);  // an acknowledgement without a covering sync would count here
+  const auto stats = store->stats();
+  CHECK(stats.appends == kThreads * kEach);
+  CHECK(stats.syncs < stats.appends);  // group commit: one sync acknowledges many appends
+  MESSAGE("syncs ", stats.syncs, " for ", stats.appends, " appends");
+}
+
+TEST_CASE("a failed sync refuses its events and every later one, and the reopened log does not hold them") {
+  TempDir dir;
+  std::atomic<bool> disk_full{false};
+  EventStoreOptions options;
+  options.before_sync = [&](std::uint64_t) { return !disk_full.load(); };
+  {
+    auto store = std::move(*open_rocksdb_event_store(dir.sub("events"), options));
+    REQUIRE(store->append("t", ExpectedVersion::exact(0), {make_event("kept-1")}));
+    REQUIRE(store->append("t", ExpectedVersion::exact(1), {make_event("kept-2")}));
+    disk_full = true;
+    auto refused = store->append("t", ExpectedVersion::exact(2), {make_event("refused-1")});
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == Errc::unavailable);
+    CHECK(store->stats().failed);
+    disk_full = false;  // space is back, but this process acknowledges nothing more
+    auto later = store->append("u", ExpectedVersion::any(), {make_event("refused-2")});
+    REQUIRE_FALSE(later);
+    CHECK(later.error().code == Errc::unavailable);
+    CHECK(store->head().position == 2);
+  }
+  // Reopened (the documented clean restart): the refused events are gone although they
+  // reached the WAL, the chain verifies, and appends continue after the last kept one.
+  auto store = std::move(*open_rocksdb_event_store(dir.sub("events")));
+  CHECK_FALSE(store->stats().failed);
+  CHECK(store->head().position == 2);
+  CHECK(store->stream_version("t").value() == 2);
+  CHECK(store->stream_version("u").value() == 0);
+  auto all = store->read_all(0, 100);
+  REQUIRE(all);
+  REQUIRE(all->size() == 2);
+  CHECK(all->back().event_id == "kept-2");
+  CHECK(verify_chain(*store).value().ok);
+  auto next = store->append("t", ExpectedVersion::exact(2), {make_event("refused-1")});  // the id is free again
+  REQUIRE(next);
+  CHECK(next->first_position == 3);
+  CHECK(store->read_all(0, 100)->back().prev_hash == all->back().hash);
+}
