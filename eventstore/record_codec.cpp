@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
+
 #include "base/json_writer.h"
 #include "base/sha256.h"
 
@@ -123,6 +125,13 @@ Result<EventRecord> decode_record(std::string_view stored) {
     ok = take_string(obj, "prev_hash", r.prev_hash) && take_string(obj, "hash", r.hash);
   }
   if (!ok) return make_error(Errc::internal, "record misses a field or has a wrong type");
+  auto is_hash = [](std::string_view h) {
+    return h.size() == kHashHexBytes &&
+           std::all_of(h.begin(), h.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+  };
+  if (!is_hash(r.prev_hash) || !is_hash(r.hash)) {
+    return make_error(Errc::internal, "record hashes are not 64 lowercase hex digits");
+  }
   auto time = parse_rfc3339(time_text);
   if (!time) return make_error(Errc::internal, "record time is not RFC 3339");
   r.time = *time;

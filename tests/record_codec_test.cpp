@@ -212,6 +212,10 @@ TEST_CASE("decode_record refuses malformed records") {
       {"data a string", replaced(R"("data":{"body":"hello"})", R"("data":"{}")")},
       {"no prev_hash", replaced(R"("prev_hash":")" + std::string(kGenesisHash) + R"(",)", "")},
       {"hash a number", replaced(R"("hash":")" + r.hash + R"(")", R"("hash":1)")},
+      // Found by the fuzzer: such a hash made a stored form that is not JSON.
+      {"hash not hex", replaced(R"("hash":")" + r.hash, R"("hash":")" + r.hash.substr(2))},
+      {"prev_hash short", replaced(std::string(kGenesisHash), std::string(kGenesisHash).substr(1))},
+      {"hash uppercase", replaced(r.hash, std::string(64, 'A'))},
       {"time not RFC 3339", replaced("2026-09-21T14:13:20.000000Z", "2026-09-21 14:13")},
       {"time without a zone", replaced("2026-09-21T14:13:20.000000Z", "2026-09-21T14:13:20.000000")},
       {"invalid UTF-8", replaced("u-1", "u-\xff")},
