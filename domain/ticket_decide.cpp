@@ -291,6 +291,11 @@ Outcome comment(const Ticket& t, const AddComment& c, const DecideContext& ctx) 
   if (access::acts_as_requester(who) && t.status == Status::waiting_on_customer) {
     out.push_back(StatusChanged{t.status, Status::in_progress, "customer_reply", std::nullopt});
   }
+  // The requester answering a resolution says it is not resolved: the ticket reopens, so it
+  // is not auto-closed over the reply (an internal note by staff changes nothing).
+  if (access::acts_as_requester(who) && t.status == Status::resolved && c.visibility == Visibility::public_) {
+    out.push_back(StatusChanged{t.status, t.assignee ? Status::open : Status::new_, "reopen", std::nullopt});
+  }
   return out;
 }
 

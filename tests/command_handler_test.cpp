@@ -389,6 +389,29 @@ TEST_CASE("auto-close of resolved tickets after the delay, once") {
   CHECK(e.replay.load_fresh(id, false)->status == Status::closed);
 }
 
+TEST_CASE("a customer's reply to a resolution reopens the ticket, so it is not auto-closed") {
+  const Timestamp start = *parse_rfc3339("2026-11-20T08:00:00Z");
+  Engine e(make_memory_event_store(), {}, start);
+  e.add_user("a1", Role::agent);
+  const std::string id = e.engine.create(new_ticket(), as(customer()))->ticket->id;
+  REQUIRE(e.engine.execute(id, AssignTicket{"a1", std::nullopt, false}, as(agent())));
+  REQUIRE(e.engine.execute(id, ChangeStatus{Status::in_progress, {}}, as(agent())));
+  REQUIRE(
+      e.engine.execute(id, ChangeStatus{Status::resolved, Resolution{ResolutionCode::resolved, "ok"}}, as(agent())));
+  // Staff notes on the resolved ticket change nothing.
+  REQUIRE(e.engine.execute(id, AddComment{"n1", "closing soon", Visibility::public_, {}, {}}, as(agent())));
+  CHECK(e.held(id).value()->status == Status::resolved);
+  e.clock.set(start + 10h);
+  auto replied = e.engine.execute(id, AddComment{"r1", "Still broken.", Visibility::public_, {}, {}}, as(customer()));
+  REQUIRE(replied);
+  CHECK(replied->ticket->status == Status::open);  // assigned: back to open
+  CHECK_FALSE(replied->ticket->resolution.has_value());
+  CHECK(replied->events_written == 2);  // the comment, then the reopen
+  e.clock.set(start + 100h);
+  CHECK(e.engine.run_scheduler()->auto_closed == 0);
+  CHECK(e.replay.load_fresh(id, false)->status == Status::open);
+}
+
 TEST_CASE("mentions must name known users in the ticket's scope") {
   Engine e(make_memory_event_store());
   e.add_user("a1", Role::agent);
