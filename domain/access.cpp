@@ -133,6 +133,15 @@ bool may_see_attachment(const Principal& who, const Ticket& t, const AttachmentM
   return t.requester == who.sub && std::find(shared.begin(), shared.end(), a.id) != shared.end();
 }
 
+bool may_act_on(const Principal& who, const Ticket& t) {
+  if (who.role != integration) return true;
+  return std::any_of(t.external.begin(), t.external.end(), [&](const ExternalRef& e) { return e.system == who.sub; });
+}
+
+bool may_import_as(const Principal& who, const std::string* system) {
+  return who.role != integration || (system != nullptr && *system == who.sub);
+}
+
 bool may_see_ticket(const Ticket& t, const Principal& who, bool in_scope) {
   if (!t.exists() || !in_scope) return false;
   return !sees_only_own_tickets(who) || t.requester == who.sub;

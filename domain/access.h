@@ -106,6 +106,14 @@ enum class Action {
 // the requester, or that a public comment references).
 [[nodiscard]] bool may_see_attachment(const Principal& who, const Ticket& t, const AttachmentMeta& a);
 
+// Whether `who` may act on ticket `t` (commands other than create): an integration only
+// on tickets with an external reference of its own system (`system` == its `sub`, e.g.
+// "jira"), so a sync adapter touches only what it mirrors; every other role: yes.
+[[nodiscard]] bool may_act_on(const Principal& who, const Ticket& t);
+// Whether `who` may create a ticket with external reference `system` (nullptr: none): an
+// integration must import with a reference of its own system.
+[[nodiscard]] bool may_import_as(const Principal& who, const std::string* system);
+
 // Whether `who` may see ticket `t` at all: it exists, its tenant is in scope
 // (`in_scope`), and it is the requester's own when sees_only_own_tickets(who).
 [[nodiscard]] bool may_see_ticket(const Ticket& t, const Principal& who, bool in_scope);

@@ -116,7 +116,12 @@ Outcome create(const Ticket& t, const CreateTicket& c, const DecideContext& ctx)
   }
   if (c.external) {
     if (!may(who, Action::link_external)) return denied(Action::link_external);
+    if (c.external->system.empty() || c.external->key.empty()) errors.add("external", "system and key are required");
     e.external = c.external;
+  }
+  if (!access::may_import_as(who, c.external ? &c.external->system : nullptr)) {
+    return forbidden("an integration creates tickets only with an external reference of its own system (" + who.sub +
+                     ")");
   }
   e.attachments = c.attachments;
   if (!errors.empty()) return errors.error();
@@ -385,6 +390,9 @@ std::vector<Status> allowed_next(const Ticket& t) {
 Result<std::vector<TicketEvent>> decide(const Ticket& t, const TicketCommand& command, const DecideContext& ctx) {
   if (const auto* c = std::get_if<CreateTicket>(&command)) return create(t, *c, ctx);
   if (!access::may_see_ticket(t, ctx.principal, ctx.in_scope)) return not_found();
+  if (!access::may_act_on(ctx.principal, t)) {
+    return forbidden("an integration acts only on tickets linked to its own system (" + ctx.principal.sub + ")");
+  }
   return std::visit(
       [&](const auto& c) -> Outcome {
         using C = std::decay_t<decltype(c)>;

@@ -14,6 +14,8 @@ constexpr const char* kStatuses =
     "new, open, in_progress, waiting_on_customer, waiting_on_third_party, resolved, closed";
 constexpr std::size_t kSubjectMaxBytes = TicketLimits::kSubjectMaxChars * 4;
 
+constexpr std::size_t kMaxExternalBytes = 200;  // an external system's name or ticket key
+
 std::optional<Resolution> read_resolution(JsonInput& in) {
   auto r = in.object("resolution");
   if (!r) return std::nullopt;
@@ -48,6 +50,14 @@ Response create(Api::Context& ctx, Call& call) {
   c.queue = in->string("queue");
   c.tags = in->strings("tags", TicketLimits::kTagMaxBytes).value_or(std::vector<std::string>{});
   c.requester = in->string("requester");
+  if (auto external = in->object("external")) {
+    external->require("system");
+    external->require("key");
+    auto system = external->string("system", kMaxExternalBytes);
+    auto key = external->string("key", kMaxExternalBytes);
+    external->reject_unread();
+    if (system && key) c.external = ExternalRef{*system, *key};
+  }
   c.attachments = in->strings("attachments").value_or(std::vector<std::string>{});
   if (!c.attachments.empty()) {
     in->add_error("attachments", "attach files after creating the ticket (POST /api/v1/tickets/{id}/attachments)");
@@ -303,7 +313,8 @@ void add_ticket_routes(Api::Context& ctx) {
         {"Create a ticket",
          who_on_tickets(Action::create_ticket),
          {},
-         "subject, description, priority, category, type, queue, tags, attachments, requester (staff)",
+         "subject, description, priority, category, type, queue, tags, requester (staff), external {system, key} "
+         "(admins, integrations)",
          {201, 400, 403, 415, 422}});
   r.add("GET", t, Access::principal, bind(list),
         {"List tickets in scope",

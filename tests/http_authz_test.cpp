@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <set>
+#include <tuple>
 
 #include "tests/http_world.h"
 
@@ -33,8 +34,16 @@ struct Endpoint {
   bool names_a_ticket = false;  // the path names an acme ticket: outsiders get 404
 };
 
-// States a test ticket is put in (carla's, in acme-emea).
-std::string fresh(World& w) { return w.new_ticket(kSubject); }
+// States a test ticket is put in (carla's, in acme-emea). Imported by the integration
+// (sub "jira"), so that the integration may act on it as well.
+std::string fresh(World& w) {
+  static int key = 0;
+  auto r = w.as(Role::integration, "POST", "/api/v1/tickets",
+                std::string(R"({"subject":")") + kSubject + R"(","requester":"carla","external":{"system":"jira",)" +
+                    R"("key":"SUP-)" + std::to_string(++key) + R"("}})");
+  REQUIRE_MESSAGE(r.status == 201, r.body);
+  return r.str("id");
+}
 std::string in_progress(World& w) {
   const std::string id = fresh(w);
   REQUIRE(w.as(Role::admin, "POST", "/api/v1/tickets/" + id + "/assign", R"({"assignee":"alex"})").status == 200);
@@ -77,7 +86,14 @@ std::vector<Endpoint> endpoints() {
                [](World&) {
                  return Attempt{"POST", "/api/v1/tickets", R"({"subject":"New one","description":"d"})"};
                },
-               {Role::customer, Role::agent, Role::admin, Role::global_admin, Role::integration},
+               {Role::customer, Role::agent, Role::admin, Role::global_admin},  // integrations only import
+               201});
+  e.push_back({"import ticket (external reference of jira, the integration's system)",
+               [](World&) {
+                 return Attempt{"POST", "/api/v1/tickets",
+                                R"({"subject":"Imported","external":{"system":"jira","key":"SUP-900"}})"};
+               },
+               {Role::admin, Role::global_admin, Role::integration},
                201});
   e.push_back({"list tickets", [](World&) { return Attempt{"GET", "/api/v1/tickets", ""}; }, kEveryone});
   e.push_back({"get ticket", [t](World& w) { return Attempt{"GET", t + fresh(w), ""}; }, kEveryone, 200, true});
@@ -402,4 +418,38 @@ TEST_CASE("an agent's file reaches the customer only through a public comment") 
       w.as(Role::customer, "POST", base + "/attachments?filename=mine.txt", "mine", {{"Content-Type", "text/plain"}});
   REQUIRE(own.status == 201);
   CHECK(customer_sees(own.str("id")));
+}
+
+TEST_CASE("an integration acts only on tickets linked to its own system, and creates only imports") {
+  World w;
+  const std::string unlinked = w.new_ticket(kSubject);  // carla's, no external reference
+  const std::string base = "/api/v1/tickets/" + unlinked;
+  for (const auto& [method, target, body] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"POST", base + "/comments", R"({"body":"synced"})"},
+           {"POST", base + "/comments", R"({"body":"synced","visibility":"internal"})"},
+           {"PATCH", base, R"({"priority":"low"})"},
+           {"POST", base + "/status", R"({"status":"closed"})"}}) {
+    const Reply r = w.as(Role::integration, method, target, body);
+    CHECK_MESSAGE(r.status == 403, method, " ", target, ": ", r.body);
+    CHECK(r.body.find("own system") != std::string::npos);
+  }
+  CHECK(w.as(Role::integration, "GET", base).status == 200);                          // reading is not acting
+  CHECK(w.as(Role::agent, "GET", base).json()["version"].get_uint64().value() == 1);  // nothing was written
+  // Creating: only with a reference of its own system.
+  CHECK(w.as(Role::integration, "POST", "/api/v1/tickets", R"({"subject":"x"})").status == 403);
+  CHECK(
+      w.as(Role::integration, "POST", "/api/v1/tickets", R"({"subject":"x","external":{"system":"zammad","key":"42"}})")
+          .status == 403);
+  CHECK(w.as(Role::integration, "POST", "/api/v1/tickets", R"({"subject":"x","external":{"system":"jira"}})").status ==
+        422);
+  const Reply imported =
+      w.as(Role::integration, "POST", "/api/v1/tickets",
+           R"({"subject":"Imported","requester":"carla","external":{"system":"jira","key":"SUP-7"}})");
+  REQUIRE(imported.status == 201);
+  CHECK(imported.json()["internal"]["external"].at(0)["key"].get_string().value() == "SUP-7");
+  CHECK(w.as(Role::integration, "POST", "/api/v1/tickets/" + imported.str("id") + "/comments", R"({"body":"synced"})")
+            .status == 201);
+  // Customers and agents cannot link: external references are for admins and integrations.
+  CHECK(w.as(Role::agent, "POST", "/api/v1/tickets", R"({"subject":"x","external":{"system":"jira","key":"1"}})")
+            .status == 403);
 }

@@ -31,7 +31,7 @@ struct World {
     tokens[Role::manager] = token(Role::manager, "acme", "max");
     tokens[Role::auditor] = token(Role::auditor, "acme", "aude");
     tokens[Role::global_admin] = token(Role::global_admin, "acme", "root");
-    tokens[Role::integration] = token(Role::integration, "acme", "jira");
+    tokens[Role::integration] = token(Role::integration, "acme-emea", "jira");  // imports carla's tickets
     other_customer = token(Role::customer, "acme-emea", "cody");
     for (Role r : all_roles()) {
       foreign[r] = token(r, "globex", std::string("g-") + role_name(r));

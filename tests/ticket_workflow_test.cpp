@@ -63,7 +63,10 @@ Ticket ticket_in(Status status) {
   const Timestamp day_ago = kNow - 24h;
   CreateTicket create{"T1", "TICK-2026-000001", "acme", "Printer on fire", "It smokes.", {}, {}, {}, {}, {}, {}, {},
                       {}};
-  Ticket t = run(Ticket{}, create, who(Role::customer), day_ago);
+  // Imported by the integration for c1, so the integration (jira) may act on it too.
+  create.requester = "c1";
+  create.external = ExternalRef{"jira", "SUP-1"};
+  Ticket t = run(Ticket{}, create, who(Role::integration), day_ago);
   if (status == Status::new_) return t;
   t = run(std::move(t), assign_to("a1"), agent, day_ago);
   if (status == Status::open) return t;
