@@ -47,6 +47,9 @@ struct Settings {
   std::string admin_listen;
   std::string jwt_secret;
   std::string jwt_public_key;
+  std::string jwt_issuer;
+  std::string jwt_audience;
+  unsigned jwt_leeway_s = 30;
   std::string kafka = "off";
   bool demo = false;
   double rate_limit = 100;
@@ -115,6 +118,12 @@ int main(int argc, char** argv) {
   cli.add_option("--jwt-secret", s.jwt_secret, "HS256 secret for bearer tokens")->envname("TICKETD_JWT_SECRET");
   cli.add_option("--jwt-public-key", s.jwt_public_key, "PEM file of an RS256 public key")
       ->envname("TICKETD_JWT_PUBLIC_KEY");
+  cli.add_option("--jwt-issuer", s.jwt_issuer, "accept only tokens with this iss claim")->envname("TICKETD_JWT_ISSUER");
+  cli.add_option("--jwt-audience", s.jwt_audience, "accept only tokens whose aud holds this audience")
+      ->envname("TICKETD_JWT_AUDIENCE");
+  cli.add_option("--jwt-leeway", s.jwt_leeway_s, "seconds of clock skew allowed on exp, nbf and iat (0-300)")
+      ->envname("TICKETD_JWT_LEEWAY")
+      ->check(CLI::Range(0u, static_cast<unsigned>(ticketd::http::TokenPolicy::kMaxLeeway.count())));
   cli.add_option("--kafka", s.kafka, "off (the only mode of this build)")->envname("TICKETD_KAFKA");
   cli.add_flag("--demo", s.demo, "demo tenant tree and a token per role")->envname("TICKETD_DEMO");
   cli.add_option("--rate-limit", s.rate_limit, "requests per second per principal (0 = off)")
@@ -205,7 +214,8 @@ int main(int argc, char** argv) {
     }
   }
 
-  ticketd::http::TokenVerifier verifier(keys);
+  ticketd::http::TokenVerifier verifier(
+      keys, ticketd::http::TokenPolicy{s.jwt_issuer, s.jwt_audience, std::chrono::seconds(s.jwt_leeway_s)});
   ticketd::EicarScanner scanner;
   ticketd::http::ApiOptions api_options;
   api_options.worker_threads = s.workers;

@@ -82,7 +82,7 @@ std::expected<ItemPage, Response> item_page(const Request& r, std::string_view k
 }
 
 Api::Context::Context(ApiServices s, ApiOptions o)
-    : services(std::move(s)), options(std::move(o)), limiter(options.rate) {}
+    : services(std::move(s)), options(std::move(o)), limiter(options.rate), auth_failures(options.auth_failures) {}
 
 Api::Context::QueryLease::~QueryLease() {
   std::lock_guard lock(ctx_.queries_mu);
@@ -218,8 +218,14 @@ Response dispatch(Api::Context& ctx, const Request& request, Router::Match& m, s
     if (header && header->size() > 7 && (header->starts_with("Bearer ") || header->starts_with("bearer "))) {
       token = header->substr(7);
     }
+    if (int retry = ctx.auth_failures.peek(request.peer); retry > 0) {
+      Response r = problem(429, "too many failed authentications from this address; slow down");
+      r.set("Retry-After", std::to_string(retry));
+      return r;
+    }
     auto principal = ctx.services.tokens.verify(token, ctx.now());
     if (!principal) {
+      (void)ctx.auth_failures.take(request.peer);
       Response r = problem(401, principal.error().message);
       r.set("WWW-Authenticate", token.empty() ? "Bearer" : "Bearer error=\"invalid_token\"");
       return r;

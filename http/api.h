@@ -28,6 +28,7 @@ struct ApiOptions {
   unsigned worker_threads = 64;            // handlers in flight at once
   std::size_t max_queued_requests = 4096;  // beyond: 503 with Retry-After
   RateLimit rate;                          // per principal
+  RateLimit auth_failures{1, 30};          // failed authentications per client address (always on)
   std::uint64_t max_attachment_bytes = 25 * 1024 * 1024;
   std::vector<std::string> attachment_types{
       "text/plain", "text/csv",  "application/pdf", "application/json",         "application/zip", "image/png",

@@ -25,6 +25,7 @@ struct Api::Context {
   ApiServices services;
   ApiOptions options;
   RateLimiter limiter;
+  RateLimiter auth_failures;  // per client address; an exhausted address is not even verified
   Router router;
   std::unique_ptr<Metrics> metrics;
   std::unique_ptr<WorkQueue> workers;

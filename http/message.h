@@ -27,6 +27,7 @@ struct Request {
   std::uint64_t body_size = 0;
   std::string request_id;       // X-Request-Id (echoed or made)
   bool admin_listener = false;  // arrived on --admin-listen
+  std::string peer;             // the client's IP address (failed-authentication limit)
   bool keep_alive = true;
 
   [[nodiscard]] std::optional<std::string_view> header(std::string_view lowercase_name) const;

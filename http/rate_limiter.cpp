@@ -13,13 +13,19 @@ void RateLimiter::prune(Shard& shard, Clock::time_point now) {
   });
 }
 
-int RateLimiter::take(const std::string& key, Clock::time_point now) {
+int RateLimiter::take(const std::string& key, Clock::time_point now) { return charge(key, now, 1); }
+
+int RateLimiter::peek(const std::string& key, Clock::time_point now) { return charge(key, now, 0); }
+
+int RateLimiter::charge(const std::string& key, Clock::time_point now, double cost) {
   if (limit_.rate_per_second <= 0) return 0;
   Shard& shard = shards_[std::hash<std::string>{}(key) % shards_.size()];
   std::lock_guard lock(shard.mu);
   auto it = shard.buckets.find(key);
   if (it == shard.buckets.end()) {
+    if (cost == 0) return 0;  // an unknown key has its whole burst
     if (shard.buckets.size() >= kMaxTracked / shards_.size()) prune(shard, now);
+    if (shard.buckets.size() >= kMaxTracked / shards_.size()) shard.buckets.clear();
     it = shard.buckets.emplace(key, Bucket{limit_.burst, now}).first;
   }
   Bucket& b = it->second;
@@ -27,7 +33,7 @@ int RateLimiter::take(const std::string& key, Clock::time_point now) {
   b.tokens = std::min(limit_.burst, b.tokens + std::max(0.0, elapsed) * limit_.rate_per_second);
   b.last = now;
   if (b.tokens >= 1) {
-    b.tokens -= 1;
+    b.tokens -= cost;
     return 0;
   }
   return std::max(1, static_cast<int>(std::ceil((1 - b.tokens) / limit_.rate_per_second)));

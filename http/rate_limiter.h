@@ -3,7 +3,8 @@
 // Each principal may send `rate_per_second` requests per second on average and
 // `burst` at once. take() answers 0 when the request may go ahead, else the seconds
 // after which it should be retried (Retry-After). rate_per_second 0 disables the limit.
-// At most kMaxTracked buckets are kept; full buckets idle for a while are dropped first.
+// At most kMaxTracked buckets are kept: full buckets are dropped first, and a shard that is
+// still full after that starts over (its keys get a full burst again).
 // Thread-safe (sharded locks).
 #pragma once
 
@@ -28,6 +29,8 @@ class RateLimiter {
   explicit RateLimiter(RateLimit limit) : limit_(limit) {}
 
   [[nodiscard]] int take(const std::string& key, Clock::time_point now = Clock::now());
+  // What take() would answer, without taking a token.
+  [[nodiscard]] int peek(const std::string& key, Clock::time_point now = Clock::now());
 
  private:
   struct Bucket {
@@ -39,6 +42,7 @@ class RateLimiter {
     std::unordered_map<std::string, Bucket> buckets;
   };
   void prune(Shard& shard, Clock::time_point now);
+  int charge(const std::string& key, Clock::time_point now, double cost);
 
   RateLimit limit_;
   std::array<Shard, 16> shards_;

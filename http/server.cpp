@@ -130,7 +130,11 @@ struct Server::Impl {
 class Server::Impl::Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket&& socket, Impl& server, bool admin, std::uint64_t id)
-      : stream_(std::move(socket)), server_(server), admin_(admin), id_(id) {}
+      : stream_(std::move(socket)), server_(server), admin_(admin), id_(id) {
+    beast::error_code ec;
+    auto remote = stream_.socket().remote_endpoint(ec);
+    if (!ec) peer_ = remote.address().to_string();
+  }
 
   ~Session() {
     remove_upload();
@@ -214,6 +218,7 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
     // The target was checked in on_header.
     Request r = *request_from(m, [this] { return server_.next_request_id(); });
     r.admin_listener = admin_;
+    r.peer = peer_;
     return r;
   }
 
@@ -364,6 +369,7 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   Impl& server_;
   bool admin_;
+  std::string peer_;  // the client's IP address
   std::uint64_t id_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::empty_body>> header_;

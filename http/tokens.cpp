@@ -1,8 +1,11 @@
 #include "http/tokens.h"
 
 #include <jwt.h>
+#include <simdjson.h>
 
+#include <cerrno>
 #include <memory>
+#include <optional>
 
 namespace ticketd::http {
 
@@ -29,6 +32,31 @@ std::string grant(jwt_t* j, const char* name) {
   return v == nullptr ? std::string() : std::string(v);
 }
 
+// An integer claim when present; nullopt when absent (a claim of another type is absent).
+std::optional<long> int_grant(jwt_t* j, const char* name) {
+  errno = 0;
+  const long v = jwt_get_grant_int(j, name);
+  if (errno != 0) return std::nullopt;
+  return v;
+}
+
+// Whether `aud` is `audience` or an array holding it (RFC 7519 4.1.3).
+bool has_audience(jwt_t* j, const std::string& audience) {
+  if (grant(j, "aud") == audience) return true;
+  char* json = jwt_get_grants_json(j, "aud");
+  if (json == nullptr) return false;
+  const std::string text(json);
+  free(json);  // NOLINT: allocated by libjwt
+  simdjson::dom::parser parser;
+  simdjson::dom::array list;
+  if (parser.parse(text).get_array().get(list) != simdjson::SUCCESS) return false;
+  for (auto item : list) {
+    std::string_view v;
+    if (item.get_string().get(v) == simdjson::SUCCESS && v == audience) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 Result<Principal> TokenVerifier::verify(std::string_view token_text, Timestamp now) const {
@@ -43,8 +71,22 @@ Result<Principal> TokenVerifier::verify(std::string_view token_text, Timestamp n
   errno = 0;
   const long exp = jwt_get_grant_int(j.get(), "exp");
   if (errno != 0 || exp <= 0) return make_error(Errc::forbidden, "the token has no exp claim");
-  const auto now_s = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-  if (now_s >= exp) return make_error(Errc::forbidden, "the token has expired");
+  const long now_s =
+      static_cast<long>(std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count());
+  const long leeway = static_cast<long>(policy_.leeway.count());
+  if (now_s >= exp + leeway) return make_error(Errc::forbidden, "the token has expired");
+  if (auto nbf = int_grant(j.get(), "nbf"); nbf && now_s + leeway < *nbf) {
+    return make_error(Errc::forbidden, "the token is not valid yet (nbf)");
+  }
+  if (auto iat = int_grant(j.get(), "iat"); iat && *iat > now_s + leeway) {
+    return make_error(Errc::forbidden, "the token was issued in the future (iat)");
+  }
+  if (!policy_.issuer.empty() && grant(j.get(), "iss") != policy_.issuer) {
+    return make_error(Errc::forbidden, "the token's issuer (iss) is not accepted");
+  }
+  if (!policy_.audience.empty() && !has_audience(j.get(), policy_.audience)) {
+    return make_error(Errc::forbidden, "the token is not meant for this service (aud)");
+  }
 
   Principal p;
   p.sub = grant(j.get(), "sub");

@@ -194,8 +194,16 @@ TEST_CASE("tokens: missing, malformed, tampered, expired, unsigned or wrongly si
   bad_signature.back() = bad_signature.back() == 'A' ? 'B' : 'A';
 
   const std::vector<std::pair<std::string, std::string>> bad{
-      {"expired", raw_jwt(R"({"sub":"alex","tenant":"acme","role":"agent","exp":)" + std::to_string(now - 5) + "}",
-                          kTestSecret, JWT_ALG_HS256)},
+      {"expired (beyond the 30 s leeway)",
+       raw_jwt(R"({"sub":"alex","tenant":"acme","role":"agent","exp":)" + std::to_string(now - 60) + "}", kTestSecret,
+               JWT_ALG_HS256)},
+      {"not valid before (nbf)", raw_jwt(R"({"sub":"alex","tenant":"acme","role":"agent","exp":)" +
+                                             std::to_string(now + 600) + R"(,"nbf":)" + std::to_string(now + 300) + "}",
+                                         kTestSecret, JWT_ALG_HS256)},
+      {"issued in the future (iat)",
+       raw_jwt(R"({"sub":"alex","tenant":"acme","role":"agent","exp":)" + std::to_string(now + 600) + R"(,"iat":)" +
+                   std::to_string(now + 300) + "}",
+               kTestSecret, JWT_ALG_HS256)},
       {"no exp", raw_jwt(R"({"sub":"alex","tenant":"acme","role":"agent"})", kTestSecret, JWT_ALG_HS256)},
       {"no tenant",
        raw_jwt(R"({"sub":"alex","role":"agent","exp":)" + std::to_string(now + 600) + "}", kTestSecret, JWT_ALG_HS256)},
@@ -217,11 +225,58 @@ TEST_CASE("tokens: missing, malformed, tampered, expired, unsigned or wrongly si
     check_problem(r, 401, what);
     CHECK_MESSAGE(r.header("www-authenticate").starts_with("Bearer"), what);
   }
+  // Within the leeway (clock skew): accepted.
+  for (const std::string& claim : {R"("exp":)" + std::to_string(now - 5),
+                                   R"("exp":)" + std::to_string(now + 600) + R"(,"nbf":)" + std::to_string(now + 5),
+                                   R"("exp":)" + std::to_string(now + 600) + R"(,"iat":)" + std::to_string(now + 5)}) {
+    const std::string jwt =
+        raw_jwt(R"({"sub":"alex","tenant":"acme","role":"agent",)" + claim + "}", kTestSecret, JWT_ALG_HS256);
+    CHECK_MESSAGE(w.with(jwt, "GET", "/api/v1/meta").status == 200, claim);
+  }
   auto none = w.http.request("GET", "/api/v1/meta");
   check_problem(none, 401, "no token");
   CHECK(none.header("www-authenticate") == "Bearer");
   auto basic = w.http.request("GET", "/api/v1/meta", "", {{"Authorization", "Basic YWxhZGRpbjpvcGVuc2VzYW1l"}});
   check_problem(basic, 401, "basic auth");
+}
+
+TEST_CASE("--jwt-issuer and --jwt-audience: only tokens with that iss and an aud holding that audience") {
+  TempDir data;
+  ServerProcess server(data.str(), {"--jwt-issuer", "https://idp.example", "--jwt-audience", "ticketd"});
+  HttpClient http = server.client();
+  const std::string exp = std::to_string(unix_now() + 600);
+  auto with_claims = [&](const std::string& extra) {
+    const std::string jwt = raw_jwt(R"({"sub":"alex","tenant":"acme","role":"agent","exp":)" + exp + extra + "}",
+                                    kTestSecret, JWT_ALG_HS256);
+    return http.request("GET", "/api/v1/meta", "", {bearer(jwt)});
+  };
+  CHECK(with_claims(R"(,"iss":"https://idp.example","aud":"ticketd")").status == 200);
+  CHECK(with_claims(R"(,"iss":"https://idp.example","aud":["other","ticketd"])").status == 200);
+  check_problem(with_claims(""), 401, "neither");
+  check_problem(with_claims(R"(,"iss":"https://evil.example","aud":"ticketd")"), 401, "another issuer");
+  check_problem(with_claims(R"(,"iss":"https://idp.example","aud":"other")"), 401, "another audience");
+  check_problem(with_claims(R"(,"iss":"https://idp.example","aud":["other"])"), 401, "audience list without ours");
+  check_problem(with_claims(R"(,"iss":"https://idp.example")"), 401, "no audience");
+  CHECK(server.stop() == 0);
+}
+
+TEST_CASE("failed authentications are limited per client address: a burst of 30, then 429 until it refills") {
+  World w;
+  const std::string good = w.tokens.at(Role::agent);
+  for (int i = 0; i < 30; ++i) {
+    const Reply r = w.with("not.a.token", "GET", "/api/v1/meta");
+    REQUIRE_MESSAGE(r.status == 401, i);
+  }
+  const Reply limited = w.with("not.a.token", "GET", "/api/v1/meta");
+  CHECK(limited.status == 429);
+  CHECK(limited.header("retry-after") == "1");
+  // The address is not even verified while limited, a good token included.
+  CHECK(w.with(good, "GET", "/api/v1/meta").status == 429);
+  CHECK(w.http.request("GET", "/healthz").status == 200);        // unauthenticated routes are not limited
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // one failure's worth refills per second
+  CHECK(w.with(good, "GET", "/api/v1/meta").status == 200);
+  CHECK(w.with("not.a.token", "GET", "/api/v1/meta").status == 401);  // the refilled one, spent
+  CHECK(w.with("not.a.token", "GET", "/api/v1/meta").status == 429);
 }
 
 TEST_CASE("RS256 tokens of an external identity provider verify with its PEM public key") {
@@ -257,7 +312,7 @@ TEST_CASE("RS256 tokens of an external identity provider verify with its PEM pub
   CHECK(http.request("GET", "/api/v1/meta", "", {bearer(raw_jwt(claims, kTestSecret, JWT_ALG_HS256))}).status == 200);
   CHECK(http.request("GET", "/api/v1/meta", "", {bearer(raw_jwt(claims, public_pem, JWT_ALG_HS256))}).status == 401);
   const std::string expired =
-      raw_jwt(R"({"sub":"ines","tenant":"acme","role":"agent","exp":)" + std::to_string(unix_now() - 1) + "}",
+      raw_jwt(R"({"sub":"ines","tenant":"acme","role":"agent","exp":)" + std::to_string(unix_now() - 60) + "}",
               private_pem, JWT_ALG_RS256);
   CHECK(http.request("GET", "/api/v1/meta", "", {bearer(expired)}).status == 401);
   CHECK(server.stop() == 0);
