@@ -5,6 +5,7 @@
 
 #include <array>
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -12,6 +13,19 @@
 #include "domain/ticket_vocabulary.h"
 
 namespace ticketd {
+
+// Bounds of a tenant's settings (422 beyond them): durations stay far from overflowing the
+// clock arithmetic of SLA due times, and lists stay small.
+struct TenantConfigLimits {
+  static constexpr std::int64_t kMaxTargetMinutes = 366LL * 24 * 60;  // an SLA target: one year
+  static constexpr std::int64_t kMaxWindowHours = 366LL * 24;         // reopen window, auto-close delay
+  static constexpr std::int64_t kMaxRetentionDays = 100LL * 366;
+  static constexpr std::size_t kMaxHolidays = 1000;
+  static constexpr int kMinHolidayYear = 2000;
+  static constexpr int kMaxHolidayYear = 2200;
+  static constexpr std::size_t kMaxSpansPerDay = 24;  // and they must not overlap
+  static constexpr std::size_t kMaxNames = 100;       // categories, queues
+};
 
 struct SlaTarget {
   std::chrono::minutes first_response{0};

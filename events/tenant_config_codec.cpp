@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
+
 #include "base/json_writer.h"
 #include "base/timestamp.h"
 
@@ -64,6 +66,7 @@ Result<TenantConfig> decode_tenant_config(std::string_view id, std::string_view 
       out.emplace_back(sv);
     }
     if (out.empty()) bad(key, "must not be empty");
+    if (out.size() > TenantConfigLimits::kMaxNames) bad(key, "must have at most 100 names");
   };
   read_list("categories", c.categories);
   read_list("queues", c.queues);
@@ -73,8 +76,9 @@ Result<TenantConfig> decode_tenant_config(std::string_view id, std::string_view 
       auto p = parse_priority(key);
       std::int64_t fr = 0, res = 0;
       if (!p || value["first_response_minutes"].get_int64().get(fr) != simdjson::SUCCESS ||
-          value["resolution_minutes"].get_int64().get(res) != simdjson::SUCCESS || fr <= 0 || res <= 0) {
-        bad("sla", "each priority needs positive first_response_minutes and resolution_minutes");
+          value["resolution_minutes"].get_int64().get(res) != simdjson::SUCCESS || fr <= 0 || res <= 0 ||
+          fr > TenantConfigLimits::kMaxTargetMinutes || res > TenantConfigLimits::kMaxTargetMinutes) {
+        bad("sla", "each priority needs first_response_minutes and resolution_minutes from 1 to 527040 (one year)");
         break;
       }
       c.sla[*p] = SlaTarget{std::chrono::minutes{fr}, std::chrono::minutes{res}};
@@ -103,6 +107,18 @@ Result<TenantConfig> decode_tenant_config(std::string_view id, std::string_view 
           }
           c.calendar.weekly[day].push_back({static_cast<int>(a), static_cast<int>(b)});
         }
+        auto& spans_of_day = c.calendar.weekly[day];
+        std::sort(spans_of_day.begin(), spans_of_day.end(),
+                  [](const auto& x, const auto& y) { return x.start_minute < y.start_minute; });
+        if (spans_of_day.size() > TenantConfigLimits::kMaxSpansPerDay) {
+          bad("calendar.weekly", "at most 24 spans per day");
+        }
+        for (std::size_t i = 1; i < spans_of_day.size(); ++i) {
+          if (spans_of_day[i].start_minute < spans_of_day[i - 1].end_minute) {
+            bad("calendar.weekly", "the spans of a day must not overlap");
+            break;
+          }
+        }
         ++day;
       }
     }
@@ -111,8 +127,14 @@ Result<TenantConfig> decode_tenant_config(std::string_view id, std::string_view 
       for (auto h : holidays) {
         std::optional<Timestamp> t;
         if (h.get_string().get(sv) == simdjson::SUCCESS) t = parse_rfc3339(std::string(sv) + "T00:00:00Z");
-        if (!t) {
-          bad("calendar.holidays", "dates are YYYY-MM-DD");
+        const int year =
+            t ? static_cast<int>(std::chrono::year_month_day{std::chrono::floor<std::chrono::days>(*t)}.year()) : 0;
+        if (!t || year < TenantConfigLimits::kMinHolidayYear || year > TenantConfigLimits::kMaxHolidayYear) {
+          bad("calendar.holidays", "dates are YYYY-MM-DD from 2000 to 2200");
+          break;
+        }
+        if (c.calendar.holidays.size() >= TenantConfigLimits::kMaxHolidays) {
+          bad("calendar.holidays", "at most 1000 holidays");
           break;
         }
         c.calendar.holidays.push_back(std::chrono::floor<std::chrono::days>(*t));
@@ -121,15 +143,15 @@ Result<TenantConfig> decode_tenant_config(std::string_view id, std::string_view 
   }
   std::int64_t n;
   if (root["reopen_window_hours"].get_int64().get(n) == simdjson::SUCCESS) {
-    if (n < 0) bad("reopen_window_hours", "must not be negative");
+    if (n < 0 || n > TenantConfigLimits::kMaxWindowHours) bad("reopen_window_hours", "must be from 0 to 8784");
     c.reopen_window = std::chrono::hours{n};
   }
   if (root["auto_close_delay_hours"].get_int64().get(n) == simdjson::SUCCESS) {
-    if (n < 1) bad("auto_close_delay_hours", "must be at least 1");
+    if (n < 1 || n > TenantConfigLimits::kMaxWindowHours) bad("auto_close_delay_hours", "must be from 1 to 8784");
     c.auto_close_delay = std::chrono::hours{n};
   }
   if (root["retention_days"].get_int64().get(n) == simdjson::SUCCESS) {
-    if (n < 1) bad("retention_days", "must be at least 1");
+    if (n < 1 || n > TenantConfigLimits::kMaxRetentionDays) bad("retention_days", "must be from 1 to 36600");
     c.retention = std::chrono::days{n};
   }
   if (!errors.empty()) {

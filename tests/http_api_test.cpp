@@ -487,6 +487,48 @@ TEST_CASE("comments, attachments and history come in pages of `limit`, each item
   CHECK(w.as(Role::agent, "GET", base + "/attachments?limit=201").status == 400);
 }
 
+TEST_CASE("tenant settings are bounded: durations, holidays, spans (no overlaps) and lists") {
+  World w;
+  const std::string many_queues = [] {
+    std::string q = "[";
+    for (int i = 0; i < 101; ++i) q += (i ? ",\"q" : "\"q") + std::to_string(i) + "\"";
+    return q + "]";
+  }();
+  const std::string many_holidays = [] {
+    std::string h = "[";
+    for (int i = 0; i < 1001; ++i) {
+      h += (i ? "," : "") + std::string("\"") + std::to_string(2030 + i / 365) + "-01-" + (i % 28 < 9 ? "0" : "") +
+           std::to_string(i % 28 + 1) + "\"";
+    }
+    return h + "]";
+  }();
+  const std::vector<std::pair<std::string, std::string>> refused{
+      {R"({"sla":{"urgent":{"first_response_minutes":9223372036854775807,"resolution_minutes":60}}})", "sla"},
+      {R"({"sla":{"urgent":{"first_response_minutes":60,"resolution_minutes":527041}}})", "sla"},
+      {R"({"reopen_window_hours":8785})", "reopen_window_hours"},
+      {R"({"auto_close_delay_hours":9223372036854775807})", "auto_close_delay_hours"},
+      {R"({"retention_days":36601})", "retention_days"},
+      {R"({"calendar":{"holidays":["1999-12-31"]}})", "calendar.holidays"},
+      {R"({"calendar":{"holidays":["2201-01-01"]}})", "calendar.holidays"},
+      {R"({"calendar":{"holidays":)" + many_holidays + "}}", "calendar.holidays"},
+      {R"({"calendar":{"weekly":[[],[[540,720],[600,1020]],[],[],[],[],[]]}})", "calendar.weekly"},
+      {R"({"calendar":{"weekly":[[],[[600,1020],[540,601]],[],[],[],[],[]]}})", "calendar.weekly"},
+      {R"({"queues":)" + many_queues + "}", "queues"},
+  };
+  for (const auto& [settings, field] : refused) {
+    const Reply r = w.as(Role::global_admin, "PUT", "/api/v1/tenants/acme", R"({"settings":)" + settings + "}");
+    CHECK_MESSAGE(r.status == 422, settings.substr(0, 120), ": ", r.body);
+    CHECK_MESSAGE(r.body.find("\"" + field + "\"") != std::string::npos, field, ": ", r.body);
+  }
+  // At the bounds, and touching spans, are accepted.
+  const Reply ok = w.as(Role::global_admin, "PUT", "/api/v1/tenants/acme",
+                        R"({"settings":{"reopen_window_hours":8784,"retention_days":36600,)"
+                        R"("sla":{"low":{"first_response_minutes":527040,"resolution_minutes":527040}},)"
+                        R"("calendar":{"holidays":["2000-01-01","2200-12-31"],)"
+                        R"("weekly":[[],[[540,720],[720,1020]],[],[],[],[],[]]}}})");
+  CHECK_MESSAGE(ok.status == 200, ok.body);
+}
+
 TEST_CASE("bulk changes answer per ticket") {
   World w;
   const std::string a = w.new_ticket("A");
