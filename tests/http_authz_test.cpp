@@ -315,6 +315,28 @@ TEST_CASE("another tenant's token, or another customer, gets 404 for acme's tick
   }
 }
 
+TEST_CASE("a bulk change naming another tenant's ticket is refused per item and changes nothing") {
+  World w;
+  const std::string id = fresh(w);
+  const Reply before = w.as(Role::agent, "GET", "/api/v1/tickets/" + id);
+  REQUIRE(before.status == 200);
+  const Reply bulk = w.with(w.foreign.at(Role::admin), "POST", "/api/v1/tickets/bulk",
+                            R"({"ids":[")" + id + R"("],"action":"priority","priority":"low"})");
+  REQUIRE_MESSAGE(bulk.status == 200, bulk.body);
+  auto results = bulk.array("results");
+  REQUIRE(results.size() == 1);
+  CHECK(results.at(0)["status"].get_int64().value() == 404);
+  CHECK(bulk.body.find(kSubject) == std::string::npos);
+  const Reply after = w.as(Role::agent, "GET", "/api/v1/tickets/" + id);
+  CHECK(after.str("priority") == before.str("priority"));
+  CHECK(after.json()["version"].get_uint64().value() == before.json()["version"].get_uint64().value());
+  // The control: acme's own admin changes it with the same request.
+  const Reply own = w.as(Role::admin, "POST", "/api/v1/tickets/bulk",
+                         R"({"ids":[")" + id + R"("],"action":"priority","priority":"low"})");
+  CHECK(own.array("results").at(0)["status"].get_int64().value() == 200);
+  CHECK(w.as(Role::agent, "GET", "/api/v1/tickets/" + id).str("priority") == "low");
+}
+
 TEST_CASE("customers never receive internal comments or internal attachments, by any path") {
   World w;
   const std::string id = w.new_ticket(kSubject);

@@ -261,16 +261,47 @@ TEST_CASE("lists: filters, every sort, and cursors that visit each ticket once")
     f.sort = sort;
     f.limit = 7;
     std::set<std::string> seen;
+    std::vector<TicketRow> rows;  // in the order the pages gave them
     int pages = 0;
     do {
       auto page = q.list(admin(), f, now);
       REQUIRE(page);
-      for (const auto& t : page->items) CHECK(seen.insert(t.id).second);
+      for (const auto& t : page->items) {
+        CHECK(seen.insert(t.id).second);
+        rows.push_back(t);
+      }
       f.cursor = page->next_cursor;
       ++pages;
     } while (!f.cursor.empty() && pages < 20);
     CHECK(seen.size() == 37);
     CHECK(pages == 6);
+    // The sort key never goes backwards across the whole walk, page boundaries included.
+    auto due_of = [](const TicketRow& t) {  // of the running clocks; none: last
+      std::int64_t due = INT64_MAX;
+      for (const char* paused : {"waiting_on_customer", "waiting_on_third_party", "resolved", "closed"}) {
+        if (t.status == paused) return due;
+      }
+      if (t.sla.first_response_due && !t.sla.first_response_at)
+        due = t.sla.first_response_due->time_since_epoch().count();
+      if (t.sla.resolution_due) due = std::min(due, t.sla.resolution_due->time_since_epoch().count());
+      return due;
+    };
+    const std::string order = sort;
+    for (std::size_t i = 0; i + 1 < rows.size(); ++i) {
+      const TicketRow& a = rows[i];
+      const TicketRow& b = rows[i + 1];
+      CAPTURE(i);
+      if (order == "created") CHECK(a.created_at <= b.created_at);
+      if (order == "-created") CHECK(a.created_at >= b.created_at);
+      if (order == "updated") CHECK(a.updated_at <= b.updated_at);
+      if (order == "-updated") CHECK(a.updated_at >= b.updated_at);
+      if (order == "priority") {
+        const int ua = 3 - static_cast<int>(*parse_priority(a.priority));
+        const int ub = 3 - static_cast<int>(*parse_priority(b.priority));
+        CHECK(std::make_pair(ua, a.created_at) <= std::make_pair(ub, b.created_at));
+      }
+      if (order == "due") CHECK(due_of(a) <= due_of(b));
+    }
   }
   TicketFilter open_network;
   open_network.queue = "network";
