@@ -82,7 +82,11 @@ std::expected<ItemPage, Response> item_page(const Request& r, std::string_view k
 }
 
 Api::Context::Context(ApiServices s, ApiOptions o)
-    : services(std::move(s)), options(std::move(o)), limiter(options.rate), auth_failures(options.auth_failures) {}
+    : services(std::move(s)),
+      options(std::move(o)),
+      limiter(options.rate),
+      auth_failures(options.auth_failures),
+      uploads(options.uploads) {}
 
 Api::Context::QueryLease::~QueryLease() {
   std::lock_guard lock(ctx_.queries_mu);
@@ -202,6 +206,29 @@ std::size_t route_index(const Router& router, const Route* route) {
   return static_cast<std::size_t>(route - router.routes().data());
 }
 
+// The bearer token's principal, or the answer: 401, or 429 for an address with too many
+// failed attempts (its tokens are then not verified at all).
+std::expected<Principal, Response> authenticate(Api::Context& ctx, const Request& request) {
+  auto header = request.header("authorization");
+  std::string_view token;
+  if (header && header->size() > 7 && (header->starts_with("Bearer ") || header->starts_with("bearer "))) {
+    token = header->substr(7);
+  }
+  if (int retry = ctx.auth_failures.peek(request.peer); retry > 0) {
+    Response r = problem(429, "too many failed authentications from this address; slow down");
+    r.set("Retry-After", std::to_string(retry));
+    return std::unexpected(std::move(r));
+  }
+  auto principal = ctx.services.tokens.verify(token, ctx.now());
+  if (!principal) {
+    (void)ctx.auth_failures.take(request.peer);
+    Response r = problem(401, principal.error().message);
+    r.set("WWW-Authenticate", token.empty() ? "Bearer" : "Bearer error=\"invalid_token\"");
+    return std::unexpected(std::move(r));
+  }
+  return std::move(*principal);
+}
+
 Response dispatch(Api::Context& ctx, const Request& request, Router::Match& m, std::string& who) {
   if (m.route == nullptr) {
     if (m.allowed.empty()) return problem(404, "no such resource");
@@ -213,23 +240,8 @@ Response dispatch(Api::Context& ctx, const Request& request, Router::Match& m, s
   }
   Call call{request, std::move(m.params), std::nullopt};
   if (m.route->access == Access::principal) {
-    auto header = request.header("authorization");
-    std::string_view token;
-    if (header && header->size() > 7 && (header->starts_with("Bearer ") || header->starts_with("bearer "))) {
-      token = header->substr(7);
-    }
-    if (int retry = ctx.auth_failures.peek(request.peer); retry > 0) {
-      Response r = problem(429, "too many failed authentications from this address; slow down");
-      r.set("Retry-After", std::to_string(retry));
-      return r;
-    }
-    auto principal = ctx.services.tokens.verify(token, ctx.now());
-    if (!principal) {
-      (void)ctx.auth_failures.take(request.peer);
-      Response r = problem(401, principal.error().message);
-      r.set("WWW-Authenticate", token.empty() ? "Bearer" : "Bearer error=\"invalid_token\"");
-      return r;
-    }
+    auto principal = authenticate(ctx, request);
+    if (!principal) return std::move(principal.error());
     who = principal->tenant + "/" + principal->sub;
     if (int retry = ctx.limiter.take(who); retry > 0) {
       Response r = problem(429, "too many requests; slow down");
@@ -250,6 +262,29 @@ Response dispatch(Api::Context& ctx, const Request& request, Router::Match& m, s
 }
 
 }  // namespace
+
+std::expected<std::shared_ptr<void>, Response> Api::admit_upload(const Request& head) {
+  Context& ctx = *ctx_;
+  auto principal = authenticate(ctx, head);
+  if (!principal) return std::unexpected(std::move(principal.error()));
+  // The declared length, or the most a chunked body may reach.
+  std::uint64_t bytes = ctx.options.max_attachment_bytes;
+  if (auto length = head.header("content-length")) {
+    std::uint64_t n = 0;
+    auto [end, ec] = std::from_chars(length->data(), length->data() + length->size(), n);
+    if (ec == std::errc() && end == length->data() + length->size()) bytes = n;
+  }
+  UploadQuota::Refusal why = UploadQuota::Refusal::none;
+  auto lease = ctx.uploads.reserve(principal->tenant + "/" + principal->sub, bytes, why);
+  if (!lease) {
+    Response r = why == UploadQuota::Refusal::principal
+                     ? problem(429, "too many bytes of your uploads are in flight; wait for them to finish")
+                     : problem(503, "too many uploads are in flight; try again");
+    r.set("Retry-After", "1");
+    return std::unexpected(std::move(r));
+  }
+  return lease;
+}
 
 void Api::handle(Request request, std::function<void(Response)> done) {
   Context& ctx = *ctx_;

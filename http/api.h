@@ -20,6 +20,7 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "http/tokens.h"
+#include "http/upload_quota.h"
 #include "projections/projection_runner.h"
 
 namespace ticketd::http {
@@ -29,6 +30,7 @@ struct ApiOptions {
   std::size_t max_queued_requests = 4096;  // beyond: 503 with Retry-After
   RateLimit rate;                          // per principal
   RateLimit auth_failures{1, 30};          // failed authentications per client address (always on)
+  UploadLimits uploads;                    // upload bytes in flight, per principal and in all
   std::uint64_t max_attachment_bytes = 25 * 1024 * 1024;
   std::vector<std::string> attachment_types{
       "text/plain", "text/csv",  "application/pdf", "application/json",         "application/zip", "image/png",
@@ -56,6 +58,7 @@ class Api final : public RequestSink {
   ~Api() override;
 
   [[nodiscard]] bool is_upload(std::string_view method, std::string_view path) const override;
+  [[nodiscard]] std::expected<std::shared_ptr<void>, Response> admit_upload(const Request& head) override;
   void handle(Request request, std::function<void(Response)> done) override;
 
   [[nodiscard]] const Router& router() const;

@@ -13,6 +13,7 @@
 #include "http/json_input.h"
 #include "http/metrics.h"
 #include "http/problem.h"
+#include "http/upload_quota.h"
 #include "http/views.h"
 #include "http/work_queue.h"
 #include "projections/ticket_queries.h"
@@ -26,6 +27,7 @@ struct Api::Context {
   ApiOptions options;
   RateLimiter limiter;
   RateLimiter auth_failures;  // per client address; an exhausted address is not even verified
+  UploadQuota uploads;        // bytes of uploads in flight
   Router router;
   std::unique_ptr<Metrics> metrics;
   std::unique_ptr<WorkQueue> workers;

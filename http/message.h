@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,9 +26,10 @@ struct Request {
   std::string body;
   std::string body_file;  // set instead of `body` for streamed uploads
   std::uint64_t body_size = 0;
-  std::string request_id;       // X-Request-Id (echoed or made)
-  bool admin_listener = false;  // arrived on --admin-listen
-  std::string peer;             // the client's IP address (failed-authentication limit)
+  std::string request_id;              // X-Request-Id (echoed or made)
+  bool admin_listener = false;         // arrived on --admin-listen
+  std::string peer;                    // the client's IP address (failed-authentication limit)
+  std::shared_ptr<void> upload_lease;  // an upload's share of the quotas (RequestSink::admit_upload)
   bool keep_alive = true;
 
   [[nodiscard]] std::optional<std::string_view> header(std::string_view lowercase_name) const;

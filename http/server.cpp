@@ -197,6 +197,10 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
     stream_.expires_after(server_.limits.read_timeout);
     in_body_ = true;
     if (upload) {
+      // Authenticated and within the quotas before a byte of the body is stored.
+      auto admitted = server_.sink.admit_upload(to_request(head));
+      if (!admitted) return answer_now(std::move(admitted.error()));
+      upload_lease_ = std::move(*admitted);
       upload_path_ = server_.next_upload_path();
       file_parser_.emplace(std::move(*header_));
       file_parser_->body_limit(limit);
@@ -242,6 +246,7 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
         request.body_size = std::filesystem::file_size(upload_path_, size_ec);
       }
       slot->upload_file = std::exchange(upload_path_, {});
+      request.upload_lease = std::move(upload_lease_);
       file_parser_.reset();
     } else {
       request = to_request(string_parser_->get());
@@ -359,6 +364,7 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
   }
 
   void remove_upload() {
+    upload_lease_.reset();
     if (upload_path_.empty()) return;
     file_parser_.reset();
     std::error_code ec;
@@ -380,8 +386,9 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
   bool reading_ = false;
   bool writing_ = false;
   bool closing_ = false;
-  bool in_body_ = false;  // a request's header was read; its body is being read
-  bool linger_ = false;   // close() discards input first (an unread body may follow)
+  std::shared_ptr<void> upload_lease_;  // the upload being read: its share of the quotas
+  bool in_body_ = false;                // a request's header was read; its body is being read
+  bool linger_ = false;                 // close() discards input first (an unread body may follow)
 };
 
 void Server::Impl::do_accept(tcp::acceptor& acceptor, bool admin) {

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <chrono>
+#include <expected>
 #include <functional>
 #include <memory>
 #include <string>
@@ -50,6 +51,10 @@ class RequestSink {
   virtual ~RequestSink() = default;
   // Whether the body of this request streams to a file (attachments) rather than memory.
   [[nodiscard]] virtual bool is_upload(std::string_view method, std::string_view path) const = 0;
+  // Called with an upload's header (no body yet), before any byte of the body is stored:
+  // a lease that admits it (kept in Request::upload_lease until the request is done), or
+  // the answer that refuses it (then the body is discarded unread).
+  [[nodiscard]] virtual std::expected<std::shared_ptr<void>, Response> admit_upload(const Request& head) = 0;
   // Handles `request`; `done` must be called exactly once, from any thread.
   virtual void handle(Request request, std::function<void(Response)> done) = 0;
 };

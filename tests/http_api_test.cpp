@@ -1,7 +1,10 @@
 // Every endpoint over real HTTP against a real ticketd: success and each documented error.
 #include <doctest/doctest.h>
+#include <poll.h>
 
+#include <boost/asio.hpp>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -277,6 +280,76 @@ TEST_CASE("attachments: raw and multipart uploads, listing, download, limits") {
   auto too_big = w.http.request("POST", base + "/attachments?filename=big.txt", big, {cust}, "text/plain");
   CHECK(too_big.status == 413);
   CHECK(w.as(Role::customer, "GET", base + "/attachments").json()["items"].get_array().value().size() == 1);
+}
+
+namespace {
+
+// A connection that sent an upload's header (and no body) and keeps it open.
+struct OpenUpload {
+  OpenUpload(const std::string& address, const std::string& target, const std::string& jwt, std::uint64_t length)
+      : socket(ioc) {
+    const auto colon = address.rfind(':');
+    boost::asio::ip::tcp::resolver resolver(ioc);
+    socket.connect(*resolver.resolve(address.substr(0, colon), address.substr(colon + 1)).begin());
+    std::string head = "POST " + target + " HTTP/1.1\r\nHost: t\r\nContent-Type: text/plain\r\n";
+    if (!jwt.empty()) head += "Authorization: Bearer " + jwt + "\r\n";
+    head += "Content-Length: " + std::to_string(length) + "\r\n\r\n";
+    boost::asio::write(socket, boost::asio::buffer(head));
+  }
+  // What the server answered within `wait` ("" when nothing: it is waiting for the body).
+  std::string answer(std::chrono::milliseconds wait) {
+    pollfd p{socket.native_handle(), POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(wait.count())) <= 0) return "";
+    char buf[4096];
+    const ssize_t n = ::recv(socket.native_handle(), buf, sizeof buf, 0);
+    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "";
+  }
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::socket socket;
+};
+
+std::size_t files_in(const std::string& dir) {
+  std::size_t n = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) n += entry.is_regular_file() ? 1 : 0;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("uploads: the token is checked on the header, before any byte is stored; bytes in flight are bounded") {
+  World w;
+  const std::string target = "/api/v1/tickets/" + w.new_ticket() + "/attachments?filename=big.txt";
+  const std::string uploads = w.dir.str() + "/uploads";
+  constexpr std::uint64_t k25MiB = 25ull * 1024 * 1024;
+  // No token, or a bad one: 401 at once, while the 25 MiB body has not been sent.
+  for (const std::string& jwt : {std::string(), std::string("not.a.token")}) {
+    OpenUpload anonymous(w.server.address(), target, jwt, k25MiB);
+    const std::string answer = anonymous.answer(std::chrono::milliseconds(2000));
+    CHECK_MESSAGE(answer.starts_with("HTTP/1.1 401"), answer.substr(0, 120));
+    CHECK(files_in(uploads) == 0);  // nothing of it was stored
+  }
+  // One principal may have 64 MiB of uploads in flight: two of 25 MiB wait for their bodies,
+  // the third is refused at once with 429.
+  const std::string jwt = w.tokens.at(Role::customer);
+  auto first = std::make_unique<OpenUpload>(w.server.address(), target, jwt, k25MiB);
+  auto second = std::make_unique<OpenUpload>(w.server.address(), target, jwt, k25MiB);
+  CHECK(first->answer(std::chrono::milliseconds(300)).empty());
+  CHECK(second->answer(std::chrono::milliseconds(300)).empty());
+  OpenUpload third(w.server.address(), target, jwt, k25MiB);
+  const std::string refused = third.answer(std::chrono::milliseconds(2000));
+  CHECK_MESSAGE(refused.starts_with("HTTP/1.1 429"), refused.substr(0, 120));
+  CHECK(refused.find("Retry-After: 1") != std::string::npos);
+  // Another principal is not held up by carla's uploads.
+  OpenUpload other(w.server.address(), target, w.tokens.at(Role::agent), k25MiB);
+  CHECK(other.answer(std::chrono::milliseconds(300)).empty());
+  // When carla's uploads end (here: the client goes away), their share comes back.
+  first.reset();
+  second.reset();
+  bool admitted = eventually([&] {
+    auto r = w.as(Role::customer, "POST", target, "small file", {{"Content-Type", "text/plain"}});
+    return r.status == 201;
+  });
+  CHECK(admitted);
 }
 
 TEST_CASE("work views: meta, queue, workload, stats, reports, events") {
