@@ -1,110 +1,21 @@
-// An in-process ticketd for the HTTP and command harnesses: the real Api (routes, access
-// policy, command engine, read models) over an in-memory event store, a RocksDB attachment
-// store and a SQLite read model in a temporary directory, a fixed clock, sequential ids and
-// an HS256 key. It holds one ticket (id "fz-1", requested by carla) and a token per role.
-// Requests are answered synchronously (handle() waits for the answer).
+// The in-process ticketd (tests/in_process_api.h) that the HTTP and command harnesses send
+// their inputs to.
 #pragma once
 
-#include <filesystem>
-#include <future>
-#include <map>
-#include <memory>
-#include <string>
-
-#include "attachments/attachment_scanner.h"
-#include "attachments/attachment_store.h"
-#include "base/clock.h"
-#include "base/ids.h"
-#include "commands/command_engine.h"
-#include "eventstore/memory_event_store.h"
-#include "http/api.h"
-#include "projections/projection_runner.h"
-#include "projections/tickets_projection.h"
+#include "tests/in_process_api.h"
 
 namespace ticketd::fuzz {
-
-inline constexpr const char* kSecret = "fuzzing-secret-fuzzing-secret-fuzzing-secret";
-inline const Timestamp kNow = *parse_rfc3339("2026-11-20T08:00:00Z");
-
-class World {
- public:
-  World() : dir_(make_dir()), store_(make_memory_event_store()), clock_(kNow), ids_("fz") {
-    attachments_ = std::move(*open_attachment_store((dir_ / "attachments").string()));
-    std::vector<std::unique_ptr<Projection>> projections;
-    projections.push_back(std::make_unique<TicketsProjection>());
-    projector_ = std::make_unique<ProjectionRunner>(*store_, (dir_ / "read.sqlite").string(), std::move(projections));
-    engine_ = std::make_unique<CommandEngine>(*store_, clock_, ids_);
-    verifier_ = std::make_unique<http::TokenVerifier>(http::TokenKeys{kSecret, ""});
-    http::ApiOptions options;
-    options.worker_threads = 1;
-    options.access_log = false;
-    options.rate = {0, 0};
-    api_ = std::make_unique<http::Api>(
-        http::ApiServices{*engine_, *attachments_, *projector_, (dir_ / "read.sqlite").string(), clock_, ids_,
-                          *verifier_, scanner_},
-        options);
-    for (auto [role, tenant, sub] : {std::tuple{Role::customer, "acme", "carla"},
-                                     {Role::agent, "acme", "alex"},
-                                     {Role::admin, "acme", "ada"},
-                                     {Role::auditor, "acme", "aude"},
-                                     {Role::global_admin, "acme", "root"},
-                                     {Role::integration, "acme", "jira"}}) {
-      tokens[role] = *http::mint_hs256(kSecret, Principal{sub, tenant, role, "", ""}, kNow, std::chrono::hours(1));
-    }
-    CreateTicket c;
-    c.tenant = "acme";
-    c.subject = "Printer on fire";
-    c.description = "It smokes.";
-    CommandRequest r;
-    r.principal = Principal{"carla", "acme", Role::customer, "", ""};
-    ticket = engine_->create(c, r).value().ticket->id;
-  }
-  ~World() {
-    api_->shut_down();
-    api_.reset();
-    projector_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-
-  http::Response handle(http::Request request) {
-    std::promise<http::Response> answer;
-    auto done = answer.get_future();
-    api_->handle(std::move(request), [&answer](http::Response r) { answer.set_value(std::move(r)); });
-    return done.get();
-  }
-
-  std::map<Role, std::string> tokens;
-  std::string ticket;
-
- private:
-  static std::filesystem::path make_dir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "ticketd-fuzz-XXXXXX").string();
-    return std::filesystem::path(::mkdtemp(tmpl.data()));
-  }
-
-  std::filesystem::path dir_;
-  std::unique_ptr<EventStore> store_;
-  ManualClock clock_;
-  SequentialIds ids_;
-  std::unique_ptr<AttachmentStore> attachments_;
-  std::unique_ptr<ProjectionRunner> projector_;
-  std::unique_ptr<CommandEngine> engine_;
-  std::unique_ptr<http::TokenVerifier> verifier_;
-  EicarScanner scanner_;
-  std::unique_ptr<http::Api> api_;
-};
 
 // The world, renewed every `kRunsPerWorld` inputs so that accepted commands do not grow the
 // in-memory log without bound over millions of runs. The last one is never destroyed: at
 // exit, RocksDB's own statics may already be gone (it stays reachable, so no leak report).
-inline World& world() {
+inline test::InProcessApi& world() {
   static constexpr int kRunsPerWorld = 20000;
-  static World* w = nullptr;
+  static test::InProcessApi* w = nullptr;
   static int runs = 0;
   if (!w || ++runs % kRunsPerWorld == 0) {
     delete w;
-    w = new World();
+    w = new test::InProcessApi();
   }
   return *w;
 }

@@ -3,14 +3,26 @@
 --   BENCH_MODE    create | comment | list | get
 --   BENCH_IDS     file with one ticket id per line (comment, get)
 --   BENCH_QUERY   query string of the list phase
+--   BENCH_LABEL   first word of the summary line (RESULT for a measured run, WARMUP otherwise)
+--
+-- Every answer's status is counted (response() below); done() prints one line:
+--   <label> ok=<2xx answers> seconds=.. ok_rps=<2xx answers per second> p50_ms=.. p90_ms=..
+--           p99_ms=.. max_ms=.. requests=<all answers> non2xx=<count> statuses=<status:count,..>
+--           errors=<socket errors>
+-- ok_rps counts 2xx answers only. The latency percentiles are wrk's, over every answer; a run
+-- with any non-2xx answer or socket error is a failed run (http_bench.sh exits non-zero).
 local token = os.getenv("BENCH_TOKEN")
 local mode = os.getenv("BENCH_MODE")
 local ids = {}
-local counter = 0
+local threads = {}
+
+-- Per thread (globals of each thread's Lua state, read back with thread:get in done()).
+ok = 0
+statuses = {}
 
 function setup(thread)
-  counter = counter + 1
-  thread:set("seed", counter)
+  threads[#threads + 1] = thread
+  thread:set("seed", #threads)
 end
 
 function init(args)
@@ -44,11 +56,31 @@ function request()
   end
 end
 
+function response(status, headers, body)
+  if status >= 200 and status < 300 then
+    ok = ok + 1
+  else
+    statuses[status] = (statuses[status] or 0) + 1
+  end
+end
+
 function done(summary, latency, requests)
-  io.write(string.format("RESULT requests=%d seconds=%.2f rps=%.0f p50_ms=%.2f p90_ms=%.2f p99_ms=%.2f max_ms=%.2f errors=%d non2xx=%d\n",
-    summary.requests, summary.duration / 1e6, summary.requests / (summary.duration / 1e6),
+  local total_ok, non2xx, by_status = 0, 0, {}
+  for _, thread in ipairs(threads) do
+    total_ok = total_ok + thread:get("ok")
+    for status, count in pairs(thread:get("statuses")) do
+      by_status[status] = (by_status[status] or 0) + count
+      non2xx = non2xx + count
+    end
+  end
+  local listed = {}
+  for status, count in pairs(by_status) do listed[#listed + 1] = status .. ":" .. count end
+  table.sort(listed)
+  local seconds = summary.duration / 1e6
+  io.write(string.format(
+    "%s ok=%d seconds=%.2f ok_rps=%.0f p50_ms=%.2f p90_ms=%.2f p99_ms=%.2f max_ms=%.2f requests=%d non2xx=%d statuses=%s errors=%d\n",
+    os.getenv("BENCH_LABEL") or "RESULT", total_ok, seconds, total_ok / seconds,
     latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(99) / 1000,
-    latency.max / 1000,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    summary.errors.status))
+    latency.max / 1000, summary.requests, non2xx, #listed > 0 and table.concat(listed, ",") or "-",
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
 end
