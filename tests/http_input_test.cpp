@@ -165,12 +165,13 @@ TEST_CASE("bad input: each gets its error, the server stays up, nothing is writt
             "POST /api/v1/tickets HTTP/1.1\r\nHost: t\r\nX-Request-Id: trace-chunk\r\n"
             "Transfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n",
             "400"}}) {
-    const std::string answer = w.http.raw(request, std::chrono::milliseconds(1000));
-    CHECK_MESSAGE(answer.starts_with("HTTP/1.1 " + status), what, ": ", answer.substr(0, 200));
-    const std::string id =
+    const std::string echoed = w.http.raw(request, std::chrono::milliseconds(1000));
+    CHECK_MESSAGE(echoed.starts_with("HTTP/1.1 " + status), what, ": ", echoed.substr(0, 200));
+    const std::string request_id =
         request.substr(request.find("X-Request-Id: ") + 14,
                        request.find("\r\n", request.find("X-Request-Id: ")) - request.find("X-Request-Id: ") - 14);
-    CHECK_MESSAGE(answer.find("X-Request-Id: " + id + "\r\n") != std::string::npos, what, ": ", answer.substr(0, 300));
+    CHECK_MESSAGE(echoed.find("X-Request-Id: " + request_id + "\r\n") != std::string::npos, what, ": ",
+                  echoed.substr(0, 300));
   }
 
   // Still up, and nothing was written: the log head and the ticket are as before.
