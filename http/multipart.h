@@ -22,7 +22,9 @@ struct FilePart {
 [[nodiscard]] Result<std::string> multipart_boundary(std::string_view content_type);
 
 // The first file part of the multipart body stored in `path`; Errc::validation when the
-// body is not well-formed multipart or has no file part.
+// body is not well-formed multipart or has no file part. Reads the body forward once, up to
+// the end of that part's delimiter search: the work is linear in the body's size whatever
+// the number of parts (a part's headers are read only up to the next delimiter).
 [[nodiscard]] Result<FilePart> find_file_part(const std::string& path, const std::string& boundary);
 
 }  // namespace ticketd::http

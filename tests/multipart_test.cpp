@@ -146,6 +146,19 @@ TEST_CASE("fields before the file part are skipped") {
   CHECK(part.offset == body.rfind(content));
 }
 
+TEST_CASE("a file part behind many thousands of fields, across many scan windows, is found") {
+  // The parts are walked in one forward pass: 20,000 small fields (about 1.5 MiB, some two
+  // dozen 64 KiB windows) before the file, and a field's headers never read past its end.
+  TempDir dir;
+  std::string body;
+  for (int i = 0; i < 20000; ++i) body += field_part("f" + std::to_string(i), i % 7 == 0 ? "" : "v");
+  const std::string content = "after the fields";
+  body += file_part("late.txt", content) + field_part("tail", "x") + closing();
+  const FilePart part = expect_file(dir, body, content);
+  CHECK(part.file_name == "late.txt");
+  CHECK(part.offset == body.rfind(content));
+}
+
 TEST_CASE("of several file parts the first is returned") {
   TempDir dir;
   const std::string body = file_part("one.txt", "first") + file_part("two.txt", "second") + closing();
