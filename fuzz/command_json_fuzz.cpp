@@ -40,7 +40,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace ticketd;
   if (size == 0) return 0;
   const Target& target = kTargets[data[0] % std::size(kTargets)];
-  fuzz::World& world = fuzz::world();
+  test::InProcessApi& world = fuzz::world();
   http::Request r;
   r.method = target.method;
   r.path = target.path;

@@ -15,7 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto request = http::parse_request(bytes, http::ServerLimits{});
   http::Response response;
   if (request) {
-    fuzz::World& world = fuzz::world();
+    test::InProcessApi& world = fuzz::world();
     for (auto& [name, value] : request->headers) {
       if (name != "authorization" || !value.starts_with("Bearer @")) continue;
       auto role = parse_role(std::string_view(value).substr(8));

@@ -1,7 +1,8 @@
 // The HTTP API of docs/api.md as a RequestSink for the Server: routing,
 // authentication (bearer JWT), rate limiting, the user directory's "first seen" record,
-// metrics and the access log around every handler. Quick reads (Route::quick, see
-// kQuickRoutes in api.cpp) run on the calling I/O thread; every other handler runs on a
+// metrics and the access log around every handler. Unmatched paths and the probes
+// (/healthz, /readyz: Route::quick, see kQuickRoutes in api.cpp) are answered on the calling
+// I/O thread; every other handler, anything that may take a millisecond, runs on a
 // WorkQueue of ApiOptions::worker_threads (beyond max_queued_requests: 503).
 //
 // Every answer that is not a success goes through problem() (http/problem.h). Handlers

@@ -55,8 +55,8 @@ struct Route {
   Handler handler;
   RouteDoc doc;
   std::vector<std::string> segments;  // pattern split on '/'
-  // Answers from memory or one bounded, indexed read-model query: runs on the I/O thread
-  // instead of the worker pool (saves two thread hand-offs per request).
+  // Answers from a few counters in memory (the probes): runs on the I/O thread instead of
+  // the worker pool. Nothing that may take a millisecond is quick.
   bool quick = false;
 };
 

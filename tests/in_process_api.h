@@ -1,8 +1,8 @@
-// An in-process ticketd for the HTTP and command harnesses: the real Api (routes, access
-// policy, command engine, read models) over an in-memory event store, a RocksDB attachment
-// store and a SQLite read model in a temporary directory, a fixed clock, sequential ids and
-// an HS256 key. It holds one ticket (id "fz-1", requested by carla) and a token per role.
-// Requests are answered synchronously (handle() waits for the answer).
+// An in-process ticketd without a server, for the fuzz harnesses and tests of the Api itself:
+// the real Api (routes, access policy, command engine, read models) over an in-memory event
+// store, a RocksDB attachment store and a SQLite read model in a temporary directory, a fixed
+// clock, sequential ids and an HS256 key. It holds one ticket (requested by carla) and a
+// token per role. handle() waits for the answer; api() hands requests over as the server does.
 #pragma once
 
 #include <filesystem>
@@ -21,20 +21,20 @@
 #include "projections/projection_runner.h"
 #include "projections/tickets_projection.h"
 
-namespace ticketd::fuzz {
+namespace ticketd::test {
 
-inline constexpr const char* kSecret = "fuzzing-secret-fuzzing-secret-fuzzing-secret";
-inline const Timestamp kNow = *parse_rfc3339("2026-11-20T08:00:00Z");
+inline constexpr const char* kInProcessSecret = "fuzzing-secret-fuzzing-secret-fuzzing-secret";
+inline const Timestamp kInProcessNow = *parse_rfc3339("2026-11-20T08:00:00Z");
 
-class World {
+class InProcessApi {
  public:
-  World() : dir_(make_dir()), store_(make_memory_event_store()), clock_(kNow), ids_("fz") {
+  InProcessApi() : dir_(make_dir()), store_(make_memory_event_store()), clock_(kInProcessNow), ids_("fz") {
     attachments_ = std::move(*open_attachment_store((dir_ / "attachments").string()));
     std::vector<std::unique_ptr<Projection>> projections;
     projections.push_back(std::make_unique<TicketsProjection>());
     projector_ = std::make_unique<ProjectionRunner>(*store_, (dir_ / "read.sqlite").string(), std::move(projections));
     engine_ = std::make_unique<CommandEngine>(*store_, clock_, ids_);
-    verifier_ = std::make_unique<http::TokenVerifier>(http::TokenKeys{kSecret, ""});
+    verifier_ = std::make_unique<http::TokenVerifier>(http::TokenKeys{kInProcessSecret, ""});
     http::ApiOptions options;
     options.worker_threads = 1;
     options.access_log = false;
@@ -49,7 +49,8 @@ class World {
                                      {Role::auditor, "acme", "aude"},
                                      {Role::global_admin, "acme", "root"},
                                      {Role::integration, "acme", "jira"}}) {
-      tokens[role] = *http::mint_hs256(kSecret, Principal{sub, tenant, role, "", ""}, kNow, std::chrono::hours(1));
+      tokens[role] = *http::mint_hs256(kInProcessSecret, Principal{sub, tenant, role, "", ""}, kInProcessNow,
+                                       std::chrono::hours(1));
     }
     CreateTicket c;
     c.tenant = "acme";
@@ -59,7 +60,7 @@ class World {
     r.principal = Principal{"carla", "acme", Role::customer, "", ""};
     ticket = engine_->create(c, r).value().ticket->id;
   }
-  ~World() {
+  ~InProcessApi() {
     api_->shut_down();
     api_.reset();
     projector_.reset();
@@ -74,12 +75,14 @@ class World {
     return done.get();
   }
 
+  http::Api& api() { return *api_; }
+
   std::map<Role, std::string> tokens;
   std::string ticket;
 
  private:
   static std::filesystem::path make_dir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "ticketd-fuzz-XXXXXX").string();
+    std::string tmpl = (std::filesystem::temp_directory_path() / "ticketd-api-XXXXXX").string();
     return std::filesystem::path(::mkdtemp(tmpl.data()));
   }
 
@@ -95,18 +98,4 @@ class World {
   std::unique_ptr<http::Api> api_;
 };
 
-// The world, renewed every `kRunsPerWorld` inputs so that accepted commands do not grow the
-// in-memory log without bound over millions of runs. The last one is never destroyed: at
-// exit, RocksDB's own statics may already be gone (it stays reachable, so no leak report).
-inline World& world() {
-  static constexpr int kRunsPerWorld = 20000;
-  static World* w = nullptr;
-  static int runs = 0;
-  if (!w || ++runs % kRunsPerWorld == 0) {
-    delete w;
-    w = new World();
-  }
-  return *w;
-}
-
-}  // namespace ticketd::fuzz
+}  // namespace ticketd::test
