@@ -1,21 +1,22 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer harnesses of fuzz/ (clang 16, ASan+UBSan) in build-fuzz and runs each
+# Builds the libFuzzer harnesses of fuzz/ (clang 16, ASan+UBSan) in build-asan (the same
+# build as `TICKETD_BUILD=asan bash scripts/test.sh`) and runs each
 # for RUNS executions (default 20000, the CI smoke; docs/benchmarks.md records a long run:
 #   bash scripts/fuzz.sh 10000000
 # ) starting from its corpus in fuzz/corpus/<harness>. New inputs go to a scratch directory,
 # not into the repository. Any crash, leak, timeout (10 s) or out-of-memory fails the run;
-# the input that caused it is left in build-fuzz/artifacts/.
+# the input that caused it is left in build-asan/artifacts/.
 #   FUZZERS="jwt_fuzz multipart_fuzz" limits the run to those harnesses.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-20000}"
 fuzzers=(${FUZZERS:-http_request_fuzz command_json_fuzz multipart_fuzz record_codec_fuzz jwt_fuzz})
 
-CC=clang-16 CXX=clang++-16 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTICKETD_FUZZ=ON \
-  -DTICKETD_BUILD_BENCHMARKS=OFF > /dev/null
-cmake --build build-fuzz -j2 --target "${fuzzers[@]}"
+cmake -S . -B build-asan -G Ninja -DCMAKE_CXX_COMPILER=clang++-16 \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTICKETD_FUZZ=ON -DTICKETD_BUILD_BENCHMARKS=OFF > /dev/null
+cmake --build build-asan -j2 --target "${fuzzers[@]}"
 
-mkdir -p build-fuzz/artifacts
+mkdir -p build-asan/artifacts
 export ASAN_OPTIONS="detect_leaks=1:${ASAN_OPTIONS:-}"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:${UBSAN_OPTIONS:-}"
 for f in "${fuzzers[@]}"; do
@@ -23,14 +24,14 @@ for f in "${fuzzers[@]}"; do
   scratch="$(mktemp -d)"
   echo "== $f: $runs runs from fuzz/corpus/$name"
   start=$(date +%s)
-  if ! build-fuzz/fuzz/"$f" -runs="$runs" -timeout=10 -rss_limit_mb=4096 -max_len=65536 -print_final_stats=1 \
-      -artifact_prefix=build-fuzz/artifacts/"$f"- "$scratch" fuzz/corpus/"$name" > build-fuzz/"$f".log 2>&1; then
-    tail -n 60 build-fuzz/"$f".log
-    echo "FAILED: $f (log: build-fuzz/$f.log)" >&2
+  if ! build-asan/fuzz/"$f" -runs="$runs" -timeout=10 -rss_limit_mb=4096 -max_len=65536 -print_final_stats=1 \
+      -artifact_prefix=build-asan/artifacts/"$f"- "$scratch" fuzz/corpus/"$name" > build-asan/"$f".log 2>&1; then
+    tail -n 60 build-asan/"$f".log
+    echo "FAILED: $f (log: build-asan/$f.log)" >&2
     rm -rf "$scratch"
     exit 1
   fi
-  grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb|^Done " build-fuzz/"$f".log | tr '\n' ' '
+  grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb|^Done " build-asan/"$f".log | tr '\n' ' '
   echo "($(( $(date +%s) - start )) s)"
   rm -rf "$scratch"
 done
