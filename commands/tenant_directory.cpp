@@ -9,11 +9,21 @@ namespace ticketd {
 
 inline constexpr int kMaxTenantDepth = 64;
 
+namespace {
+
+std::size_t config_bytes(const TenantConfig& c) {
+  std::size_t n = sizeof(c) + c.id.size() + c.name.size() + c.parent.size() + approx_bytes(c.categories) +
+                  approx_bytes(c.queues) + c.sla.size() * (sizeof(Priority) + sizeof(SlaTarget) + 32) +
+                  c.calendar.time_zone.size() + c.calendar.holidays.size() * sizeof(std::chrono::sys_days);
+  for (const auto& day : c.calendar.weekly) n += day.size() * sizeof(BusinessCalendar::Span);
+  return n;
+}
+
+}  // namespace
+
 Result<TenantDirectory::Entry> TenantDirectory::load(const std::string& tenant) {
-  {
-    std::lock_guard lock(mu_);
-    if (auto it = cache_.find(tenant); it != cache_.end()) return it->second;
-  }
+  if (auto hit = cache_.find(tenant)) return *std::move(hit);
+  const auto stamp = cache_.stamp();
   Entry entry;
   entry.config.id = tenant;
   const std::string stream = streams::tenant(tenant);
@@ -30,8 +40,7 @@ Result<TenantDirectory::Entry> TenantDirectory::load(const std::string& tenant) 
     if (page->size() < 256) break;
     from = page->back().version + 1;
   }
-  std::lock_guard lock(mu_);
-  cache_[tenant] = entry;
+  if (entry.version > 0) cache_.insert_unless_invalidated(tenant, entry, config_bytes(entry.config), stamp);
   return entry;
 }
 
@@ -75,8 +84,7 @@ Result<TenantConfig> TenantDirectory::put(TenantConfig config, const Principal& 
   if (!existing) return std::unexpected(existing.error());
   NewEvent e = event_by(actor, event_id, kTenantConfigured, now, encode_tenant_config(config));
   auto appended = store_.append(streams::tenant(config.id), ExpectedVersion::exact(existing->version), {e});
-  std::lock_guard lock(mu_);
-  cache_.erase(config.id);
+  cache_.invalidate(config.id);
   if (!appended) return std::unexpected(appended.error());
   return config;
 }

@@ -6,10 +6,8 @@
 namespace ticketd {
 
 Result<UserDirectory::Entry> UserDirectory::load(const std::string& sub) {
-  {
-    std::lock_guard lock(mu_);
-    if (auto it = cache_.find(sub); it != cache_.end()) return it->second;
-  }
+  if (auto hit = cache_.find(sub)) return *std::move(hit);
+  const auto stamp = cache_.stamp();
   Entry entry;
   auto version = store_.stream_version(streams::user(sub));
   if (!version) return std::unexpected(version.error());
@@ -24,8 +22,11 @@ Result<UserDirectory::Entry> UserDirectory::load(const std::string& sub) {
     entry.user = std::move(*user);
     entry.version = *version;
   }
-  std::lock_guard lock(mu_);
-  cache_[sub] = entry;
+  if (entry.user) {
+    const UserRecord& u = *entry.user;
+    const std::size_t bytes = sizeof(Entry) + u.sub.size() + u.tenant.size() + u.name.size() + u.email.size();
+    cache_.insert_unless_invalidated(sub, entry, bytes, stamp);
+  }
   return entry;
 }
 
@@ -42,8 +43,7 @@ Result<void> UserDirectory::record(const UserRecord& user, const Principal& acto
   if (e->user == user) return {};
   NewEvent ev = event_by(actor, event_id, kUserRecorded, now, encode_user_record(user));
   auto appended = store_.append(streams::user(user.sub), ExpectedVersion::exact(e->version), {ev});
-  std::lock_guard lock(mu_);
-  cache_.erase(user.sub);
+  cache_.invalidate(user.sub);
   if (!appended && appended.error().code != Errc::wrong_expected_version) return std::unexpected(appended.error());
   return {};  // a concurrent recorder won: its record stands
 }

@@ -1,14 +1,18 @@
 // The user directory: every principal is recorded when first seen (and again when its
 // claims change); admins may register users ahead. Stream "user:<sub>", events
-// `user.recorded` {sub, tenant, role, name, email}. Thread-safe, cached.
+// `user.recorded` {sub, tenant, role, name, email}. Thread-safe.
+//
+// Known users are cached (LRU, at most `cache_bytes`); a name the log does not know is
+// never cached, so lookups of arbitrary strings (mentions, directory requests) cost a read
+// each and leave nothing behind. A record invalidates the cache after its append, and a
+// lookup that read the log before that append does not cache what it read.
 #pragma once
 
-#include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 
 #include "base/error.h"
+#include "commands/bounded_cache.h"
 #include "domain/principal.h"
 #include "domain/ticket_commands.h"
 #include "events/user_record_codec.h"
@@ -18,7 +22,10 @@ namespace ticketd {
 
 class UserDirectory {
  public:
-  explicit UserDirectory(EventStore& store) : store_(store) {}
+  static constexpr std::size_t kDefaultCacheBytes = 16u << 20;
+
+  explicit UserDirectory(EventStore& store, std::size_t cache_bytes = kDefaultCacheBytes)
+      : store_(store), cache_(cache_bytes) {}
 
   [[nodiscard]] Result<std::optional<UserRecord>> get(const std::string& sub);
 
@@ -26,6 +33,10 @@ class UserDirectory {
   // caused it (the user itself when first seen, or an admin registering ahead).
   [[nodiscard]] Result<void> record(const UserRecord& user, const Principal& actor, Timestamp now,
                                     const std::string& event_id);
+
+  // What the cache holds (entries, estimated bytes), for tests and metrics.
+  [[nodiscard]] std::size_t cached_users() const { return cache_.size(); }
+  [[nodiscard]] std::size_t cached_bytes() const { return cache_.held_bytes(); }
 
  private:
   struct Entry {
@@ -35,8 +46,7 @@ class UserDirectory {
   Result<Entry> load(const std::string& sub);
 
   EventStore& store_;
-  std::mutex mu_;
-  std::unordered_map<std::string, Entry> cache_;
+  BoundedCache<Entry> cache_;
 };
 
 }  // namespace ticketd
