@@ -138,7 +138,7 @@ int main(int argc, char** argv) {
   // Loading a 1,000-event ticket: replay from the first event vs snapshot + tail.
   const std::string load_dir = dir + "-load";
   std::filesystem::remove_all(load_dir);
-  Engine e(load_dir, TicketRepositoryOptions{10, 1000});
+  Engine e(load_dir, TicketRepositoryOptions{.cache_bytes = 64u << 20, .snapshot_every = 1000});
   const Principal agent{"agent-1", "acme", Role::agent, "", ""};
   CreateTicket create;
   create.tenant = "acme";

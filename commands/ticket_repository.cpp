@@ -8,6 +8,26 @@ namespace ticketd {
 
 inline constexpr std::size_t kReplayPage = 1024;
 
+std::size_t approx_ticket_bytes(const Ticket& t) {
+  std::size_t n =
+      sizeof(Ticket) + t.id.size() + t.number.size() + t.tenant.size() + t.subject.size() + t.description.size() +
+      t.category.size() + t.queue.size() + t.requester.size() + (t.assignee ? t.assignee->size() : 0) +
+      approx_bytes(t.tags) + approx_bytes(t.shared_attachments) + t.feedback_comment.size() +
+      (t.resolution ? t.resolution->text.size() : 0) +
+      (t.first_response.ran.size() + t.resolution_clock.ran.size()) * sizeof(std::pair<Timestamp, Timestamp>);
+  for (const auto& e : t.external) n += approx_bytes(e.system) + approx_bytes(e.key);
+  for (const auto& l : t.links) n += approx_bytes(l.kind) + approx_bytes(l.ticket);
+  for (const auto& c : t.comments) {
+    n += sizeof(Comment) + c.id.size() + c.author.size() + c.body.size() + approx_bytes(c.attachments) +
+         approx_bytes(c.mentions);
+  }
+  for (const auto& a : t.attachments) {
+    n += sizeof(AttachmentMeta) + a.id.size() + a.file_name.size() + a.content_type.size() + a.sha256.size() +
+         a.uploader.size() + a.scan_verdict.size();
+  }
+  return n;
+}
+
 Result<Ticket> TicketRepository::replay(const std::string& id, Ticket state, std::optional<Timestamp> until,
                                         std::optional<std::uint64_t> up_to) const {
   for (;;) {
@@ -46,13 +66,7 @@ Result<Ticket> TicketRepository::load_version(const std::string& id, std::uint64
 }
 
 Result<TicketRepository::Ptr> TicketRepository::load(const std::string& id) {
-  {
-    std::lock_guard lock(mu_);
-    if (auto it = cache_.find(id); it != cache_.end()) {
-      lru_.splice(lru_.begin(), lru_, it->second.second);
-      return it->second.first;
-    }
-  }
+  if (auto hit = cache_.find(id)) return *std::move(hit);
   auto fresh = load_fresh(id);
   if (!fresh) return std::unexpected(fresh.error());
   auto ptr = std::make_shared<const Ticket>(std::move(*fresh));
@@ -66,28 +80,13 @@ void TicketRepository::remember(Ptr state, std::uint64_t previous_version) {
     // A failed snapshot only costs a longer replay later.
     (void)store_.save_snapshot(state->id, Snapshot{state->version, encode_ticket_snapshot(*state)});
   }
-  std::lock_guard lock(mu_);
-  if (auto it = cache_.find(state->id); it != cache_.end()) {
-    if (it->second.first->version > state->version) return;  // keep the newer state
-    it->second.first = std::move(state);
-    lru_.splice(lru_.begin(), lru_, it->second.second);
-    return;
-  }
-  std::string id = state->id;
-  lru_.push_front(id);
-  cache_.emplace(std::move(id), std::make_pair(std::move(state), lru_.begin()));
-  while (cache_.size() > options_.cache_capacity && !lru_.empty()) {
-    cache_.erase(lru_.back());
-    lru_.pop_back();
-  }
+  const std::size_t bytes = approx_ticket_bytes(*state);
+  const std::uint64_t version = state->version;
+  const std::string id = state->id;
+  cache_.insert_unless(id, std::move(state), bytes,
+                       [version](const Ptr& held) { return held->version > version; });  // keep the newer state
 }
 
-void TicketRepository::forget(const std::string& id) {
-  std::lock_guard lock(mu_);
-  if (auto it = cache_.find(id); it != cache_.end()) {
-    lru_.erase(it->second.second);
-    cache_.erase(it);
-  }
-}
+void TicketRepository::forget(const std::string& id) { cache_.erase(id); }
 
 }  // namespace ticketd

@@ -1,33 +1,37 @@
-// Loads ticket aggregates from the log: snapshot plus the events after it, with a
-// bounded LRU cache of hot tickets. A cached state is only a hint: appends carry the
-// version it was read at, so a stale entry ends in a version conflict and a reload.
+// Loads ticket aggregates from the log: snapshot plus the events after it, with an LRU
+// cache of hot tickets bounded in bytes (`cache_bytes`, each ticket weighed by
+// approx_ticket_bytes; a ticket larger than the whole cache is not kept). A cached state
+// is only a hint: appends carry the version it was read at, so a stale entry ends in a
+// version conflict and a reload.
 // Thread-safe.
 #pragma once
 
-#include <list>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 
 #include "base/error.h"
+#include "commands/bounded_cache.h"
 #include "domain/ticket.h"
 #include "eventstore/event_store.h"
 
 namespace ticketd {
 
 struct TicketRepositoryOptions {
-  std::size_t cache_capacity = 10000;  // tickets kept in memory
-  std::uint64_t snapshot_every = 100;  // save a snapshot each time this many events accrue
+  std::size_t cache_bytes = 256u << 20;  // estimated bytes of the tickets kept in memory
+  std::uint64_t snapshot_every = 100;    // save a snapshot each time this many events accrue
 };
+
+// Estimated bytes a ticket's state holds: its strings, comments (bodies, mentions,
+// references), attachments' metadata, tags, links and SLA intervals.
+[[nodiscard]] std::size_t approx_ticket_bytes(const Ticket& t);
 
 class TicketRepository {
  public:
   using Ptr = std::shared_ptr<const Ticket>;
 
   explicit TicketRepository(EventStore& store, TicketRepositoryOptions options = {})
-      : store_(store), options_(options) {}
+      : store_(store), options_(options), cache_(options.cache_bytes) {}
 
   // The current state (an empty Ticket when the stream does not exist).
   [[nodiscard]] Result<Ptr> load(const std::string& id);
@@ -42,15 +46,17 @@ class TicketRepository {
   void remember(Ptr state, std::uint64_t previous_version);
   void forget(const std::string& id);
 
+  // What the cache holds (tickets, estimated bytes), for tests and metrics.
+  [[nodiscard]] std::size_t cached_tickets() const { return cache_.size(); }
+  [[nodiscard]] std::size_t cached_bytes() const { return cache_.held_bytes(); }
+
  private:
   Result<Ticket> replay(const std::string& id, Ticket from, std::optional<Timestamp> until,
                         std::optional<std::uint64_t> up_to) const;
 
   EventStore& store_;
   TicketRepositoryOptions options_;
-  std::mutex mu_;
-  std::list<std::string> lru_;  // front = most recent
-  std::unordered_map<std::string, std::pair<Ptr, std::list<std::string>::iterator>> cache_;
+  BoundedCache<Ptr> cache_;
 };
 
 }  // namespace ticketd

@@ -8,6 +8,7 @@
 #include "commands/tenant_directory.h"
 #include "commands/user_directory.h"
 #include "eventstore/memory_event_store.h"
+#include "tests/engine_fixture.h"
 
 using namespace ticketd;
 
@@ -180,3 +181,43 @@ TEST_CASE("tenant directory: a lookup that read the old configuration before a p
   CHECK_FALSE(*covered);  // the old parent no longer grants acme's admin the tenant
 }
 
+TEST_CASE("ticket repository: the cache is bounded by the tickets' bytes, and evicted tickets load unchanged") {
+  test::Engine e(make_memory_event_store());
+  const std::string body(4096, 'x');
+  std::vector<std::string> ids;
+  for (int i = 0; i < 40; ++i) {
+    auto created = e.engine.create(test::new_ticket(fmt::format("ticket {}", i)), test::as(test::customer()));
+    REQUIRE(created);
+    ids.push_back(created->ticket->id);
+    for (int c = 0; c < 3; ++c) {
+      REQUIRE(e.engine.execute(ids.back(), AddComment{fmt::format("c-{}-{}", i, c), body, Visibility::public_, {}, {}},
+                               test::as(test::customer())));
+    }
+  }
+  auto one = e.replay.load_fresh(ids.front());
+  REQUIRE(one);
+  CHECK(approx_ticket_bytes(*one) > 3 * body.size());  // a ticket weighs its comments' text
+
+  constexpr std::size_t kBound = 64 * 1024;  // about four of these tickets
+  TicketRepository repo(*e.store, TicketRepositoryOptions{.cache_bytes = kBound});
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const auto& id : ids) {
+      auto held = repo.load(id);
+      REQUIRE(held);
+      auto fresh = e.replay.load_fresh(id, false);
+      REQUIRE(fresh);
+      CHECK(**held == *fresh);
+      CHECK(repo.cached_bytes() <= kBound);
+    }
+  }
+  CHECK(repo.cached_tickets() >= 2);
+  CHECK(repo.cached_tickets() <= 5);
+
+  // A ticket larger than the whole cache is answered, not kept.
+  TicketRepository tiny(*e.store, TicketRepositoryOptions{.cache_bytes = 8 * 1024});
+  auto big = tiny.load(ids.front());
+  REQUIRE(big);
+  CHECK((*big)->comments.size() == 3);
+  CHECK(tiny.cached_tickets() == 0);
+  CHECK(tiny.cached_bytes() == 0);
+}

@@ -35,7 +35,7 @@ TEST_CASE("create, then the state rebuilt from the log equals the handler's") {
 }
 
 TEST_CASE("random valid command sequences: log replay equals handler state, with and without snapshots") {
-  Engine e(make_memory_event_store(), TicketRepositoryOptions{1000, 5});
+  Engine e(make_memory_event_store(), TicketRepositoryOptions{.snapshot_every = 5});
   e.add_user("a1", Role::agent);
   e.add_user("a2", Role::agent);
   std::mt19937 rng(20261122);
