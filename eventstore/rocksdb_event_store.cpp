@@ -596,6 +596,26 @@ Result<std::unique_ptr<EventStore>> open_rocksdb_event_store(const std::string& 
   } else if (!s.IsNotFound()) {
     return fail(Error{Errc::internal, "event store head record is unreadable in " + dir, {}, std::nullopt, {}, {}});
   }
+  // Every batch writes the head with the records it covers, so a record after the head
+  // means the head was set back (or the log edited) behind the store's back: verifying up
+  // to the head would pass, and appending would overwrite those records.
+  std::optional<std::uint64_t> last_logged;
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), handles[1]));
+    it->SeekToLast();
+    s = it->status();
+    if (s.ok() && it->Valid()) last_logged = keys::read_be64(it->key().ToStringView());
+  }  // the iterator ends before fail() closes the database
+  if (!s.ok()) return fail(storage_error(s, "open: reading the last log record"));
+  if (last_logged && *last_logged > head.position) {
+    return fail(Error{Errc::internal,
+                      "the event log in " + dir + " holds records after its head position " +
+                          std::to_string(head.position) + " (a stale head)",
+                      {},
+                      std::nullopt,
+                      {},
+                      {}});
+  }
   if (options.read_only) {
     return std::unique_ptr<EventStore>(new RocksEventStore(db, std::move(handles), options, head, std::nullopt));
   }
