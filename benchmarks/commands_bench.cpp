@@ -1,11 +1,20 @@
 // Command handling benchmark: durable commands/s through the real handler and event
-// store for a realistic mix, and the time to load a 1,000-event ticket.
+// store for a realistic mix, and the time to load a long ticket from the log.
 //
-//   build/benchmarks/commands_bench [--seconds S] [--dir DIR]
+//   build/benchmarks/commands_bench [--seconds S] [--warmup S] [--clients N...] [--dir DIR]
 //
 // Each client repeats: create a ticket, comment 5 times, assign it to itself, start,
 // resolve (9 commands, each appended durably before the next). Clients are OS threads
-// calling the blocking handler.
+// calling the blocking handler (closed loop). Each configuration runs --warmup seconds
+// unmeasured, then --seconds measured: only commands started and finished inside the
+// measured window count, in the rate and in the latencies.
+//
+// Ticket load: a ticket of kLoadEvents events written with the default snapshot interval
+// (TicketRepositoryOptions::snapshot_every), so its last snapshot lies kLoadTail events
+// behind its head (the longest tail that interval leaves); loaded without the cache, once
+// replaying from the first event and once from the snapshot plus the tail.
+//
+// Any failed command or load exits 1.
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
@@ -14,17 +23,21 @@
 #include <filesystem>
 #include <thread>
 
+#include "benchmarks/measure_window.h"
 #include "commands/command_engine.h"
 
 namespace {
 
 using namespace ticketd;
-using Clock_ = std::chrono::steady_clock;
+using Clock_ = bench::Clock;
+using bench::Window;
+
+std::unique_ptr<EventStore> open_store(const std::string& dir);
 
 // A store and the command side wired on it.
 struct Engine {
   explicit Engine(const std::string& dir, TicketRepositoryOptions repo = {})
-      : store(std::move(*open_rocksdb_event_store(dir))), engine(*store, clock, ids, repo), replay(*store) {}
+      : store(open_store(dir)), engine(*store, clock, ids, repo), replay(*store) {}
   std::unique_ptr<EventStore> store;
   SystemClock clock;
   RandomIds ids;
@@ -32,11 +45,21 @@ struct Engine {
   TicketRepository replay;  // no cache: load_fresh() reads the log
 };
 
-void must(const Result<CommandOutcome>& r, const char* what) {
+// A failed command ends the benchmark with exit status 1, from whichever client thread it
+// failed on (_Exit: the other clients are still running).
+template <class T>
+void must(const Result<T>& r, const char* what) {
   if (!r) {
-    fmt::print(stderr, "{} failed: {}\n", what, r.error().message);
-    std::exit(1);
+    fmt::print(stderr, "commands_bench: {} failed: {}\n", what, r.error().message);
+    std::fflush(stdout);
+    std::_Exit(1);
   }
+}
+
+std::unique_ptr<EventStore> open_store(const std::string& dir) {
+  auto opened = open_rocksdb_event_store(dir);
+  must(opened, "opening the event store");
+  return std::move(*opened);
 }
 
 struct Figures {
@@ -44,16 +67,16 @@ struct Figures {
   std::size_t commands = 0;
 };
 
-Figures run_mix(Engine& e, int clients, double seconds) {
+Figures run_mix(Engine& e, int clients, double warmup, double seconds) {
   std::vector<std::vector<double>> latencies(clients);
-  std::atomic<bool> stop{false};
   std::vector<std::thread> threads;
   for (int c = 0; c < clients; ++c) {
     const std::string sub = fmt::format("agent-{}", c);
-    (void)e.engine.record_user(UserRecord{sub, "acme", "", "", Role::agent},
-                               Principal{sub, "acme", Role::agent, "", ""});
+    must(
+        e.engine.record_user(UserRecord{sub, "acme", "", "", Role::agent}, Principal{sub, "acme", Role::agent, "", ""}),
+        "record_user");
   }
-  const auto start = Clock_::now();
+  const Window window(warmup, seconds);
   for (int c = 0; c < clients; ++c) {
     threads.emplace_back([&, c] {
       const Principal customer{fmt::format("customer-{}", c), "acme", Role::customer, "", ""};
@@ -63,9 +86,10 @@ Figures run_mix(Engine& e, int clients, double seconds) {
       auto timed = [&](auto&& f) {
         const auto t0 = Clock_::now();
         f();
-        latencies[c].push_back(std::chrono::duration<double, std::micro>(Clock_::now() - t0).count());
+        const auto t1 = Clock_::now();
+        if (window.counts(t0, t1)) latencies[c].push_back(bench::micros(t0, t1));
       };
-      while (!stop.load(std::memory_order_relaxed)) {
+      while (Clock_::now() < window.to) {
         std::string id;
         timed([&] {
           CreateTicket create;
@@ -98,19 +122,95 @@ Figures run_mix(Engine& e, int clients, double seconds) {
       }
     });
   }
-  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-  stop = true;
   for (auto& t : threads) t.join();
-  const double elapsed = std::chrono::duration<double>(Clock_::now() - start).count();
   std::vector<double> all;
   for (auto& v : latencies) all.insert(all.end(), v.begin(), v.end());
-  std::sort(all.begin(), all.end());
   Figures f;
+  if (all.empty()) return f;
+  std::sort(all.begin(), all.end());
   f.commands = all.size();
-  f.per_second = all.size() / elapsed;
+  f.per_second = all.size() / window.seconds();
   f.p50_us = all[all.size() / 2];
   f.p99_us = all[all.size() * 99 / 100];
   return f;
+}
+
+// The loaded ticket: kLoadEvents events (a create, then comments in alternating visibility
+// with a priority change every tenth command), its newest snapshot kLoadTail events behind:
+// at the default interval of 100, 999 events with the snapshot at 900 and 99 to replay, the
+// longest tail a ticket of about 1,000 events can have (at 1,000 exactly the tail is 0).
+constexpr std::uint64_t kSnapshotEvery = TicketRepositoryOptions{}.snapshot_every;
+constexpr std::uint64_t kLoadEvents = 10 * kSnapshotEvery - 1;
+constexpr std::uint64_t kLoadTail = kSnapshotEvery - 1;
+constexpr int kLoads = 50;
+
+int load_benchmark(const std::string& dir) {
+  std::filesystem::remove_all(dir);
+  Engine e(dir, TicketRepositoryOptions{10, kSnapshotEvery});
+  const Principal agent{"agent-1", "acme", Role::agent, "", ""};
+  const CommandRequest as_agent{agent, {}, "", "", "", ""};
+  CreateTicket create;
+  create.tenant = "acme";
+  create.subject = "Long-running ticket";
+  create.description = "The nightly export to the warehouse fails intermittently.";
+  create.priority = Priority::medium;
+  auto t = e.engine.create(create, as_agent);
+  must(t, "create");
+  const std::string id = t->ticket->id;
+  for (std::uint64_t version = t->ticket->version, k = 1; version < kLoadEvents; ++k) {
+    Result<CommandOutcome> r;
+    if (k % 10 == 0) {
+      UpdateTicket update;
+      update.priority = k % 20 ? Priority::high : Priority::medium;  // a change each time
+      r = e.engine.execute(id, update, as_agent);
+    } else {
+      r = e.engine.execute(id,
+                           AddComment{e.ids.next_id(),
+                                      fmt::format("Update {}: still investigating the root cause.", k),
+                                      k % 2 ? Visibility::internal : Visibility::public_,
+                                      {},
+                                      {}},
+                           as_agent);
+    }
+    must(r, "append to the loaded ticket");
+    if (r->events_written == 0) {
+      fmt::print(stderr, "commands_bench: command {} on the loaded ticket wrote no event\n", k);
+      return 1;
+    }
+    version = r->ticket->version;
+  }
+  auto snapshot = e.store->load_snapshot(id);
+  must(snapshot, "load_snapshot");
+  const std::uint64_t head = e.replay.load_fresh(id, false).value_or(Ticket{}).version;
+  if (!*snapshot || head != kLoadEvents || head - (*snapshot)->version != kLoadTail) {
+    fmt::print(stderr, "commands_bench: the loaded ticket has {} events and its snapshot is at version {}, not {}\n",
+               head, *snapshot ? (*snapshot)->version : 0, kLoadEvents - kLoadTail);
+    return 1;
+  }
+  fmt::print(
+      "load a {}-event ticket without the cache (snapshot at version {}, a tail of {} events behind it; "
+      "snapshot every {} events)\n",
+      kLoadEvents, (*snapshot)->version, kLoadTail, kSnapshotEvery);
+  for (bool use_snapshot : {false, true}) {
+    std::vector<double> us;
+    for (int i = 0; i < kLoads + 1; ++i) {
+      const auto t0 = Clock_::now();
+      auto loaded = e.replay.load_fresh(id, use_snapshot);
+      const auto t1 = Clock_::now();
+      must(loaded, "load");
+      if (loaded->version != kLoadEvents) {
+        fmt::print(stderr, "commands_bench: loaded version {}, not {}\n", loaded->version, kLoadEvents);
+        return 1;
+      }
+      if (i > 0) us.push_back(bench::micros(t0, t1));  // the first warms up
+    }
+    std::sort(us.begin(), us.end());
+    fmt::print("  {}: p50 {:.0f} us, max {:.0f} us ({} loads after one unmeasured)\n",
+               use_snapshot ? fmt::format("snapshot + {} events", kLoadTail)
+                            : fmt::format("replay of all {} events", kLoadEvents),
+               us[us.size() / 2], us.back(), kLoads);
+  }
+  return 0;
 }
 
 }  // namespace
@@ -118,58 +218,33 @@ Figures run_mix(Engine& e, int clients, double seconds) {
 int main(int argc, char** argv) {
   CLI::App cli{"command handling benchmark"};
   double seconds = 5;
+  double warmup = 1;
   std::string dir = "/tmp/ticketd-commands-bench";
   std::vector<int> client_counts{1, 64};
-  cli.add_option("--seconds", seconds, "seconds per configuration");
+  cli.add_option("--seconds", seconds, "measured seconds per configuration")->check(CLI::PositiveNumber);
+  cli.add_option("--warmup", warmup, "unmeasured seconds before each configuration (default 1)")
+      ->check(CLI::NonNegativeNumber);
   cli.add_option("--dir", dir, "scratch directory (deleted first)");
-  cli.add_option("--clients", client_counts, "concurrent client counts");
+  cli.add_option("--clients", client_counts, "concurrent client counts")->check(CLI::Range(1, 4096));
   CLI11_PARSE(cli, argc, argv);
   std::filesystem::remove_all(dir);
   {
     Engine e(dir);
+    fmt::print(
+        "per configuration: {} s warm-up (not counted), then {} s measured; counted are the commands started "
+        "and made durable inside the measured window; closed loop\n",
+        warmup, seconds);
     fmt::print("{:>8} {:>12} {:>10} {:>10} {:>10}\n", "clients", "commands/s", "p50 us", "p99 us", "commands");
     for (int clients : client_counts) {
-      auto f = run_mix(e, clients, seconds);
+      auto f = run_mix(e, clients, warmup, seconds);
+      if (f.commands == 0) {
+        fmt::print(stderr, "commands_bench: no command finished inside the {} s window ({} clients)\n", seconds,
+                   clients);
+        return 1;
+      }
       fmt::print("{:>8} {:>12.0f} {:>10.0f} {:>10.0f} {:>10}\n", clients, f.per_second, f.p50_us, f.p99_us, f.commands);
       std::fflush(stdout);
     }
   }
-
-  // Loading a 1,000-event ticket: replay from the first event vs snapshot + tail.
-  const std::string load_dir = dir + "-load";
-  std::filesystem::remove_all(load_dir);
-  Engine e(load_dir, TicketRepositoryOptions{.cache_bytes = 64u << 20, .snapshot_every = 1000});
-  const Principal agent{"agent-1", "acme", Role::agent, "", ""};
-  CreateTicket create;
-  create.tenant = "acme";
-  create.subject = "Long-running ticket";
-  auto t = e.engine.create(create, CommandRequest{agent, {}, "", "", "", ""});
-  must(t, "create");
-  for (int i = 1; i < 1000; ++i) {
-    must(e.engine.execute(t->ticket->id,
-                          AddComment{e.ids.next_id(),
-                                     fmt::format("Update {}: still investigating the root cause.", i),
-                                     Visibility::public_,
-                                     {},
-                                     {}},
-                          CommandRequest{agent, {}, "", "", "", ""}),
-         "comment");
-  }
-  constexpr int kLoads = 50;
-  for (bool snapshot : {false, true}) {
-    std::vector<double> us;
-    for (int i = 0; i < kLoads; ++i) {
-      const auto t0 = Clock_::now();
-      auto loaded = e.replay.load_fresh(t->ticket->id, snapshot);
-      us.push_back(std::chrono::duration<double, std::micro>(Clock_::now() - t0).count());
-      if (!loaded || loaded->version != 1000) {
-        fmt::print(stderr, "load failed\n");
-        return 1;
-      }
-    }
-    std::sort(us.begin(), us.end());
-    fmt::print("load 1000-event ticket {}: p50 {:.0f} us, max {:.0f} us ({} loads)\n",
-               snapshot ? "with snapshot   " : "without snapshot", us[us.size() / 2], us.back(), kLoads);
-  }
-  return 0;
+  return load_benchmark(dir + "-load");
 }

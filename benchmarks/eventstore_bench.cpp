@@ -24,13 +24,16 @@
 #include <thread>
 #include <vector>
 
+#include "benchmarks/measure_window.h"
 #include "eventstore/event_store.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using ticketd::EventStore;
 using ticketd::Result;
+using ticketd::bench::Clock;
+using ticketd::bench::micros;
+using ticketd::bench::Window;
 
 int g_events_per_append = 1;
 
@@ -71,22 +74,6 @@ std::vector<ticketd::NewEvent> make_events() {
   std::vector<ticketd::NewEvent> events;
   for (int i = 0; i < g_events_per_append; ++i) events.push_back(make_event(g_next_id++));
   return events;
-}
-
-// The measured window of one configuration: the first `warmup` seconds run unmeasured, then
-// only appends that start at or after `from` and are acknowledged by `to` count, in the rate
-// and in the latencies (the appends still in flight at `to` are waited for, not counted).
-struct Window {
-  Clock::time_point from, to;
-  Window(double warmup, double seconds)
-      : from(Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(warmup))),
-        to(from + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds))) {}
-  [[nodiscard]] bool counts(Clock::time_point t0, Clock::time_point t1) const { return t0 >= from && t1 <= to; }
-  [[nodiscard]] double seconds() const { return std::chrono::duration<double>(to - from).count(); }
-};
-
-double micros(Clock::time_point t0, Clock::time_point t1) {
-  return std::chrono::duration<double, std::micro>(t1 - t0).count();
 }
 
 Result<Figures> run_threads(EventStore& store, int appenders, const Window& window) {
