@@ -11,9 +11,12 @@
 
 #include "app/data_dir.h"
 #include "eventstore/event_store.h"
+#include "projections/projection_runner.h"
 #include "projections/sqlite.h"
+#include "projections/tickets_projection.h"
 #include "tests/engine_fixture.h"
 #include "tests/process_support.h"
+#include "tests/read_model_dump.h"
 #include "tests/test_support.h"
 
 using namespace ticketd;
@@ -25,6 +28,22 @@ namespace {
 
 std::string ctl(const TempDir& dir, const std::string& args) {
   return fmt::format("{} --data-dir {} {}", TICKETCTL_PATH, dir.str(), args);
+}
+
+std::unique_ptr<ProjectionRunner> projection_runner(const EventStore& store, const std::string& db) {
+  std::vector<std::unique_ptr<Projection>> projections;
+  projections.push_back(std::make_unique<TicketsProjection>());
+  return std::make_unique<ProjectionRunner>(store, db, std::move(projections));
+}
+
+// Rows planted by the rebuild test that no projection of the log makes.
+std::int64_t stale_rows(const std::string& db_path) {
+  sql::Database db(db_path, true);
+  auto st = db.prepare(
+      "SELECT (SELECT COUNT(*) FROM tickets WHERE subject = 'stale subject') + "
+      "(SELECT COUNT(*) FROM ticket_tags WHERE tag = 'stale-tag') + (SELECT COUNT(*) = 0 FROM users)");
+  REQUIRE(st.step());
+  return st.int64(0);
 }
 
 NewEvent at(std::string id, const char* time) {
@@ -146,17 +165,57 @@ TEST_CASE("replay --state rebuilds a ticket as it was at a past instant") {
 
 TEST_CASE("rebuild drops and rebuilds the read models, and refuses while the store is in use") {
   TempDir dir;
+  const std::string read_model = app::read_model_path(dir.str());
   {
     test::Engine e(app::event_store_dir(dir.str()));
+    e.add_user("a1", Role::agent);
     for (int i = 0; i < 3; ++i) REQUIRE(e.engine.create(test::new_ticket(), test::as(test::customer())));
+    // A read model caught up to the head (its checkpoint is the head), then made stale
+    // behind the runner's back: a ticket the log never had, a changed subject, a tag.
+    {
+      auto runner = projection_runner(*e.store, read_model);
+      REQUIRE(runner->catch_up());
+      CHECK(runner->checkpoint() == e.store->head().position);
+    }
+    {
+      sql::Database db(read_model);
+      db.exec(
+          "INSERT INTO tickets SELECT 99, 'T-stale', 'TICK-2026-999999', tenant, 'stale subject', type, category, "
+          "priority, urgency, status, active, queue, requester, assignee, created_at, updated_at, resolved_at, "
+          "closed_at, version, first_response_at, fr_due, fr_at_risk, fr_breached, res_due, res_at_risk, "
+          "res_breached, sla_due, sla_at_risk, feedback_rating, comment_count, public_comment_count, "
+          "attachment_count, public_attachment_count, state FROM tickets WHERE seq = 1");
+      db.exec("UPDATE tickets SET subject = 'stale subject' WHERE seq = 2");
+      db.exec("INSERT INTO ticket_tags (tag, seq) VALUES ('stale-tag', 3)");
+      db.exec("DELETE FROM users");
+    }
+    // Catching up from that checkpoint changes nothing: only a rebuild can repair it.
+    {
+      auto runner = projection_runner(*e.store, read_model);
+      REQUIRE(runner->catch_up());
+    }
+    CHECK(stale_rows(read_model) == 4);
+
     auto r = run_command(ctl(dir, "rebuild"));
     CHECK(r.exit_code == 1);
     CHECK(r.out.find("is ticketd running") != std::string::npos);
+    CHECK(stale_rows(read_model) == 4);  // refused: nothing touched
   }
   auto r = run_command(ctl(dir, "rebuild --projection tickets"));
   CHECK(r.exit_code == 0);
   CHECK(r.out.starts_with("rebuilt tickets to position "));
-  sql::Database db(app::read_model_path(dir.str()), true);
+  CHECK(stale_rows(read_model) == 0);
+  // The rebuilt model equals a fresh projection of the same log, every table compared.
+  {
+    auto store = open_rocksdb_event_store(app::event_store_dir(dir.str()));
+    REQUIRE(store);
+    auto fresh = projection_runner(**store, dir.sub("fresh.sqlite"));
+    REQUIRE(fresh->catch_up());
+  }
+  const auto rebuilt = test::dump_read_model(read_model);
+  CHECK(test::tables_with_rows(rebuilt).contains("users"));
+  CHECK(rebuilt == test::dump_read_model(dir.sub("fresh.sqlite")));
+  sql::Database db(read_model, true);
   auto count = db.prepare("SELECT COUNT(*) FROM tickets");
   REQUIRE(count.step());
   CHECK(count.int64(0) == 3);
