@@ -113,7 +113,10 @@ std::string CommandEngine::tenant_of(const EventRecord& event) {
 
 Result<SchedulerReport> CommandEngine::run_scheduler() {
   if (auto caught_up = parts_->active.catch_up(); !caught_up) return std::unexpected(caught_up.error());
-  return parts_->scheduler.run_once(parts_->active.ids());
+  auto report = parts_->scheduler.run_once(parts_->active.ids());
+  if (!report) return report;
+  if (auto purged = parts_->idempotency.purge_due(parts_->clock.now()); !purged) return std::unexpected(purged.error());
+  return report;
 }
 
 const EventStore& CommandEngine::log() const { return parts_->store; }

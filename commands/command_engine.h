@@ -58,7 +58,8 @@ class CommandEngine {
   [[nodiscard]] std::string tenant_of(const EventRecord& event);
 
   // Time-driven work: follows the log for tickets still open, then issues the SLA
-  // warnings, breaches and auto-closes that are due now. One caller at a time.
+  // warnings, breaches and auto-closes that are due now, then purges a batch of expired
+  // idempotency records (IdempotencyStore::purge_due). One caller at a time.
   [[nodiscard]] Result<SchedulerReport> run_scheduler();
 
   // The log, for reading (history, the event log, probes and metrics).

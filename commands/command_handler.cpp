@@ -15,53 +15,95 @@ std::mutex& CommandHandler::stripe(const std::string& ticket_id) {
   return stripes_[std::hash<std::string>{}(ticket_id) % stripes_.size()];
 }
 
-Result<std::optional<CommandOutcome>> CommandHandler::replay_if_repeated(const CommandRequest& request) {
-  if (request.idempotency_key.empty()) return std::optional<CommandOutcome>();
-  auto found = idempotency_.find(request.principal, request.idempotency_key, clock_.now());
-  if (!found) return std::unexpected(found.error());
-  if (!*found) return std::optional<CommandOutcome>();
-  if ((*found)->fingerprint != request.fingerprint) {
-    Error e{Errc::validation,
-            "Idempotency-Key was used with a different request",
-            {{"Idempotency-Key", "was used with a different request"}},
-            std::nullopt,
-            {},
-            {}};
-    return std::unexpected(std::move(e));
-  }
-  // result = "<version> <ticket id>"
-  const std::string& result = (*found)->result;
-  const auto space = result.find(' ');
-  if (space == std::string::npos) return make_error(Errc::internal, "idempotency result unreadable");
-  const std::uint64_t version = std::stoull(result.substr(0, space));
-  auto ticket = tickets_.load_version(result.substr(space + 1), version);
-  if (!ticket) return std::unexpected(ticket.error());
-  return std::optional<CommandOutcome>(CommandOutcome{std::make_shared<const Ticket>(std::move(*ticket)), true, 0});
+namespace {
+
+Error key_reused() {
+  return Error{Errc::validation,
+               "Idempotency-Key was used with a different request",
+               {{"Idempotency-Key", "was used with a different request"}},
+               std::nullopt,
+               {},
+               {}};
 }
 
-void CommandHandler::remember_outcome(const CommandRequest& request, const CommandOutcome& outcome) {
-  if (request.idempotency_key.empty() || !outcome.ticket->exists()) return;
-  IdempotencyRecord record{request.fingerprint, fmt::format("{} {}", outcome.ticket->version, outcome.ticket->id),
-                           clock_.now() + IdempotencyStore::kRetention};
-  // Losing this record is safe: the keyed event ids make a retried append a duplicate.
-  (void)idempotency_.remember(request.principal, request.idempotency_key, record);
+}  // namespace
+
+Result<std::optional<std::pair<CommandOutcome, Timestamp>>> CommandHandler::logged_outcome(const KeyedIds& ids,
+                                                                                           const std::string& stream,
+                                                                                           Timestamp now) {
+  using Found = std::optional<std::pair<CommandOutcome, Timestamp>>;
+  auto first = store_.find_event(stream, keyed_event_id(ids.key, ids.window, 0));
+  if (!first) return std::unexpected(first.error());
+  if (!*first || (*first)->time + IdempotencyStore::kRetention <= now) return Found();
+  // The command's events follow each other in its stream.
+  auto events = store_.read_stream(stream, (*first)->version, kMaxEventsPerCommand);
+  if (!events) return std::unexpected(events.error());
+  std::uint64_t version = (*first)->version;
+  for (std::size_t i = 1; i < events->size() && (*events)[i].event_id == keyed_event_id(ids.key, ids.window, i); ++i) {
+    version = (*events)[i].version;
+  }
+  auto ticket = tickets_.load_version(stream, version);
+  if (!ticket) return std::unexpected(ticket.error());
+  return Found(std::in_place, CommandOutcome{std::make_shared<const Ticket>(std::move(*ticket)), true, 0},
+               (*first)->time);
+}
+
+Result<CommandOutcome> CommandHandler::once(const CommandRequest& request, const StreamOf& stream_of,
+                                            const RunNew& run_new) {
+  auto key = IdempotencyStore::key_of(request.principal, request.idempotency_key, request.idempotency_item);
+  if (!key) return std::unexpected(key.error());
+  std::lock_guard lock(key_stripes_[std::hash<std::string>{}(key->ns) % key_stripes_.size()]);
+  const Timestamp now = clock_.now();
+  auto found = idempotency_.find(*key, now);
+  if (!found) return std::unexpected(found.error());
+  if (*found) {
+    if ((*found)->fingerprint != request.fingerprint) return std::unexpected(key_reused());
+    // result = "<version> <ticket id>"
+    const std::string& result = (*found)->result;
+    const auto space = result.find(' ');
+    if (space == std::string::npos) return make_error(Errc::internal, "idempotency result unreadable");
+    const std::uint64_t version = std::stoull(result.substr(0, space));
+    auto ticket = tickets_.load_version(result.substr(space + 1), version);
+    if (!ticket) return std::unexpected(ticket.error());
+    return CommandOutcome{std::make_shared<const Ticket>(std::move(*ticket)), true, 0};
+  }
+  // Losing a record is safe: it is written again from what the log answers (or first).
+  auto keep = [&](const CommandOutcome& out, Timestamp first_use) {
+    if (!out.ticket->exists()) return;
+    (void)idempotency_.remember(
+        *key,
+        IdempotencyRecord{request.fingerprint, fmt::format("{} {}", out.ticket->version, out.ticket->id), first_use},
+        now);
+  };
+  const std::int64_t window = idempotency_window(now);
+  for (const std::int64_t w : {window - 1, window}) {
+    const KeyedIds ids{*key, w};
+    auto logged = logged_outcome(ids, stream_of(ids), now);
+    if (!logged) return std::unexpected(logged.error());
+    if (*logged) {
+      keep((*logged)->first, (*logged)->second);
+      return std::move((*logged)->first);
+    }
+  }
+  auto out = run_new(KeyedIds{*key, window});
+  if (out) keep(*out, now);
+  return out;
 }
 
 Result<CommandOutcome> CommandHandler::create(CreateTicket command, const CommandRequest& request) {
-  auto repeated = replay_if_repeated(request);
-  if (!repeated) return std::unexpected(repeated.error());
-  if (*repeated) return std::move(**repeated);
-  // With a key, the ticket id is derived from it, so a retry after a crash that lost
-  // the idempotency record still lands on the same ticket.
-  const std::string id =
-      request.idempotency_key.empty()
-          ? ids_.next_id()
-          : derived_event_id(request.principal, request.idempotency_key + "\n" + request.fingerprint, 1'000'000);
-  command.id = id;  // the number is taken in run(), once the create is decided
-  TicketCommand c = std::move(command);
-  auto out = run(id, c, request);
-  if (out) remember_outcome(request, *out);
-  return out;
+  if (request.idempotency_key.empty()) {
+    command.id = ids_.next_id();  // the number is taken in run(), once the create is decided
+    TicketCommand c = std::move(command);
+    return run(std::get<CreateTicket>(c).id, c, request, std::nullopt);
+  }
+  // With a key, the ticket id is derived from it, its window and the fingerprint, so a
+  // retry whose record was lost still lands on the same ticket (and the log answers).
+  auto stream_of = [&](const KeyedIds& ids) { return keyed_ticket_id(ids.key, ids.window, request.fingerprint); };
+  return once(request, stream_of, [&](const KeyedIds& ids) {
+    command.id = stream_of(ids);
+    TicketCommand c = command;
+    return run(command.id, c, request, ids);
+  });
 }
 
 Result<CommandOutcome> CommandHandler::execute(const std::string& ticket_id, TicketCommand command,
@@ -69,23 +111,24 @@ Result<CommandOutcome> CommandHandler::execute(const std::string& ticket_id, Tic
   if (std::holds_alternative<CreateTicket>(command)) {
     return make_error(Errc::validation, "use create() for new tickets");
   }
-  auto repeated = replay_if_repeated(request);
-  if (!repeated) return std::unexpected(repeated.error());
-  if (*repeated) return std::move(**repeated);
-  auto out = run(ticket_id, command, request);
-  if (!out) return out;
-  // A merge also notes itself on the target ticket (after releasing the source's lock).
-  if (const auto* merge = std::get_if<MergeTicket>(&command); merge && out->events_written > 0) {
-    CommandRequest note = request;
-    note.idempotency_key.clear();
-    note.if_match.reset();
-    note.event_id_seed = fmt::format("merge/{}/{}/{}", ticket_id, merge->into, out->ticket->version);
-    TicketCommand receive = ReceiveMerge{ticket_id};
-    auto noted = run(merge->into, receive, note);
-    if (!noted) return std::unexpected(noted.error());
-  }
-  remember_outcome(request, *out);
-  return out;
+  auto run_new = [&](const std::optional<KeyedIds>& ids) -> Result<CommandOutcome> {
+    auto out = run(ticket_id, command, request, ids);
+    if (!out) return out;
+    // A merge also notes itself on the target ticket (after releasing the source's lock).
+    if (const auto* merge = std::get_if<MergeTicket>(&command); merge && out->events_written > 0) {
+      CommandRequest note = request;
+      note.idempotency_key.clear();
+      note.if_match.reset();
+      note.event_id_seed = fmt::format("merge/{}/{}/{}", ticket_id, merge->into, out->ticket->version);
+      TicketCommand receive = ReceiveMerge{ticket_id};
+      auto noted = run(merge->into, receive, note, std::nullopt);
+      if (!noted) return std::unexpected(noted.error());
+    }
+    return out;
+  };
+  if (request.idempotency_key.empty()) return run_new(std::nullopt);
+  return once(
+      request, [&](const KeyedIds&) { return ticket_id; }, [&](const KeyedIds& ids) { return run_new(ids); });
 }
 
 Result<bool> CommandHandler::user_covers(const UserRecord& user, const std::string& tenant) {
@@ -132,15 +175,15 @@ Result<void> CommandHandler::enrich(const Ticket& state, TicketCommand& command,
 }
 
 std::vector<NewEvent> CommandHandler::to_records(const std::vector<TicketEvent>& events, const CommandRequest& request,
-                                                 Timestamp now) {
+                                                 const std::optional<KeyedIds>& keyed, Timestamp now) {
   std::vector<NewEvent> out;
   out.reserve(events.size());
   const Principal& who = request.principal;
   const std::string correlation = request.correlation_id.empty() ? ids_.next_id() : request.correlation_id;
   for (std::size_t i = 0; i < events.size(); ++i) {
     std::string event_id;
-    if (!request.idempotency_key.empty()) {
-      event_id = derived_event_id(who, request.idempotency_key, i);
+    if (keyed) {
+      event_id = keyed_event_id(keyed->key, keyed->window, i);
     } else if (!request.event_id_seed.empty()) {
       event_id = fmt::format("{}/{}", request.event_id_seed, i);
     } else {
@@ -156,7 +199,7 @@ std::vector<NewEvent> CommandHandler::to_records(const std::vector<TicketEvent>&
 }
 
 Result<CommandOutcome> CommandHandler::run(const std::string& ticket_id, TicketCommand& command,
-                                           const CommandRequest& request) {
+                                           const CommandRequest& request, const std::optional<KeyedIds>& keyed) {
   std::lock_guard lock(stripe(ticket_id));
   const Principal& who = request.principal;
   std::string number;  // a create's ticket number, taken once and kept across attempts
@@ -191,7 +234,8 @@ Result<CommandOutcome> CommandHandler::run(const std::string& ticket_id, TicketC
       created->number = number;
     }
 
-    auto appended = store_.append(ticket_id, ExpectedVersion::exact(state.version), to_records(*events, request, now));
+    auto appended =
+        store_.append(ticket_id, ExpectedVersion::exact(state.version), to_records(*events, request, keyed, now));
     if (!appended) {
       if (appended.error().code != Errc::wrong_expected_version) return std::unexpected(appended.error());
       tickets_.forget(ticket_id);

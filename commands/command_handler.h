@@ -6,12 +6,20 @@
 // Errc::precondition_failed. Commands on one ticket are serialized in-process (striped
 // locks), so conflicts only come from other processes or stale caches.
 //
-// Idempotency: with a key, the first outcome is remembered for 24 h (IdempotencyStore);
-// a repeat returns the ticket as that first outcome left it and writes nothing.
+// Idempotency (see IdempotencyStore for keys, windows and the table's bound): commands
+// with one key of one principal run one at a time. Within 24 h of the key's first use,
+// the same request (same fingerprint) returns the ticket as the first outcome left it,
+// marked replayed, and writes nothing; another fingerprint is Errc::validation; a failed
+// command is not remembered. When the record is gone (a crash after the append, or the
+// bound), the log answers: if the stream holds the events of the key's window, recorded
+// less than 24 h ago, that is the outcome replayed (the fingerprint can then not be
+// compared; for a create it is part of the ticket id). After 24 h the key is a new
+// request, with new event ids (and a new ticket id for a create).
 // Thread-safe; every dependency must outlive the handler.
 #pragma once
 
 #include <array>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -35,7 +43,8 @@ struct CommandRequest {
   std::string idempotency_key;            // "" = none
   std::string fingerprint;                // identifies the request body for idempotency
   std::string correlation_id;
-  std::string event_id_seed;  // "" = random ids; else "<seed>/<n>" (scheduler)
+  std::string event_id_seed;          // "" = random ids; else "<seed>/<n>" (scheduler)
+  std::string idempotency_item = {};  // bulk: the item the key applies to ("" = the request)
 };
 
 struct CommandOutcome {
@@ -47,6 +56,8 @@ struct CommandOutcome {
 class CommandHandler {
  public:
   static constexpr int kMaxAttempts = 16;
+  // Events one command writes at most (read back when the log answers for a lost record).
+  static constexpr std::size_t kMaxEventsPerCommand = 64;
 
   CommandHandler(EventStore& store, TicketRepository& tickets, TenantDirectory& tenants, UserDirectory& users,
                  TicketNumbers& numbers, IdempotencyStore& idempotency, Clock& clock, IdSource& ids)
@@ -69,14 +80,28 @@ class CommandHandler {
   [[nodiscard]] Result<TicketRepository::Ptr> get(const std::string& ticket_id, const Principal& principal);
 
  private:
-  Result<CommandOutcome> run(const std::string& ticket_id, TicketCommand& command, const CommandRequest& request);
+  // The event ids of a keyed command: its key and the window of its first use.
+  struct KeyedIds {
+    IdempotencyKey key;
+    std::int64_t window = 0;
+  };
+  // The stream a keyed command writes (a create's ticket id depends on its ids).
+  using StreamOf = std::function<std::string(const KeyedIds& ids)>;
+  // Runs the command new, on the stream of `ids.window`.
+  using RunNew = std::function<Result<CommandOutcome>(const KeyedIds& ids)>;
+
+  Result<CommandOutcome> run(const std::string& ticket_id, TicketCommand& command, const CommandRequest& request,
+                             const std::optional<KeyedIds>& keyed);
   Result<bool> user_covers(const UserRecord& user, const std::string& tenant);
   Result<void> enrich(const Ticket& state, TicketCommand& command, const Principal& principal);
   std::vector<NewEvent> to_records(const std::vector<TicketEvent>& events, const CommandRequest& request,
-                                   Timestamp now);
+                                   const std::optional<KeyedIds>& keyed, Timestamp now);
   std::mutex& stripe(const std::string& ticket_id);
-  Result<std::optional<CommandOutcome>> replay_if_repeated(const CommandRequest& request);
-  void remember_outcome(const CommandRequest& request, const CommandOutcome& outcome);
+  // The idempotency rules above around `run_new`, for a request with a key.
+  Result<CommandOutcome> once(const CommandRequest& request, const StreamOf& stream_of, const RunNew& run_new);
+  // The outcome the log holds for `ids` on `stream`, if its first event is younger than 24 h.
+  Result<std::optional<std::pair<CommandOutcome, Timestamp>>> logged_outcome(const KeyedIds& ids,
+                                                                             const std::string& stream, Timestamp now);
 
   EventStore& store_;
   TicketRepository& tickets_;
@@ -87,6 +112,7 @@ class CommandHandler {
   Clock& clock_;
   IdSource& ids_;
   std::array<std::mutex, 256> stripes_;
+  std::array<std::mutex, 256> key_stripes_;  // taken before a ticket's stripe, never after
 };
 
 }  // namespace ticketd

@@ -21,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/error.h"
@@ -101,6 +102,19 @@ class EventStore {
   // put_meta syncs before it returns.
   [[nodiscard]] virtual Result<void> put_meta(std::string_view key, std::string_view value) = 0;
   [[nodiscard]] virtual Result<std::optional<std::string>> get_meta(std::string_view key) const = 0;
+  // Meta entries whose key starts with `prefix` and sorts after `after` ("" = from the
+  // first), in key order, at most `max`. delete_meta removes `keys` (absent ones are no
+  // error) and syncs. The defaults refuse (Errc::unavailable): a store that keeps meta
+  // entries overrides both (RocksDB and memory do).
+  using MetaEntry = std::pair<std::string, std::string>;
+  [[nodiscard]] virtual Result<std::vector<MetaEntry>> scan_meta(std::string_view prefix, std::string_view after,
+                                                                 std::size_t max) const;
+  [[nodiscard]] virtual Result<void> delete_meta(const std::vector<std::string>& keys);
+
+  // The durable event of `stream` whose id is `event_id`, if any (the default reads the
+  // stream; RocksDB and memory look the id up).
+  [[nodiscard]] virtual Result<std::optional<EventRecord>> find_event(std::string_view stream,
+                                                                      std::string_view event_id) const;
 };
 
 struct EventStoreOptions {

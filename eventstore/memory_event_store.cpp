@@ -96,6 +96,30 @@ class MemoryEventStore final : public EventStore {
     return std::optional<std::string>(it->second);
   }
 
+  Result<std::vector<MetaEntry>> scan_meta(std::string_view prefix, std::string_view after,
+                                           std::size_t max) const override {
+    std::lock_guard lock(mu_);
+    std::vector<MetaEntry> out;
+    for (auto it = after.empty() ? meta_.lower_bound(prefix) : meta_.upper_bound(after);
+         it != meta_.end() && out.size() < max && it->first.starts_with(prefix); ++it) {
+      out.emplace_back(it->first, it->second);
+    }
+    return out;
+  }
+
+  Result<void> delete_meta(const std::vector<std::string>& keys) override {
+    std::lock_guard lock(mu_);
+    for (const auto& k : keys) meta_.erase(k);
+    return {};
+  }
+
+  Result<std::optional<EventRecord>> find_event(std::string_view stream, std::string_view event_id) const override {
+    std::lock_guard lock(mu_);
+    auto it = ids_.find({std::string(stream), std::string(event_id)});
+    if (it == ids_.end()) return std::optional<EventRecord>();
+    return std::optional<EventRecord>(records_[it->second - 1]);
+  }
+
  private:
   LogHead head_locked() const {
     if (records_.empty()) return LogHead{0, std::string(kGenesisHash)};
@@ -159,7 +183,7 @@ class MemoryEventStore final : public EventStore {
   std::unordered_map<std::string, std::vector<std::uint64_t>> streams_;  // positions by version
   std::map<std::pair<std::string, std::string>, std::uint64_t> ids_;     // (stream, event id) -> position
   std::unordered_map<std::string, Snapshot> snapshots_;
-  std::unordered_map<std::string, std::string> meta_;
+  std::map<std::string, std::string, std::less<>> meta_;  // ordered: scan_meta
   EventStoreStats stats_;
 };
 

@@ -214,6 +214,47 @@ class RocksEventStore final : public EventStore {
     return std::optional<std::string>(std::move(value));
   }
 
+  Result<std::vector<MetaEntry>> scan_meta(std::string_view prefix, std::string_view after,
+                                           std::size_t max) const override {
+    std::vector<MetaEntry> out;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta_cf()));
+    if (after.empty()) {
+      it->Seek(rocksdb::Slice(prefix.data(), prefix.size()));
+    } else {
+      it->Seek(rocksdb::Slice(after.data(), after.size()));
+      if (it->Valid() && it->key().ToStringView() == after) it->Next();
+    }
+    for (; it->Valid() && out.size() < max && it->key().starts_with(rocksdb::Slice(prefix.data(), prefix.size()));
+         it->Next()) {
+      out.emplace_back(it->key().ToString(), it->value().ToString());
+    }
+    if (!it->status().ok()) return std::unexpected(storage_error(it->status(), "scan_meta"));
+    return out;
+  }
+
+  Result<void> delete_meta(const std::vector<std::string>& keys) override {
+    if (options_.read_only) return make_error(Errc::unavailable, "event store is open read-only");
+    rocksdb::WriteBatch wb;
+    for (const auto& k : keys) wb.Delete(meta_cf(), k);
+    rocksdb::WriteOptions synced;
+    synced.sync = true;
+    auto s = db_->Write(synced, &wb);
+    if (!s.ok()) return std::unexpected(storage_error(s, "delete_meta"));
+    return {};
+  }
+
+  Result<std::optional<EventRecord>> find_event(std::string_view stream, std::string_view event_id) const override {
+    std::string value;
+    auto s = db_->Get(rocksdb::ReadOptions(), event_ids_cf(), keys::event_id_key(stream, event_id), &value);
+    if (s.IsNotFound()) return std::optional<EventRecord>();
+    if (!s.ok()) return std::unexpected(storage_error(s, "find_event"));
+    const std::uint64_t position = keys::read_be64(value);
+    if (position == 0 || position > durable_position()) return std::optional<EventRecord>();
+    auto record = read_record(position);
+    if (!record) return std::unexpected(record.error());
+    return std::optional<EventRecord>(std::move(*record));
+  }
+
  private:
   struct Pending {
     AppendRequest request;

@@ -89,6 +89,7 @@ Response upload(Api::Context& ctx, Call& call) {
   Response r = json_ok(w, 201);
   r.set("ETag", etag(out->ticket->version));
   r.set("Location", "/api/v1/attachments/" + out->ticket->attachments.back().id + "/content");
+  if (out->replayed) r.set("Idempotent-Replayed", "true");
   return r;
 }
 

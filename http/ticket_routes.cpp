@@ -286,7 +286,7 @@ Response bulk(Api::Context& ctx, Call& call) {
   for (const auto& ref : *ids) {
     w.begin_object().key("id").value(ref);
     CommandRequest req = *base;
-    if (!req.idempotency_key.empty()) req.idempotency_key += "/" + ref;
+    req.idempotency_item = ref;  // one key per item, in its own namespace
     auto id = ctx.ticket_id(call.who(), ref);
     auto out = id ? ctx.engine().execute(*id, *command, req) : Result<CommandOutcome>(std::unexpected(id.error()));
     if (out) {

@@ -625,6 +625,46 @@ TEST_CASE("bulk changes answer per ticket") {
   CHECK(w.as(Role::admin, "POST", "/api/v1/tickets/bulk", R"({"ids":["x"],"action":"assign"})").status == 422);
 }
 
+TEST_CASE("Idempotency-Key on uploads and bulk items: the same request answers the first result, marked replayed") {
+  World w;
+  const std::string id = w.new_ticket();
+  const std::string files = "/api/v1/tickets/" + id + "/attachments?filename=log.txt";
+  const std::vector<std::pair<std::string, std::string>> keyed = {bearer(w.tokens[Role::customer]),
+                                                                  {"Idempotency-Key", "upload-1"}};
+  auto first = w.http.request("POST", files, "line one\n", keyed, "text/plain");
+  REQUIRE_MESSAGE(first.status == 201, first.body);
+  CHECK(first.header("idempotent-replayed").empty());
+  auto again = w.http.request("POST", files, "line one\n", keyed, "text/plain");
+  REQUIRE_MESSAGE(again.status == 201, again.body);
+  CHECK(again.header("idempotent-replayed") == "true");
+  CHECK(again.str("id") == first.str("id"));
+  CHECK(again.header("etag") == first.header("etag"));
+  CHECK(w.as(Role::customer, "GET", "/api/v1/tickets/" + id + "/attachments")
+            .json()["items"]
+            .get_array()
+            .value()
+            .size() == 1);
+  auto other = w.http.request("POST", files, "line two\n", keyed, "text/plain");
+  CHECK(other.status == 422);
+
+  // A bulk key of the full 200 bytes: each item has its own record in its own namespace.
+  const std::string b = w.new_ticket("B");
+  const std::string body = R"({"ids":[")" + id + R"(",")" + b + R"("],"action":"priority","priority":"urgent"})";
+  const std::string key(200, 'k');
+  auto bulk = w.as(Role::admin, "POST", "/api/v1/tickets/bulk", body, {{"Idempotency-Key", key}});
+  REQUIRE_MESSAGE(bulk.status == 200, bulk.body);
+  auto results = bulk.json()["results"].get_array().value();
+  REQUIRE(results.size() == 2);
+  CHECK(results.at(0)["status"].get_int64().value() == 200);
+  CHECK(results.at(1)["status"].get_int64().value() == 200);
+  auto bulk_again = w.as(Role::admin, "POST", "/api/v1/tickets/bulk", body, {{"Idempotency-Key", key}});
+  CHECK(bulk_again.body == bulk.body);
+  auto bulk_other =
+      w.as(Role::admin, "POST", "/api/v1/tickets/bulk",
+           R"({"ids":[")" + id + R"("],"action":"priority","priority":"low"})", {{"Idempotency-Key", key}});
+  CHECK(bulk_other.json()["results"].at(0)["status"].get_int64().value() == 422);
+}
+
 TEST_CASE("operations: healthz, readyz, metrics, request ids, OpenAPI lists every route") {
   World w;
   auto health = w.http.request("GET", "/healthz");
