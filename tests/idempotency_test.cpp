@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <set>
+#include <thread>
 
 #include "tests/engine_fixture.h"
 
@@ -252,4 +253,32 @@ TEST_CASE("the record table stays within its bound, dropping the oldest window f
   REQUIRE(reopened.remember(one_more, IdempotencyRecord{"fp", "1 t", t1}, t1));
   CHECK(*reopened.size() == 5);
   CHECK(records(**store).size() == 5);
+}
+
+TEST_CASE("concurrent requests with one key: one writes, the others answer its outcome") {
+  TempDir dir;
+  Engine e(dir.sub("events"));
+  const auto head = e.store->head().position;
+  constexpr int kThreads = 8;
+  std::vector<std::optional<Result<CommandOutcome>>> outs(kThreads);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] { outs[i] = e.engine.create(new_ticket(), keyed(customer(), "same", "body")); });
+  }
+  for (auto& t : threads) t.join();
+  std::set<std::string> ids;
+  int written = 0;
+  for (const auto& out : outs) {
+    REQUIRE(out.has_value());
+    REQUIRE_MESSAGE(out->has_value(), out->error().message);
+    ids.insert((*out)->ticket->id);
+    written += (*out)->replayed ? 0 : 1;
+  }
+  CHECK(ids.size() == 1);
+  CHECK(written == 1);
+  auto created = e.store->read_all(head, 100);
+  REQUIRE(created);
+  int tickets = 0;
+  for (const auto& r : *created) tickets += r.type == "ticket.created" ? 1 : 0;
+  CHECK(tickets == 1);
 }
