@@ -9,6 +9,12 @@
 // plus a unique word), and comment on / assign / start every few tickets. Every
 // command is durable before the next. Half the tickets are dated a year back (ticket
 // numbers allow 999,999 per year).
+//
+// Every query runs kWarmupRuns times unmeasured, then --runs times measured, and each run's
+// answer is checked: a query that fails, a list or search that returns no rows, and a
+// two-word search that does not return exactly its one ticket exit 1, as do failed commands
+// of the generator. The two-word searches pair a ticket's unique word with the first word
+// of that ticket's own subject (read from the read model before measuring).
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
@@ -33,6 +39,25 @@ const char* kWords[] = {"printer", "vpn",     "laptop", "password", "email",   "
 const char* kQueues[] = {"general", "network", "hardware", "billing"};
 const char* kCategories[] = {"technical", "billing", "access", "feature_request", "bug", "general"};
 
+constexpr int kWarmupRuns = 10;
+
+// A failed command, query or setup step ends the benchmark with exit status 1 (_Exit: the
+// generator's other threads are still running).
+[[noreturn]] void fail(std::string_view what, std::string_view why) {
+  fmt::print(stderr, "projections_bench: {} failed: {}\n", what, why);
+  std::fflush(stdout);
+  std::_Exit(1);
+}
+
+template <class T>
+const T& must(const Result<T>& r, std::string_view what) {
+  if (!r) fail(what, r.error().message);
+  return *r;
+}
+inline void must(const Result<void>& r, std::string_view what) {
+  if (!r) fail(what, r.error().message);
+}
+
 void generate(EventStore& store, int tickets, int clients) {
   SystemClock clock;
   RandomIds ids;
@@ -40,10 +65,11 @@ void generate(EventStore& store, int tickets, int clients) {
   TenantConfig acme;
   acme.id = "acme";
   acme.queues = {std::begin(kQueues), std::end(kQueues)};
-  (void)engine.configure_tenant(acme, Principal{"root", "root", Role::global_admin, "", ""});
+  must(engine.configure_tenant(acme, Principal{"root", "root", Role::global_admin, "", ""}), "configure_tenant");
   for (int a = 0; a < 20; ++a) {
     const std::string sub = fmt::format("agent-{}", a);
-    (void)engine.record_user(UserRecord{sub, "acme", "", "", Role::agent}, Principal{sub, "acme", Role::agent, "", ""});
+    must(engine.record_user(UserRecord{sub, "acme", "", "", Role::agent}, Principal{sub, "acme", Role::agent, "", ""}),
+         "record_user");
   }
   std::atomic<int> next{0};
   std::atomic<int> done{0};
@@ -64,22 +90,19 @@ void generate(EventStore& store, int tickets, int clients) {
         t.queue = kQueues[rng() % 4];
         t.category = kCategories[rng() % 6];
         auto created = engine.create(std::move(t), CommandRequest{customer, {}, "", "", "", ""});
-        if (!created) {
-          fmt::print(stderr, "create failed: {}\n", created.error().message);
-          std::_Exit(1);
-        }
-        const std::string& id = created->ticket->id;
+        const std::string& id = must(created, "create").ticket->id;
         const CommandRequest as_agent{agent, {}, "", "", "", ""};
-        if (i % 3 == 0) (void)engine.execute(id, AssignTicket{agent.sub, std::nullopt, false}, as_agent);
-        if (i % 6 == 0) (void)engine.execute(id, ChangeStatus{Status::in_progress, {}}, as_agent);
+        if (i % 3 == 0) must(engine.execute(id, AssignTicket{agent.sub, std::nullopt, false}, as_agent), "assign");
+        if (i % 6 == 0) must(engine.execute(id, ChangeStatus{Status::in_progress, {}}, as_agent), "start");
         if (i % 4 == 0) {
-          (void)engine.execute(id,
-                               AddComment{ids.next_id(),
-                                          fmt::format("Checked the {} logs", kWords[rng() % 16]),
-                                          i % 8 ? Visibility::public_ : Visibility::internal,
-                                          {},
-                                          {}},
-                               as_agent);
+          must(engine.execute(id,
+                              AddComment{ids.next_id(),
+                                         fmt::format("Checked the {} logs", kWords[rng() % 16]),
+                                         i % 8 ? Visibility::public_ : Visibility::internal,
+                                         {},
+                                         {}},
+                              as_agent),
+               "comment");
         }
         const int n = ++done;
         if (n % 100000 == 0) {
@@ -97,8 +120,10 @@ struct Latency {
   double p50_ms, p99_ms, max_ms;
 };
 
+// Runs f(runs .. runs + kWarmupRuns - 1) unmeasured, then f(0 .. runs - 1) measured.
 template <class F>
 Latency measure(int runs, F f) {
+  for (int i = runs; i < runs + kWarmupRuns; ++i) f(i);
   std::vector<double> ms;
   for (int i = 0; i < runs; ++i) {
     const auto t0 = SteadyClock::now();
@@ -109,13 +134,11 @@ Latency measure(int runs, F f) {
   return {ms[ms.size() / 2], ms[ms.size() * 99 / 100], ms.back()};
 }
 
-template <class T>
-const T& must(const Result<T>& r) {
-  if (!r) {
-    fmt::print(stderr, "query failed: {}\n", r.error().message);
-    std::exit(1);
-  }
-  return *r;
+// The rows of a page that must not be empty.
+const TicketPage& rows(const Result<TicketPage>& r, std::string_view what) {
+  const TicketPage& page = must(r, what);
+  if (page.items.empty()) fail(what, "no rows");
+  return page;
 }
 
 }  // namespace
@@ -127,9 +150,11 @@ int main(int argc, char** argv) {
   int runs = 200;
   std::string dir = "/tmp/ticketd-projections-bench";
   bool reuse = false;
-  cli.add_option("--tickets", tickets, "tickets to generate");
+  cli.add_option("--tickets", tickets,
+                 "tickets to generate (at least 1,000: the last-page queries start 400 before the end)")
+      ->check(CLI::Range(1000, 999'999 * 2));
   cli.add_option("--clients", clients, "generator threads");
-  cli.add_option("--runs", runs, "runs per query");
+  cli.add_option("--runs", runs, "measured runs per query")->check(CLI::PositiveNumber);
   cli.add_option("--dir", dir, "scratch directory");
   cli.add_flag("--reuse", reuse, "keep an event store generated by an earlier run");
   CLI11_PARSE(cli, argc, argv);
@@ -138,7 +163,9 @@ int main(int argc, char** argv) {
   const std::string db = dir + "/readmodels.sqlite";
   if (!reuse) std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  auto store = std::move(*open_rocksdb_event_store(events));
+  auto opened = open_rocksdb_event_store(events);
+  if (!opened) fail("opening the event store", opened.error().message);
+  auto store = std::move(*opened);
   if (!reuse || store->head().position == 0) {
     const auto t0 = SteadyClock::now();
     generate(*store, tickets, clients);
@@ -153,7 +180,7 @@ int main(int argc, char** argv) {
     projections.push_back(std::make_unique<TicketsProjection>());
     ProjectionRunner runner(*store, db, std::move(projections));
     const auto t0 = SteadyClock::now();
-    const std::uint64_t applied = must(runner.catch_up());
+    const std::uint64_t applied = must(runner.catch_up(), "rebuild");
     const double s = std::chrono::duration<double>(SteadyClock::now() - t0).count();
     fmt::print("rebuild: {} events in {:.2f} s = {:.0f} events/s\n", applied, s, applied / s);
   }
@@ -162,13 +189,13 @@ int main(int argc, char** argv) {
   const Timestamp now = SystemClock().now();
   const Principal agent{"agent-1", "acme", Role::agent, "", ""};
   const Principal customer{"customer-7", "acme", Role::customer, "", ""};
-  std::mt19937 rng(1);
+  fmt::print("queries: {} unmeasured runs each, then {} measured; every answer checked for rows\n", kWarmupRuns, runs);
 
   TicketFilter open_by_queue;
   open_by_queue.status = {"new", "open"};
   auto list = measure(runs, [&](int i) {
     open_by_queue.queue = kQueues[i % 4];
-    (void)must(q.list(agent, open_by_queue, now));
+    (void)rows(q.list(agent, open_by_queue, now), "list");
   });
   fmt::print("list (status=new,open & queue, -created, 50): p50 {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms\n", list.p50_ms,
              list.p99_ms, list.max_ms);
@@ -188,7 +215,7 @@ int main(int argc, char** argv) {
     f.sort = "created";
     f.limit = 50;
     f.cursor = fmt::format("created.{}.{}", total - 50, total - 50);
-    if (must(q.list(agent, f, now)).items.size() != 50) std::exit(1);
+    if (rows(q.list(agent, f, now), "last page").items.size() != 50) fail("last page", "not 50 rows");
   });
   fmt::print("last page (created order, final 50, via cursor): p50 {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms\n",
              last.p50_ms, last.p99_ms, last.max_ms);
@@ -199,33 +226,48 @@ int main(int argc, char** argv) {
     f.limit = 50;
     f.queue = kQueues[i % 4];
     f.cursor = fmt::format("created.{}.{}", total - 400, total - 400);
-    (void)must(q.list(agent, f, now));
+    (void)rows(q.list(agent, f, now), "last page with a queue filter");
   });
   fmt::print("last page with a queue filter (via cursor): p50 {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms\n",
              filtered_last.p50_ms, filtered_last.p99_ms, filtered_last.max_ms);
 
+  // Two words, one rare: ticket u<N>'s unique word and the first word of its own subject, so
+  // that each search has exactly one match (a pair drawn at random would mostly match nothing).
+  std::vector<std::string> rare_searches;
+  {
+    sql::Database raw(db, true);
+    auto subject = raw.prepare("SELECT subject FROM tickets_fts WHERE tickets_fts MATCH ?");
+    for (int i = 0; i < runs + kWarmupRuns; ++i) {
+      const std::string unique = fmt::format("u{}", (static_cast<std::int64_t>(i) * 7919) % tickets);
+      subject.reset();
+      subject.bind(1, fmt::format("\"{}\"", unique));
+      if (!subject.step()) fail("search setup", fmt::format("no ticket has the word {}", unique));
+      const std::string text = subject.text(0);
+      rare_searches.push_back(fmt::format("{} {}", text.substr(0, text.find(' ')), unique));
+    }
+  }
   auto search = measure(runs, [&](int i) {
     TicketFilter f;
-    f.q = fmt::format("{} u{}", kWords[i % 16], (i * 7919) % tickets);
-    (void)must(q.list(agent, f, now));
+    f.q = rare_searches[i];
+    if (rows(q.list(agent, f, now), "search").items.size() != 1) fail("search", f.q + " matched more than 1 ticket");
   });
-  fmt::print("search (two words, one of them rare): p50 {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms\n", search.p50_ms,
-             search.p99_ms, search.max_ms);
+  fmt::print("search (two words of one ticket, one unique): p50 {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms\n",
+             search.p50_ms, search.p99_ms, search.max_ms);
 
   auto common_search = measure(runs, [&](int i) {
     TicketFilter f;
     f.q = kWords[i % 16];
-    (void)must(q.list(agent, f, now));
+    (void)rows(q.list(agent, f, now), "common-word search");
   });
-  fmt::print("search (one common word, ~1/8 of tickets): p50 {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms\n",
+  fmt::print("search (one common word, in ~1/4 of tickets): p50 {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms\n",
              common_search.p50_ms, common_search.p99_ms, common_search.max_ms);
 
-  auto customer_list = measure(runs, [&](int) { (void)must(q.list(customer, TicketFilter{}, now)); });
+  auto customer_list = measure(runs, [&](int) { (void)rows(q.list(customer, TicketFilter{}, now), "customer list"); });
   fmt::print("customer's own tickets (-created, 50): p50 {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms\n",
              customer_list.p50_ms, customer_list.p99_ms, customer_list.max_ms);
 
   auto queue = measure(runs, [&](int i) {
-    (void)must(q.queue(agent, std::optional<std::string>(kQueues[i % 4]), std::nullopt, 50, "", now));
+    (void)rows(q.queue(agent, std::optional<std::string>(kQueues[i % 4]), std::nullopt, 50, "", now), "queue");
   });
   fmt::print("queue (per queue, first 50): p50 {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms\n", queue.p50_ms, queue.p99_ms,
              queue.max_ms);
