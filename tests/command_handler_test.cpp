@@ -13,6 +13,7 @@
 #include "events/ticket_event_codec.h"
 #include "events/ticket_snapshot_codec.h"
 #include "tests/engine_fixture.h"
+#include "tests/error_of.h"
 
 using namespace ticketd;
 using namespace ticketd::test;
@@ -218,7 +219,7 @@ TEST_CASE("a refused create takes no ticket number") {
   }
   CreateTicket for_other = new_ticket();
   for_other.requester = "someone-else";  // a customer may not create for others: 403
-  CHECK(e.engine.create(for_other, as(customer())).error().code == Errc::forbidden);
+  CHECK(error_of(e.engine.create(for_other, as(customer()))).code == Errc::forbidden);
   CHECK(e.store->stream_version(streams::ticket_numbers(2026)).value() == 0);  // nothing reserved
   auto created = e.engine.create(new_ticket(), as(customer()));
   REQUIRE(created);
@@ -251,9 +252,10 @@ TEST_CASE("If-Match pins the version: a stale one is precondition_failed and wri
   CommandRequest stranger = as(Principal{"x", "globex", Role::agent, "", ""});
   stranger.if_match = 1;
   auto hidden = e.engine.execute(id, AddComment{"k3", "hi", Visibility::public_, {}, {}}, stranger);
+  REQUIRE_FALSE(hidden);
   CHECK(hidden.error().code == Errc::not_found);
-  CHECK(e.engine.ticket(id, Principal{"x", "globex", Role::admin, "", ""}).error().code == Errc::not_found);
-  CHECK(e.engine.ticket(id, customer("c2")).error().code == Errc::not_found);
+  CHECK(error_of(e.engine.ticket(id, Principal{"x", "globex", Role::admin, "", ""})).code == Errc::not_found);
+  CHECK(error_of(e.engine.ticket(id, customer("c2"))).code == Errc::not_found);
   CHECK(e.engine.ticket(id, customer()).has_value());
 }
 
@@ -261,10 +263,12 @@ TEST_CASE("assignment consults the user directory and the tenant tree") {
   Engine e(make_memory_event_store());
   const std::string id = e.engine.create(new_ticket(), as(customer()))->ticket->id;
   auto unknown = e.engine.execute(id, AssignTicket{"a1", std::nullopt, false}, as(agent()));
+  REQUIRE_FALSE(unknown);
   CHECK(unknown.error().code == Errc::validation);
   e.add_user("a1", Role::agent);
   e.add_user("g-agent", Role::agent, "globex");
   auto other_tenant = e.engine.execute(id, AssignTicket{"g-agent", std::nullopt, false}, as(admin()));
+  REQUIRE_FALSE(other_tenant);
   CHECK(other_tenant.error().code == Errc::validation);
   auto ok = e.engine.execute(id, AssignTicket{"a1", std::nullopt, false}, as(agent()));
   REQUIRE(ok);
@@ -293,6 +297,7 @@ TEST_CASE("merge closes the source as duplicate and notes it on the target") {
   REQUIRE(target);
   CHECK((*target)->links == std::vector<Link>{{"merged_from", a}});
   auto missing = e.engine.execute(b, MergeTicket{"nope", "", Status::new_, false}, as(agent()));
+  REQUIRE_FALSE(missing);
   CHECK(missing.error().code == Errc::validation);
 }
 
@@ -362,10 +367,15 @@ TEST_CASE("two schedulers at once record nothing twice and miss nothing") {
   CommandEngine b(*a.store, a.clock, ids_b);
   for (std::chrono::minutes step : {50min, 70min, 300min}) {
     a.clock.set(start + step);
-    std::thread t1([&] { REQUIRE(a.engine.run_scheduler()); });
-    std::thread t2([&] { REQUIRE(b.run_scheduler()); });
+    // The results are checked here, on the test's thread (a REQUIRE on another thread
+    // would terminate the run instead of reporting).
+    decltype(b.run_scheduler()) ra, rb;
+    std::thread t1([&] { ra = a.engine.run_scheduler(); });
+    std::thread t2([&] { rb = b.run_scheduler(); });
     t1.join();
     t2.join();
+    REQUIRE_MESSAGE(ra, ra.error().message);
+    REQUIRE_MESSAGE(rb, rb.error().message);
   }
   const auto counts = sla_events(*a.store);
   CHECK(counts.size() == ids.size() * 4);
@@ -419,8 +429,10 @@ TEST_CASE("mentions must name known users in the ticket's scope") {
   const std::string id = e.engine.create(new_ticket(), as(customer()))->ticket->id;
   auto unknown =
       e.engine.execute(id, AddComment{"m1", "@nobody look", Visibility::public_, {}, {"nobody"}}, as(agent()));
+  REQUIRE_FALSE(unknown);
   CHECK(unknown.error().code == Errc::validation);
   auto foreign = e.engine.execute(id, AddComment{"m2", "@g1 look", Visibility::public_, {}, {"g1"}}, as(agent()));
+  REQUIRE_FALSE(foreign);
   CHECK(foreign.error().code == Errc::validation);
   auto ok = e.engine.execute(id, AddComment{"m3", "@a1 look", Visibility::internal, {}, {"a1"}}, as(agent()));
   REQUIRE(ok);
@@ -428,14 +440,14 @@ TEST_CASE("mentions must name known users in the ticket's scope") {
 }
 
 TEST_CASE("codecs refuse records that do not match their schema, without crashing") {
-  CHECK(decode_ticket_event("ticket.commented", R"({"body":"hello"})").error().code == Errc::internal);
-  CHECK(decode_ticket_event("ticket.created", R"({"id":"x","tags":"not-a-list"})").error().code == Errc::internal);
-  CHECK(decode_ticket_event("ticket.status_changed", R"({"from":"new","to":"limbo","reason":"x"})").error().code ==
+  CHECK(error_of(decode_ticket_event("ticket.commented", R"({"body":"hello"})")).code == Errc::internal);
+  CHECK(error_of(decode_ticket_event("ticket.created", R"({"id":"x","tags":"not-a-list"})")).code == Errc::internal);
+  CHECK(error_of(decode_ticket_event("ticket.status_changed", R"({"from":"new","to":"limbo","reason":"x"})")).code ==
         Errc::internal);
-  CHECK(decode_ticket_event("ticket.unheard_of", "{}").error().code == Errc::internal);
-  CHECK(decode_ticket_event("ticket.merged", "[1]").error().code == Errc::internal);
-  CHECK(decode_ticket_snapshot("{}").error().code == Errc::internal);
-  CHECK(decode_ticket_snapshot(R"({"format":1,"comments":7})").error().code == Errc::internal);
+  CHECK(error_of(decode_ticket_event("ticket.unheard_of", "{}")).code == Errc::internal);
+  CHECK(error_of(decode_ticket_event("ticket.merged", "[1]")).code == Errc::internal);
+  CHECK(error_of(decode_ticket_snapshot("{}")).code == Errc::internal);
+  CHECK(error_of(decode_ticket_snapshot(R"({"format":1,"comments":7})")).code == Errc::internal);
   // And a record that does match round-trips.
   const TicketEvent e =
       StatusChanged{Status::resolved, Status::closed, "confirm", Resolution{ResolutionCode::resolved, "ok"}};

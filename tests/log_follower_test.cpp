@@ -20,11 +20,17 @@ using ticketd::test::TempDir;
 
 namespace {
 
-void append_n(EventStore& store, const std::string& stream, int n) {
+// Appends n events to `stream`; returns how many were stored. No assertion inside, so it
+// can run on a thread of its own (a REQUIRE there would terminate, not report).
+int try_append_n(EventStore& store, const std::string& stream, int n) {
+  int stored = 0;
   for (int i = 0; i < n; ++i) {
-    REQUIRE(store.append(stream, ExpectedVersion::any(), {make_event(fmt::format("{}-{}", stream, i))}));
+    if (store.append(stream, ExpectedVersion::any(), {make_event(fmt::format("{}-{}", stream, i))})) ++stored;
   }
+  return stored;
 }
+
+void append_n(EventStore& store, const std::string& stream, int n) { REQUIRE(try_append_n(store, stream, n) == n); }
 
 // A handler that records every position it is handed.
 struct Recorder {
@@ -74,10 +80,12 @@ TEST_CASE("live: each event once, in order, across catch-up and concurrent appen
   });
   follower.start();
   std::vector<std::thread> writers;
+  std::atomic<int> stored{0};
   for (int w = 0; w < kWriters; ++w) {
-    writers.emplace_back([&, w] { append_n(*store, fmt::format("live{}", w), kPerWriter); });
+    writers.emplace_back([&, w] { stored += try_append_n(*store, fmt::format("live{}", w), kPerWriter); });
   }
   for (auto& t : writers) t.join();
+  REQUIRE(stored == kWriters * kPerWriter);
   {
     std::unique_lock lock(mu);
     REQUIRE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return positions.size() >= kTotal; }));

@@ -12,6 +12,7 @@
 #include "projections/ticket_queries.h"
 #include "projections/tickets_projection.h"
 #include "tests/engine_fixture.h"
+#include "tests/error_of.h"
 #include "tests/process_support.h"
 #include "tests/read_model_dump.h"
 
@@ -121,7 +122,7 @@ TEST_CASE("incremental projection and a full rebuild give identical tables") {
   CHECK(incremental->checkpoint() == 0);
   REQUIRE(incremental->catch_up());
   CHECK(dump_read_model(dir.sub("incremental.sqlite")) == b);
-  CHECK(incremental->reset("nope").error().code == Errc::not_found);
+  CHECK(error_of(incremental->reset("nope")).code == Errc::not_found);
 }
 
 TEST_CASE("a read model built with another schema version is dropped and rebuilt from the log") {
@@ -225,8 +226,8 @@ TEST_CASE("internal words never reach a customer: search, lists, counts, comment
   CHECK(q.get(agent(), id, now)->attachment_count == 1);
   CHECK(q.get(customer(), id, now)->attachment_count == 0);
   // Another customer, another tenant: the ticket does not exist for them.
-  CHECK(q.get(customer("c2"), id, now).error().code == Errc::not_found);
-  CHECK(q.get(Principal{"x", "globex", Role::agent, "", ""}, id, now).error().code == Errc::not_found);
+  CHECK(error_of(q.get(customer("c2"), id, now)).code == Errc::not_found);
+  CHECK(error_of(q.get(Principal{"x", "globex", Role::agent, "", ""}, id, now)).code == Errc::not_found);
   search.q = "laptop";
   CHECK(q.list(Principal{"x", "globex", Role::admin, "", ""}, search, now)->items.empty());
   // By number too.
@@ -312,16 +313,16 @@ TEST_CASE("lists: filters, every sort, and cursors that visit each ticket once")
   for (const auto& t : floor2->items) CHECK(t.requester == "c1");
   TicketFilter bad;
   bad.sort = "sideways";
-  CHECK(q.list(agent(), bad, now).error().code == Errc::validation);
+  CHECK(error_of(q.list(agent(), bad, now)).code == Errc::validation);
   bad = TicketFilter{};
   bad.limit = 201;
-  CHECK(q.list(agent(), bad, now).error().code == Errc::validation);
+  CHECK(error_of(q.list(agent(), bad, now)).code == Errc::validation);
   bad = TicketFilter{};
   bad.cursor = "created.1.2";
-  CHECK(q.list(agent(), bad, now).error().code == Errc::validation);  // cursor of another sort
+  CHECK(error_of(q.list(agent(), bad, now)).code == Errc::validation);  // cursor of another sort
   bad = TicketFilter{};
   bad.status = {"open", "lost"};
-  CHECK(q.list(agent(), bad, now).error().code == Errc::validation);
+  CHECK(error_of(q.list(agent(), bad, now)).code == Errc::validation);
 
   // The queue: active only, ordered by SLA due (of running clocks), then priority, then age.
   auto work = q.queue(admin(), std::nullopt, std::nullopt, 200, "", now);
@@ -422,7 +423,7 @@ TEST_CASE("report arithmetic on a small fixed history") {
   auto by_day = q.report(admin(), t0 - 1h, t0 + 24h, "day");
   REQUIRE(by_day->size() == 1);
   CHECK((*by_day)[0].group == "2026-11-02");
-  CHECK(q.report(admin(), t0, t0 + 24h, "mood").error().code == Errc::validation);
+  CHECK(error_of(q.report(admin(), t0, t0 + 24h, "mood")).code == Errc::validation);
 
   const std::string csv = report_csv(*report);
   CHECK(csv.starts_with("group,volume,"));

@@ -10,9 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "tests/error_of.h"
 #include "tests/test_support.h"
 
 using namespace ticketd;
+using ticketd::test::error_of;
 using ticketd::test::make_event;
 
 namespace {
@@ -323,5 +325,5 @@ TEST_CASE("minify_json_object limits the input size, whitespace included") {
   auto garbage = minify_json_object(std::string(100, 'x'), 99);
   REQUIRE_FALSE(garbage.has_value());
   CHECK(garbage.error().code == Errc::too_large);
-  CHECK(minify_json_object("{}", 1).error().code == Errc::too_large);
+  CHECK(error_of(minify_json_object("{}", 1)).code == Errc::too_large);
 }

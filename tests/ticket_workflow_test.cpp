@@ -7,8 +7,11 @@
 #include <map>
 #include <set>
 
+#include "tests/error_of.h"
+
 using namespace ticketd;
 using namespace std::chrono_literals;
+using ticketd::test::error_of;
 
 namespace {
 
@@ -223,7 +226,9 @@ TEST_CASE("closing: customers confirm or withdraw, staff close only resolved tic
     auto by_customer = decide(t, ChangeStatus{Status::closed, {}}, {who(Role::customer), kNow, true, kConfig});
     auto by_agent = decide(t, ChangeStatus{Status::closed, {}}, {who(Role::agent), kNow, true, kConfig});
     if (s == Status::closed) {
+      REQUIRE_FALSE(by_customer);
       CHECK(by_customer.error().code == Errc::conflict);  // closing a closed ticket is 409
+      REQUIRE_FALSE(by_agent);
       CHECK(by_agent.error().code == Errc::conflict);
       continue;
     }
@@ -249,8 +254,10 @@ TEST_CASE("scope: other customers' tickets and other tenants' tickets do not exi
   CHECK(r.error().code == Errc::not_found);
   auto out_of_scope =
       decide(t, AddComment{"C1", "hi", Visibility::public_, {}, {}}, {who(Role::agent), kNow, false, kConfig});
+  REQUIRE_FALSE(out_of_scope);
   CHECK(out_of_scope.error().code == Errc::not_found);
   auto missing = decide(Ticket{}, ChangeStatus{Status::in_progress, {}}, {who(Role::admin), kNow, true, kConfig});
+  REQUIRE_FALSE(missing);
   CHECK(missing.error().code == Errc::not_found);
 }
 
@@ -273,6 +280,7 @@ TEST_CASE("assignment rules") {
   const Ticket fresh = ticket_in(Status::new_);
   SUBCASE("agents assign only themselves, admins anyone in scope") {
     auto other = decide(fresh, assign_to("a2"), {who(Role::agent), kNow, true, kConfig});
+    REQUIRE_FALSE(other);
     CHECK(other.error().code == Errc::forbidden);
     auto by_admin = decide(fresh, assign_to("a2"), {who(Role::admin), kNow, true, kConfig});
     REQUIRE(by_admin);
@@ -282,12 +290,15 @@ TEST_CASE("assignment rules") {
   }
   SUBCASE("the assignee must be a known agent or admin covering the tenant") {
     auto unknown = decide(fresh, AssignTicket{"x", std::nullopt, false}, {who(Role::admin), kNow, true, kConfig});
+    REQUIRE_FALSE(unknown);
     CHECK(unknown.error().code == Errc::validation);
     CHECK(unknown.error().fields.at(0).field == "assignee");
     auto customer = decide(fresh, assign_to("c1", Role::customer), {who(Role::admin), kNow, true, kConfig});
+    REQUIRE_FALSE(customer);
     CHECK(customer.error().code == Errc::validation);
     auto out = decide(fresh, AssignTicket{"a9", KnownUser{"a9", "globex", Role::agent}, false},
                       {who(Role::admin), kNow, true, kConfig});
+    REQUIRE_FALSE(out);
     CHECK(out.error().code == Errc::validation);
   }
   SUBCASE("unassigning moves open and in_progress back to new") {
@@ -310,6 +321,7 @@ TEST_CASE("reopen window: customers and agents within it, admins any time") {
   const Timestamp late = kNow + 20 * 24h;
   for (Role r : {Role::customer, Role::agent}) {
     auto out = decide(t, ChangeStatus{Status::open, {}}, {who(r), late, true, config});
+    REQUIRE_FALSE(out);
     CHECK(out.error().code == Errc::conflict);
     CHECK(decide(t, ChangeStatus{Status::open, {}}, {who(r), kNow, true, config}).has_value());
   }
@@ -327,10 +339,12 @@ TEST_CASE("reopen window: customers and agents within it, admins any time") {
 TEST_CASE("resolving needs a resolution text") {
   const Ticket t = ticket_in(Status::in_progress);
   auto none = decide(t, ChangeStatus{Status::resolved, {}}, {who(Role::agent), kNow, true, kConfig});
+  REQUIRE_FALSE(none);
   CHECK(none.error().code == Errc::validation);
   CHECK(none.error().fields.at(0).field == "resolution.text");
   auto blank = decide(t, ChangeStatus{Status::resolved, Resolution{ResolutionCode::resolved, "  "}},
                       {who(Role::agent), kNow, true, kConfig});
+  REQUIRE_FALSE(blank);
   CHECK(blank.error().code == Errc::validation);
 }
 
@@ -346,16 +360,19 @@ TEST_CASE("a public customer reply on waiting_on_customer resumes work") {
 TEST_CASE("feedback: the requester, after resolution, once per resolution") {
   Ticket t = ticket_in(Status::resolved);
   auto by_agent = decide(t, GiveFeedback{5, ""}, {who(Role::agent), kNow, true, kConfig});
+  REQUIRE_FALSE(by_agent);
   CHECK(by_agent.error().code == Errc::forbidden);
   auto bad = decide(t, GiveFeedback{6, ""}, {who(Role::customer), kNow, true, kConfig});
+  REQUIRE_FALSE(bad);
   CHECK(bad.error().code == Errc::validation);
   t = run(std::move(t), GiveFeedback{4, "quick"}, who(Role::customer));
   CHECK(t.feedback_rating == 4);
   auto again = decide(t, GiveFeedback{5, ""}, {who(Role::customer), kNow, true, kConfig});
+  REQUIRE_FALSE(again);
   CHECK(again.error().code == Errc::conflict);
   // Confirming closes the same resolution: still no second feedback.
   t = run(std::move(t), ChangeStatus{Status::closed, {}}, who(Role::customer));
-  CHECK(decide(t, GiveFeedback{5, ""}, {who(Role::customer), kNow, true, kConfig}).error().code == Errc::conflict);
+  CHECK(error_of(decide(t, GiveFeedback{5, ""}, {who(Role::customer), kNow, true, kConfig})).code == Errc::conflict);
   // A new resolution after reopening allows feedback again.
   t = run(std::move(t), ChangeStatus{Status::open, {}}, who(Role::customer));
   t = run(std::move(t), ChangeStatus{Status::in_progress, {}}, who(Role::agent));
@@ -367,10 +384,10 @@ TEST_CASE("feedback: the requester, after resolution, once per resolution") {
 TEST_CASE("merge rules") {
   const Ticket t = ticket_in(Status::open);
   const DecideContext agent{who(Role::agent), kNow, true, kConfig};
-  CHECK(decide(t, MergeTicket{"T1", "acme", Status::open, true}, agent).error().code == Errc::conflict);
-  CHECK(decide(t, MergeTicket{"T2", "globex", Status::open, true}, agent).error().code == Errc::validation);
-  CHECK(decide(t, MergeTicket{"T2", "acme", Status::closed, true}, agent).error().code == Errc::conflict);
-  CHECK(decide(t, MergeTicket{"T2", "acme", Status::open, false}, agent).error().code == Errc::validation);
+  CHECK(error_of(decide(t, MergeTicket{"T1", "acme", Status::open, true}, agent)).code == Errc::conflict);
+  CHECK(error_of(decide(t, MergeTicket{"T2", "globex", Status::open, true}, agent)).code == Errc::validation);
+  CHECK(error_of(decide(t, MergeTicket{"T2", "acme", Status::closed, true}, agent)).code == Errc::conflict);
+  CHECK(error_of(decide(t, MergeTicket{"T2", "acme", Status::open, false}, agent)).code == Errc::validation);
   auto ok = decide(t, MergeTicket{"T2", "acme", Status::open, true}, agent);
   REQUIRE(ok);
   const Ticket merged = fold(t, *ok, kNow);
@@ -403,9 +420,9 @@ TEST_CASE("validation names each bad field") {
   c.description = "";
   c.category.reset();
   c.queue.reset();
-  CHECK(decide(Ticket{}, c, {who(Role::customer), kNow, true, kConfig}).error().fields.at(0).field == "subject");
+  CHECK(error_of(decide(Ticket{}, c, {who(Role::customer), kNow, true, kConfig})).fields.at(0).field == "subject");
   c.subject = "caf\xc3";  // truncated UTF-8
-  CHECK(decide(Ticket{}, c, {who(Role::customer), kNow, true, kConfig}).error().code == Errc::validation);
+  CHECK(error_of(decide(Ticket{}, c, {who(Role::customer), kNow, true, kConfig})).code == Errc::validation);
   c.subject = "  Caf\xc3\xa9 machine  ";
   auto ok = decide(Ticket{}, c, {who(Role::customer), kNow, true, kConfig});
   REQUIRE(ok);
@@ -415,13 +432,14 @@ TEST_CASE("validation names each bad field") {
   CHECK(created.queue == "general");
   CHECK(created.requester == "c1");
   c.requester = "c2";
-  CHECK(decide(Ticket{}, c, {who(Role::customer), kNow, true, kConfig}).error().code == Errc::forbidden);
+  CHECK(error_of(decide(Ticket{}, c, {who(Role::customer), kNow, true, kConfig})).code == Errc::forbidden);
 }
 
 TEST_CASE("SLA events are recorded once and only by the scheduler") {
   Ticket t = ticket_in(Status::open);
   const Principal system = system_principal("acme");
   auto by_agent = decide(t, RecordSlaBreach{SlaMetric::first_response, kNow}, {who(Role::agent), kNow, true, kConfig});
+  REQUIRE_FALSE(by_agent);
   CHECK(by_agent.error().code == Errc::forbidden);
   t = run(std::move(t), RecordSlaBreach{SlaMetric::first_response, kNow}, system);
   CHECK(t.first_response.breached);
