@@ -3,9 +3,13 @@
 #include <fmt/format.h>
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
 
+#include <array>
 #include <cstdio>
+#include <functional>
 #include <memory>
+#include <mutex>
 
 #include "base/sha256.h"
 
@@ -14,10 +18,22 @@ namespace ticketd {
 namespace {
 
 constexpr std::uint64_t kMinBlobBytes = 4096;
+// Stripes of the lock that serialises storing and releasing one content.
+constexpr std::size_t kContentLocks = 64;
 
 std::string size_key(const std::string& sha) { return "m/" + sha; }
+std::string chunk_prefix(const std::string& sha) { return "c/" + sha + "/"; }
 std::string chunk_key(const std::string& sha, std::uint64_t index) { return fmt::format("c/{}/{:08}", sha, index); }
 std::string owner_key(const std::string& id) { return "a/" + id; }
+// Present for contents whose references are recorded (stored by this version on).
+std::string counted_key(const std::string& sha) { return "t/" + sha; }
+std::string reference_prefix(const std::string& sha) { return "r/" + sha + "/"; }
+std::string reference_key(const std::string& sha, const std::string& id) { return reference_prefix(sha) + id; }
+
+Result<void> checked(const rocksdb::Status& s) {
+  if (!s.ok()) return make_error(Errc::internal, "attachment store: " + s.ToString());
+  return {};
+}
 
 struct FileCloser {
   void operator()(std::FILE* f) const { std::fclose(f); }
@@ -48,7 +64,8 @@ class RocksDbAttachmentStore final : public AttachmentStore {
  public:
   explicit RocksDbAttachmentStore(rocksdb::DB* db) : db_(db) {}
 
-  Result<StoredContent> put_file(const std::string& path, std::uint64_t offset, std::uint64_t length) override {
+  Result<StoredContent> put_file(const std::string& path, std::uint64_t offset, std::uint64_t length,
+                                 const std::string& attachment_id, const std::string& ticket_id) override {
     Sha256 hash;
     auto hashed = read_range(path, offset, length, [&](std::string_view chunk) -> Result<void> {
       hash.update(chunk);
@@ -56,22 +73,44 @@ class RocksDbAttachmentStore final : public AttachmentStore {
     });
     if (!hashed) return std::unexpected(hashed.error());
     StoredContent out{hash.hex_digest(), length};
+    std::lock_guard lock(content_lock(out.sha256));
     auto present = has(out.sha256);
     if (!present) return std::unexpected(present.error());
-    if (*present) return out;
-    std::uint64_t index = 0;
-    auto stored = read_range(path, offset, length, [&](std::string_view chunk) -> Result<void> {
-      auto s =
-          db_->Put(rocksdb::WriteOptions(), chunk_key(out.sha256, index++), rocksdb::Slice(chunk.data(), chunk.size()));
-      if (!s.ok()) return make_error(Errc::internal, "attachment store: " + s.ToString());
-      return {};
-    });
-    if (!stored) return std::unexpected(stored.error());
+    rocksdb::WriteBatch last;  // written synced: also makes the chunks before it durable (one WAL)
+    if (!*present) {
+      std::uint64_t index = 0;
+      auto stored = read_range(path, offset, length, [&](std::string_view chunk) -> Result<void> {
+        return checked(db_->Put(rocksdb::WriteOptions(), chunk_key(out.sha256, index++),
+                                rocksdb::Slice(chunk.data(), chunk.size())));
+      });
+      if (!stored) return std::unexpected(stored.error());
+      last.Put(size_key(out.sha256), std::to_string(length));
+      last.Put(counted_key(out.sha256), "");
+    }
+    last.Put(reference_key(out.sha256, attachment_id), "");
+    last.Put(owner_key(attachment_id), ticket_id);
     rocksdb::WriteOptions synced;
-    synced.sync = true;  // also makes the chunks before it durable (one WAL)
-    auto s = db_->Put(synced, size_key(out.sha256), std::to_string(length));
-    if (!s.ok()) return make_error(Errc::internal, "attachment store: " + s.ToString());
+    synced.sync = true;
+    if (auto w = checked(db_->Write(synced, &last)); !w) return std::unexpected(w.error());
     return out;
+  }
+
+  Result<void> release(const std::string& attachment_id, const std::string& sha256) override {
+    std::lock_guard lock(content_lock(sha256));
+    rocksdb::WriteBatch batch;
+    batch.Delete(owner_key(attachment_id));
+    batch.Delete(reference_key(sha256, attachment_id));
+    std::string ignored;
+    const bool counted = db_->Get(rocksdb::ReadOptions(), counted_key(sha256), &ignored).ok();
+    if (counted && !has_prefix(reference_prefix(sha256), reference_key(sha256, attachment_id))) {
+      batch.Delete(size_key(sha256));  // the content is invisible from this batch on
+      batch.Delete(counted_key(sha256));
+      const std::string chunks = chunk_prefix(sha256);
+      std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+      for (it->Seek(chunks); it->Valid() && it->key().starts_with(chunks); it->Next()) batch.Delete(it->key());
+      if (auto s = checked(it->status()); !s) return s;
+    }
+    return checked(db_->Write(rocksdb::WriteOptions(), &batch));
   }
 
   Result<std::string> get(const std::string& sha256) const override {
@@ -99,14 +138,6 @@ class RocksDbAttachmentStore final : public AttachmentStore {
     return true;
   }
 
-  Result<void> put_owner(const std::string& attachment_id, const std::string& ticket_id) override {
-    rocksdb::WriteOptions synced;
-    synced.sync = true;
-    auto s = db_->Put(synced, owner_key(attachment_id), ticket_id);
-    if (!s.ok()) return make_error(Errc::internal, "attachment store: " + s.ToString());
-    return {};
-  }
-
   Result<std::string> owner(const std::string& attachment_id) const override {
     std::string value;
     auto s = db_->Get(rocksdb::ReadOptions(), owner_key(attachment_id), &value);
@@ -116,7 +147,21 @@ class RocksDbAttachmentStore final : public AttachmentStore {
   }
 
  private:
+  std::mutex& content_lock(const std::string& sha256) {
+    return content_locks_[std::hash<std::string>{}(sha256) % kContentLocks];
+  }
+
+  // Whether a key with `prefix` other than `except` exists.
+  bool has_prefix(const std::string& prefix, const std::string& except) const {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      if (it->key() != except) return true;
+    }
+    return !it->status().ok();  // when unsure, keep the content
+  }
+
   std::unique_ptr<rocksdb::DB> db_;
+  std::array<std::mutex, kContentLocks> content_locks_;
 };
 
 }  // namespace

@@ -5,8 +5,11 @@
 // whole file in memory; a content is visible (get/has) only once its last chunk and its
 // size record are durable (synced). Storing the same bytes twice stores them once.
 // Attachment ids are mapped to the ticket that holds them, so a download can be checked
-// against the ticket's scope and visibility.
-// Thread-safe.
+// against the ticket's scope and visibility, and each content records the attachment ids
+// that reference it: release() of the last one (an upload whose command was refused)
+// deletes the content. Contents stored before references were recorded are never deleted.
+// Thread-safe; storing and releasing one content are serialised (a release never deletes
+// bytes that a concurrent put_file is referencing).
 #pragma once
 
 #include <cstdint>
@@ -30,15 +33,19 @@ class AttachmentStore {
   virtual ~AttachmentStore() = default;
 
   // Stores `length` bytes of file `path` from `offset` (the file is read twice: once to
-  // hash, once to store). Errc::internal on I/O failure.
+  // hash, once to store) as the content of attachment `attachment_id` of ticket
+  // `ticket_id` (durable, like its owner record). Errc::internal on I/O failure.
   [[nodiscard]] virtual Result<StoredContent> put_file(const std::string& path, std::uint64_t offset,
-                                                       std::uint64_t length) = 0;
+                                                       std::uint64_t length, const std::string& attachment_id,
+                                                       const std::string& ticket_id) = 0;
+  // Undoes put_file for an attachment the log will never hold (its command was refused):
+  // drops its owner record and its reference, and the content when no other attachment
+  // references it.
+  [[nodiscard]] virtual Result<void> release(const std::string& attachment_id, const std::string& sha256) = 0;
   // The whole content, or Errc::not_found.
   [[nodiscard]] virtual Result<std::string> get(const std::string& sha256) const = 0;
   [[nodiscard]] virtual Result<bool> has(const std::string& sha256) const = 0;
 
-  // Records that attachment `attachment_id` belongs to `ticket_id` (durable).
-  [[nodiscard]] virtual Result<void> put_owner(const std::string& attachment_id, const std::string& ticket_id) = 0;
   // The ticket of an attachment id, or Errc::not_found.
   [[nodiscard]] virtual Result<std::string> owner(const std::string& attachment_id) const = 0;
 };

@@ -62,27 +62,40 @@ Response upload(Api::Context& ctx, Call& call) {
                  verdict);
     return invalid_field("file", "refused by the scan: " + verdict);
   }
-  auto stored = ctx.services.attachments.put_file(req.body_file, part.offset, part.length);
-  if (!stored) return problem(stored.error());
-
   AttachmentMeta meta;
   meta.id = ctx.services.ids.next_id();
+  auto stored = ctx.services.attachments.put_file(req.body_file, part.offset, part.length, meta.id, (*ticket)->id);
+  if (!stored) return problem(stored.error());
   meta.file_name = part.file_name;
   meta.content_type = type;
   meta.size = stored->size;
   meta.sha256 = stored->sha256;
   meta.visibility = visibility;
   meta.scan_verdict = verdict;
-  if (auto owned = ctx.services.attachments.put_owner(meta.id, (*ticket)->id); !owned) return problem(owned.error());
+  // Until the log holds this attachment, a refusal takes its content back out of the store
+  // (the bytes stay while another attachment references them); an outcome the log may
+  // still hold (unavailable, internal) keeps them.
+  auto release = [&] {
+    if (auto r = ctx.services.attachments.release(meta.id, meta.sha256); !r) {
+      spdlog::warn("a refused upload's content stays in the attachment store: {}", r.error().message);
+    }
+  };
 
   auto command = ctx.command_request(call);
-  if (!command) return std::move(command.error());
+  if (!command) {
+    release();
+    return std::move(command.error());
+  }
   if (!command->idempotency_key.empty()) {
     command->fingerprint = sha256_hex(
         {req.method, "\n", req.path, "\n", meta.file_name, "\n", type, "\n", meta.sha256, "\n", name_of(visibility)});
   }
   auto out = ctx.engine().execute((*ticket)->id, AddAttachment{meta}, *command);
-  if (!out) return problem(out.error());
+  if (!out) {
+    if (out.error().code != Errc::unavailable && out.error().code != Errc::internal) release();
+    return problem(out.error());
+  }
+  if (out->replayed) release();  // the log holds the first upload's attachment, not this one
   if (out->ticket->attachments.empty()) return problem(500, "the attachment is missing");
   JsonWriter w;
   write_attachment(w, out->ticket->attachments.back());
