@@ -7,6 +7,10 @@
 # not into the repository. Any crash, leak, timeout (10 s) or out-of-memory fails the run;
 # the input that caused it is left in build-asan/artifacts/.
 #   FUZZERS="jwt_fuzz multipart_fuzz" limits the run to those harnesses.
+# command_json_fuzz runs with libFuzzer's per-input leak check off: nearly every input it
+# sends is a command that is carried out and grows the in-memory log, so libFuzzer would
+# scan the whole heap after each one (a fifth of the speed). LeakSanitizer's check at exit
+# still runs and reports any block left unreachable by any input.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-20000}"
@@ -24,7 +28,9 @@ for f in "${fuzzers[@]}"; do
   scratch="$(mktemp -d)"
   echo "== $f: $runs runs from fuzz/corpus/$name"
   start=$(date +%s)
-  if ! build-asan/fuzz/"$f" -runs="$runs" -timeout=10 -rss_limit_mb=4096 -max_len=65536 -print_final_stats=1 \
+  extra=()
+  if [ "$f" = command_json_fuzz ]; then extra=(-detect_leaks=0); fi
+  if ! build-asan/fuzz/"$f" "${extra[@]}" -runs="$runs" -timeout=10 -rss_limit_mb=4096 -max_len=65536 -print_final_stats=1 \
       -artifact_prefix=build-asan/artifacts/"$f"- "$scratch" fuzz/corpus/"$name" > build-asan/"$f".log 2>&1; then
     tail -n 60 build-asan/"$f".log
     echo "FAILED: $f (log: build-asan/$f.log)" >&2
