@@ -34,7 +34,10 @@
 namespace {
 
 constexpr std::chrono::seconds kSchedulerInterval{30};
+// The default of --drain-timeout: how long SIGTERM waits for connections to finish.
 constexpr std::chrono::seconds kDrainTimeout{30};
+// Upper bound of the timeout flags (--idle-timeout, --read-timeout, --drain-timeout).
+constexpr unsigned kMaxTimeoutSeconds = 3600;
 constexpr std::size_t kDemoSecretBytes = 32;
 // An HS256 secret shorter than this is refused at start (RFC 7518 3.2: at least the hash size).
 constexpr std::size_t kMinJwtSecretBytes = 32;
@@ -55,6 +58,11 @@ struct Settings {
   double rate_limit = 100;
   double rate_burst = 200;
   unsigned workers = 64;
+  std::size_t max_queued_requests = ticketd::http::ApiOptions{}.max_queued_requests;
+  std::uint64_t ready_max_lag = ticketd::http::ApiOptions{}.ready_max_lag;
+  unsigned idle_timeout_s = static_cast<unsigned>(ticketd::http::ServerLimits{}.idle_timeout.count());
+  unsigned read_timeout_s = static_cast<unsigned>(ticketd::http::ServerLimits{}.read_timeout.count());
+  unsigned drain_timeout_s = static_cast<unsigned>(kDrainTimeout.count());
   bool access_log = true;
 };
 
@@ -135,6 +143,20 @@ int main(int argc, char** argv) {
   cli.add_option("--workers", s.workers, "request handler threads")
       ->envname("TICKETD_WORKERS")
       ->check(CLI::Range(1, 1024));
+  cli.add_option("--max-queued-requests", s.max_queued_requests, "requests waiting for a worker; beyond: 503")
+      ->envname("TICKETD_MAX_QUEUED_REQUESTS")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));
+  cli.add_option("--ready-max-lag", s.ready_max_lag, "/readyz answers 503 when the read models lag more events")
+      ->envname("TICKETD_READY_MAX_LAG");
+  cli.add_option("--idle-timeout", s.idle_timeout_s, "seconds an idle keep-alive connection stays open")
+      ->envname("TICKETD_IDLE_TIMEOUT")
+      ->check(CLI::Range(1u, kMaxTimeoutSeconds));
+  cli.add_option("--read-timeout", s.read_timeout_s, "seconds to read one request once it began")
+      ->envname("TICKETD_READ_TIMEOUT")
+      ->check(CLI::Range(1u, kMaxTimeoutSeconds));
+  cli.add_option("--drain-timeout", s.drain_timeout_s, "seconds SIGTERM waits for connections before closing them")
+      ->envname("TICKETD_DRAIN_TIMEOUT")
+      ->check(CLI::Range(0u, kMaxTimeoutSeconds));
   cli.add_option("--access-log", s.access_log, "one log line per request (true/false)")->envname("TICKETD_ACCESS_LOG");
   CLI11_PARSE(cli, argc, argv);
 
@@ -222,11 +244,16 @@ int main(int argc, char** argv) {
   api_options.rate = {s.rate_limit, s.rate_burst};
   api_options.metrics_on_admin_only = !s.admin_listen.empty();
   api_options.access_log = s.access_log;
+  api_options.max_queued_requests = s.max_queued_requests;
+  api_options.ready_max_lag = s.ready_max_lag;
   auto api = std::make_unique<ticketd::http::Api>(
       ticketd::http::ApiServices{*engine, **attachments, *projector, ticketd::app::read_model_path(s.data_dir), clock,
                                  ids, verifier, scanner},
       api_options);
-  ticketd::http::Server server({}, *api, uploads);
+  ticketd::http::ServerLimits limits;
+  limits.idle_timeout = std::chrono::seconds(s.idle_timeout_s);
+  limits.read_timeout = std::chrono::seconds(s.read_timeout_s);
+  ticketd::http::Server server(limits, *api, uploads);
   auto bound = server.listen(s.listen, false);
   if (!bound) {
     fmt::print(stderr, "ticketd: {}\n", bound.error().message);
@@ -274,9 +301,9 @@ int main(int argc, char** argv) {
   sigwait(&signals, &sig);
   spdlog::info("signal {}: draining", sig);
   server.stop_accepting();
-  const bool drained = server.drain(kDrainTimeout);
+  const bool drained = server.drain(std::chrono::seconds(s.drain_timeout_s));
   if (!drained)
-    spdlog::warn("{} connections still open after {} s; closing", server.open_connections(), kDrainTimeout.count());
+    spdlog::warn("{} connections still open after {} s; closing", server.open_connections(), s.drain_timeout_s);
   api->shut_down();
   server.stop();
   {
