@@ -21,22 +21,13 @@ struct Answer {
 Answer send(test::InProcessApi& world, const std::string& method, const std::string& path,
             std::vector<std::pair<std::string, std::string>> query, std::optional<Role> role,
             const std::string& body = "") {
-  http::Request r;
-  r.method = method;
-  r.path = path;
-  r.target = path;
-  r.query = std::move(query);
-  if (role) r.headers.emplace_back("authorization", "Bearer " + world.tokens.at(*role));
-  if (!body.empty()) r.headers.emplace_back("content-type", "application/json");
-  r.body = body;
-  r.body_size = body.size();
-  r.request_id = "threads";
   const auto caller = std::this_thread::get_id();
   std::promise<Answer> answered;
   auto answer = answered.get_future();
-  world.api().handle(std::move(r), [&answered, caller](http::Response response) {
-    answered.set_value(Answer{response.status, std::this_thread::get_id() == caller});
-  });
+  world.api().handle(world.request(method, path, role, body, std::move(query)),
+                     [&answered, caller](http::Response response) {
+                       answered.set_value(Answer{response.status, std::this_thread::get_id() == caller});
+                     });
   return answer.get();
 }
 

@@ -9,7 +9,10 @@
 #include <future>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "attachments/attachment_scanner.h"
 #include "attachments/attachment_store.h"
@@ -28,7 +31,9 @@ inline const Timestamp kInProcessNow = *parse_rfc3339("2026-11-20T08:00:00Z");
 
 class InProcessApi {
  public:
-  InProcessApi() : dir_(make_dir()), store_(make_memory_event_store()), clock_(kInProcessNow), ids_("fz") {
+  // Over `store` (an in-memory log unless a test brings its own).
+  explicit InProcessApi(std::unique_ptr<EventStore> store = make_memory_event_store())
+      : dir_(make_dir()), store_(std::move(store)), clock_(kInProcessNow), ids_("fz") {
     attachments_ = std::move(*open_attachment_store((dir_ / "attachments").string()));
     std::vector<std::unique_ptr<Projection>> projections;
     projections.push_back(std::make_unique<TicketsProjection>());
@@ -66,6 +71,22 @@ class InProcessApi {
     projector_.reset();
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
+  }
+
+  // A request as `role` (without a token when nullopt), as the server would hand it over.
+  http::Request request(std::string method, std::string path, std::optional<Role> role, std::string body = "",
+                        std::vector<std::pair<std::string, std::string>> query = {}) const {
+    http::Request r;
+    r.method = std::move(method);
+    r.path = std::move(path);
+    r.target = r.path;
+    r.query = std::move(query);
+    if (role) r.headers.emplace_back("authorization", "Bearer " + tokens.at(*role));
+    if (!body.empty()) r.headers.emplace_back("content-type", "application/json");
+    r.body = std::move(body);
+    r.body_size = r.body.size();
+    r.request_id = "in-process";
+    return r;
   }
 
   http::Response handle(http::Request request) {
