@@ -475,3 +475,39 @@ TEST_CASE("an integration acts only on tickets linked to its own system, and cre
   CHECK(w.as(Role::agent, "POST", "/api/v1/tickets", R"({"subject":"x","external":{"system":"jira","key":"1"}})")
             .status == 403);
 }
+
+TEST_CASE("a customer's staff-only status change on a new ticket is 403 and does not show the staff workflow") {
+  World w;
+  const std::string id = w.new_ticket(kSubject);  // carla's own, status new
+  const std::string target = "/api/v1/tickets/" + id + "/status";
+  const Reply before = w.as(Role::customer, "GET", "/api/v1/tickets/" + id);
+  REQUIRE(before.status == 200);
+  REQUIRE(before.str("status") == "new");
+  const std::uint64_t version = before.json()["version"].get_uint64().value();
+
+  // The control: staff asking for a move the workflow refuses get 409 with the workflow.
+  const Reply staff = w.as(Role::agent, "POST", target, R"({"status":"in_progress"})");
+  REQUIRE_MESSAGE(staff.status == 409, staff.body);
+  CHECK(staff.json()["current_status"].get_string().value() == "new");
+  CHECK(staff.json()["allowed"].get_array().error() == simdjson::SUCCESS);
+
+  // Every staff-only target, as the requester herself: 403, and nothing of the workflow.
+  for (const char* body : {R"({"status":"in_progress"})", R"({"status":"open"})", R"({"status":"waiting_on_customer"})",
+                           R"({"status":"waiting_on_third_party"})",
+                           R"({"status":"resolved","resolution":{"code":"resolved","text":"Fixed it myself."}})"}) {
+    const Reply r = w.as(Role::customer, "POST", target, body);
+    CHECK_MESSAGE(r.status == 403, body, ": ", r.status, " ", r.body);
+    CHECK(r.header("content-type") == "application/problem+json");
+    CHECK_MESSAGE(r.json()["allowed"].error() == simdjson::NO_SUCH_FIELD, r.body);
+    CHECK_MESSAGE(r.json()["current_status"].error() == simdjson::NO_SUCH_FIELD, r.body);
+    CHECK_MESSAGE(r.body.find("\"new\"") == std::string::npos, r.body);  // not the current status
+    CHECK_MESSAGE(r.body.find("closed") == std::string::npos, r.body);   // nor a next one
+  }
+
+  // Nothing was written: the ticket is as it was.
+  const Reply after = w.as(Role::customer, "GET", "/api/v1/tickets/" + id);
+  REQUIRE(after.status == 200);
+  CHECK(after.str("status") == "new");
+  CHECK(after.json()["version"].get_uint64().value() == version);
+  CHECK(after.header("etag") == before.header("etag"));
+}
