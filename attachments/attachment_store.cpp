@@ -114,20 +114,34 @@ class RocksDbAttachmentStore final : public AttachmentStore {
   }
 
   Result<std::string> get(const std::string& sha256) const override {
-    std::string size_text;
-    auto s = db_->Get(rocksdb::ReadOptions(), size_key(sha256), &size_text);
-    if (s.IsNotFound()) return make_error(Errc::not_found, "no such content");
-    if (!s.ok()) return make_error(Errc::internal, "attachment store: " + s.ToString());
-    const std::uint64_t size = std::stoull(size_text);
     std::string out;
-    out.reserve(size);
-    std::string chunk;
-    for (std::uint64_t index = 0; out.size() < size; ++index) {
-      s = db_->Get(rocksdb::ReadOptions(), chunk_key(sha256, index), &chunk);
-      if (!s.ok()) return make_error(Errc::internal, "attachment store: missing chunk: " + s.ToString());
+    auto read = for_each_chunk(sha256, [&](std::uint64_t size, const std::string& chunk) -> Result<void> {
+      if (out.empty()) out.reserve(size);
       out += chunk;
-    }
+      return {};
+    });
+    if (!read) return std::unexpected(read.error());
     return out;
+  }
+
+  Result<std::uint64_t> copy_to_file(const std::string& sha256, const std::string& path) const override {
+    File f(std::fopen(path.c_str(), "wb"));
+    if (!f) return make_error(Errc::internal, "cannot create download file " + path);
+    std::uint64_t total = 0;
+    auto copied = for_each_chunk(sha256, [&](std::uint64_t size, const std::string& chunk) -> Result<void> {
+      total = size;
+      if (std::fwrite(chunk.data(), 1, chunk.size(), f.get()) != chunk.size()) {
+        return make_error(Errc::internal, "cannot write download file " + path);
+      }
+      return {};
+    });
+    const bool closed = std::fclose(f.release()) == 0;
+    if (!copied || !closed) {
+      std::remove(path.c_str());
+      if (!copied) return std::unexpected(copied.error());
+      return make_error(Errc::internal, "cannot write download file " + path);
+    }
+    return total;
   }
 
   Result<bool> has(const std::string& sha256) const override {
@@ -147,6 +161,25 @@ class RocksDbAttachmentStore final : public AttachmentStore {
   }
 
  private:
+  // Calls `each(size of the content, chunk)` for the chunks of a content, in order (one
+  // chunk in memory at a time); Errc::not_found for no such content.
+  template <class F>
+  Result<void> for_each_chunk(const std::string& sha256, F&& each) const {
+    std::string size_text;
+    auto s = db_->Get(rocksdb::ReadOptions(), size_key(sha256), &size_text);
+    if (s.IsNotFound()) return make_error(Errc::not_found, "no such content");
+    if (!s.ok()) return make_error(Errc::internal, "attachment store: " + s.ToString());
+    const std::uint64_t size = std::stoull(size_text);
+    std::string chunk;
+    for (std::uint64_t index = 0, done = 0; done < size; ++index) {
+      s = db_->Get(rocksdb::ReadOptions(), chunk_key(sha256, index), &chunk);
+      if (!s.ok()) return make_error(Errc::internal, "attachment store: missing chunk: " + s.ToString());
+      done += chunk.size();
+      if (auto r = each(size, chunk); !r) return r;
+    }
+    return {};
+  }
+
   std::mutex& content_lock(const std::string& sha256) {
     return content_locks_[std::hash<std::string>{}(sha256) % kContentLocks];
   }

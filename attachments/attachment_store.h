@@ -1,8 +1,8 @@
 // Attachment contents, content-addressed by SHA-256, in their own RocksDB database with
 // blob files (large values live in blob files, not in the LSM tree).
 //
-// Contents are stored in chunks of kChunkBytes, so neither upload nor store ever holds a
-// whole file in memory; a content is visible (get/has) only once its last chunk and its
+// Contents are stored in chunks of kChunkBytes, so neither upload, store nor download
+// (copy_to_file) ever holds a whole file in memory; a content is visible (get/has) only once its last chunk and its
 // size record are durable (synced). Storing the same bytes twice stores them once.
 // Attachment ids are mapped to the ticket that holds them, so a download can be checked
 // against the ticket's scope and visibility, and each content records the attachment ids
@@ -44,6 +44,10 @@ class AttachmentStore {
   [[nodiscard]] virtual Result<void> release(const std::string& attachment_id, const std::string& sha256) = 0;
   // The whole content, or Errc::not_found.
   [[nodiscard]] virtual Result<std::string> get(const std::string& sha256) const = 0;
+  // Writes the content to a new file `path`, one chunk in memory at a time: its size, or
+  // Errc::not_found, or Errc::internal (then no file is left).
+  [[nodiscard]] virtual Result<std::uint64_t> copy_to_file(const std::string& sha256,
+                                                           const std::string& path) const = 0;
   [[nodiscard]] virtual Result<bool> has(const std::string& sha256) const = 0;
 
   // The ticket of an attachment id, or Errc::not_found.

@@ -305,7 +305,7 @@ void Api::handle(Request request, std::function<void(Response)> done) {
     ctx.metrics->observe(route_index(ctx.router, route), response.status, elapsed);
     if (ctx.options.access_log) {
       spdlog::info("access id={} principal={} {} {} status={} bytes={} us={}", request.request_id, who, request.method,
-                   request.target.substr(0, 512), response.status, response.body.size(), elapsed.count());
+                   request.target.substr(0, 512), response.status, response.body_bytes(), elapsed.count());
     }
     done(std::move(response));
   };

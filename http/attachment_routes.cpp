@@ -149,12 +149,21 @@ Response content(Api::Context& ctx, Call& call) {
     r.set("ETag", tag);
     return r;
   }
-  auto bytes = ctx.services.attachments.get(it->sha256);
-  if (!bytes) return problem(bytes.error());
   Response r;
+  if (call.request.spool_dir.empty()) {
+    auto bytes = ctx.services.attachments.get(it->sha256);
+    if (!bytes) return problem(bytes.error());
+    r.body = std::move(*bytes);
+  } else {
+    // Through a file, so the answer never holds the whole content in memory.
+    const std::string file = call.request.spool_dir + "/download-" + ctx.services.ids.next_id();
+    auto copied = ctx.services.attachments.copy_to_file(it->sha256, file);
+    if (!copied) return problem(copied.error());
+    r.body_file = file;
+    r.body_file_size = *copied;
+  }
   r.status = 200;
   r.content_type = it->content_type;
-  r.body = std::move(*bytes);
   r.set("ETag", tag);
   r.set("Content-Disposition", disposition(it->file_name));
   r.set("X-Content-Type-Options", "nosniff");

@@ -3,6 +3,9 @@
 //
 // Header names are stored lowercase. A request body is either in `body`, or (uploads)
 // in the file `body_file` that the server streamed it to and deletes after the response.
+// A response body is either in `body`, or (downloads) in the file `body_file` that the
+// handler wrote in the request's `spool_dir` and that the server sends from disk and then
+// deletes (an in-process caller without a server leaves `spool_dir` empty).
 #pragma once
 
 #include <cstdint>
@@ -26,6 +29,7 @@ struct Request {
   std::string body;
   std::string body_file;  // set instead of `body` for streamed uploads
   std::uint64_t body_size = 0;
+  std::string spool_dir;               // where a handler may write a response's body_file ("": keep bodies in memory)
   std::string request_id;              // X-Request-Id (echoed or made)
   bool admin_listener = false;         // arrived on --admin-listen
   std::string peer;                    // the client's IP address (failed-authentication limit)
@@ -41,6 +45,10 @@ struct Response {
   std::string content_type = "application/json; charset=utf-8";
   Headers headers;
   std::string body;
+  std::string body_file;  // set instead of `body`: sent from this file, which is then deleted
+  std::uint64_t body_file_size = 0;
+
+  [[nodiscard]] std::uint64_t body_bytes() const { return body_file.empty() ? body.size() : body_file_size; }
 
   Response& set(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));

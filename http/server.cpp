@@ -14,6 +14,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <variant>
 
 #include "http/problem.h"
 
@@ -161,9 +162,20 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
 
  private:
   using StringResponse = bhttp::response<bhttp::string_body>;
+  using FileResponse = bhttp::response<bhttp::file_body>;  // a download, sent from its spool file
   struct Slot {
-    std::optional<StringResponse> response;
-    std::string upload_file;  // deleted once the answer is written
+    Slot() = default;
+    Slot(const Slot&) = delete;
+    Slot& operator=(const Slot&) = delete;
+    ~Slot() {
+      response.reset();  // closes a FileResponse's file first
+      for (const auto& file : files) {
+        std::error_code ec;
+        std::filesystem::remove(file, ec);
+      }
+    }
+    std::optional<std::variant<StringResponse, FileResponse>> response;
+    std::vector<std::string> files;  // the upload's and the download's files: deleted with the slot
   };
 
   void do_read() {
@@ -245,11 +257,12 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
         std::error_code size_ec;
         request.body_size = std::filesystem::file_size(upload_path_, size_ec);
       }
-      slot->upload_file = std::exchange(upload_path_, {});
+      slot->files.push_back(std::exchange(upload_path_, {}));
       request.upload_lease = std::move(upload_lease_);
       file_parser_.reset();
     } else {
       request = to_request(string_parser_->get());
+      request.spool_dir = server_.upload_dir;
       request.body = std::move(string_parser_->get().body());
       request.body_size = request.body.size();
       string_parser_.reset();
@@ -270,15 +283,26 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
   }
 
   void fill(Slot& slot, Response response, bool keep_alive, const std::string& request_id) {
+    auto finish = [&](auto res) {
+      res.set(bhttp::field::server, "ticketd");
+      res.set(bhttp::field::content_type, response.content_type);
+      res.set("X-Request-Id", request_id);
+      for (auto& [name, value] : response.headers) res.set(name, value);
+      res.keep_alive(keep_alive && !closing_ && !server_.draining.load());
+      res.prepare_payload();
+      slot.response = std::move(res);
+    };
+    if (!response.body_file.empty()) {
+      slot.files.push_back(response.body_file);
+      FileResponse res{static_cast<bhttp::status>(response.status), 11};
+      beast::error_code ec;
+      res.body().open(response.body_file.c_str(), beast::file_mode::scan, ec);
+      if (!ec) return finish(std::move(res));
+      response = problem(500, "the answer's file cannot be read");
+    }
     StringResponse res{static_cast<bhttp::status>(response.status), 11};
-    res.set(bhttp::field::server, "ticketd");
-    res.set(bhttp::field::content_type, response.content_type);
-    res.set("X-Request-Id", request_id);
-    for (auto& [name, value] : response.headers) res.set(name, value);
     res.body() = std::move(response.body);
-    res.keep_alive(keep_alive && !closing_ && !server_.draining.load());
-    res.prepare_payload();
-    slot.response = std::move(res);
+    finish(std::move(res));
   }
 
   // An answer produced here (bad framing or limits): sent after those queued, then close.
@@ -321,19 +345,18 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
     if (writing_ || slots_.empty() || !slots_.front()->response) return;
     writing_ = true;
     stream_.expires_after(server_.limits.write_timeout);
-    bhttp::async_write(stream_, *slots_.front()->response,
-                       beast::bind_front_handler(&Session::on_write, shared_from_this()));
+    std::visit(
+        [this](auto& res) {
+          bhttp::async_write(stream_, res, beast::bind_front_handler(&Session::on_write, shared_from_this()));
+        },
+        *slots_.front()->response);
   }
 
   void on_write(beast::error_code ec, std::size_t) {
     writing_ = false;
     auto done = slots_.front();
     slots_.pop_front();
-    if (!done->upload_file.empty()) {
-      std::error_code rm;
-      std::filesystem::remove(done->upload_file, rm);
-    }
-    if (ec || done->response->need_eof()) {
+    if (ec || std::visit([](const auto& res) { return res.need_eof(); }, *done->response)) {
       closing_ = true;
       if (slots_.empty()) return close();
     }

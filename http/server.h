@@ -1,7 +1,10 @@
 // The HTTP/1.1 server: Boost.Beast, asynchronous, on a small fixed number of I/O threads.
 // It parses requests, enforces the connection limits below, and hands each request to a
 // RequestSink, which answers through a callback from any thread; responses go out in
-// request order (pipelining). Beast stays inside server.cpp.
+// request order (pipelining). A response whose body is a file (Response::body_file, written
+// by the handler in Request::spool_dir, the upload directory) is sent from disk and the
+// file deleted afterwards, so a download is never held in memory. Beast stays inside
+// server.cpp.
 //
 // Limits (ServerLimits, all named and enforced): header bytes (431), body bytes (413;
 // uploads have their own limit and stream to a file in `upload_dir`), idle time between
