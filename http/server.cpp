@@ -110,22 +110,26 @@ struct Server::Impl {
   ServerLimits limits;
   RequestSink& sink;
   std::string upload_dir;
-  net::io_context ioc;
-  // Keeps the I/O threads running while no operation is pending: an answer computed on a
-  // worker is posted back to a session that waits on nothing (after SIGTERM, nothing else is).
-  std::optional<net::executor_work_guard<net::io_context::executor_type>> keep_running;
-  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
-  std::vector<bool> acceptor_is_admin;
-  std::vector<std::thread> threads;
   std::atomic<bool> draining{false};
   std::atomic<std::uint64_t> request_counter{1};
   std::atomic<std::uint64_t> upload_counter{1};
   std::uint64_t boot_id = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
 
+  // Declared before `ioc`, so they outlive it: sessions still held by handlers that never
+  // ran (connections left open past the drain limit) are destroyed with the io_context,
+  // and each one's destructor takes itself off this list.
   std::mutex sessions_mu;
   std::condition_variable sessions_cv;
   std::map<std::uint64_t, std::weak_ptr<Session>> sessions;
   std::uint64_t next_session = 1;
+
+  net::io_context ioc;
+  // Keeps the I/O threads running while no operation is pending: an answer computed on a
+  // worker is posted back to a session that waits on nothing (after SIGTERM, nothing else is).
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> keep_running;
+  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;  // destroyed before `ioc`
+  std::vector<bool> acceptor_is_admin;
+  std::vector<std::thread> threads;
 };
 
 class Server::Impl::Session : public std::enable_shared_from_this<Session> {
@@ -185,12 +189,21 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
     header_.emplace();
     header_->header_limit(static_cast<std::uint32_t>(server_.limits.max_header_bytes));
     header_->body_limit(boost::none);  // checked in on_header, per route (uploads have their own limit)
-    stream_.expires_after(slots_.empty() ? server_.limits.idle_timeout : server_.limits.read_timeout);
+    // Idle when nothing is in flight and no byte of the next request has come; else the
+    // request is being read (or pipelined behind answers) and has the read timeout.
+    read_is_idle_ = slots_.empty() && buffer_.size() == 0;
+    stream_.expires_after(read_is_idle_ ? server_.limits.idle_timeout : server_.limits.read_timeout);
     bhttp::async_read_header(stream_, buffer_, *header_,
                              beast::bind_front_handler(&Session::on_header, shared_from_this()));
   }
 
   void on_header(beast::error_code ec, std::size_t) {
+    if (std::exchange(rearming_, false) && ec == net::error::operation_aborted) {
+      // Cancelled by on_write to put the idle timeout on a read begun with the read timeout.
+      reading_ = false;
+      if (closing_) return finish_reading();
+      return do_read();
+    }
     if (ec == bhttp::error::end_of_stream || ec == net::error::eof) return finish_reading();
     if (ec == bhttp::error::header_limit) {
       return answer_now(problem(431, fmt::format("request headers exceed {} bytes", server_.limits.max_header_bytes)));
@@ -318,11 +331,12 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
     do_write();
   }
 
-  // The client's X-Request-Id when the header of the request being refused was read
-  // (413, a malformed body), else a new one (431, malformed header).
+  // The client's X-Request-Id when the request being refused is past its header (413, a
+  // malformed body) or, in a header refused for its size (431) or form (400), among the
+  // field lines Beast parsed before it stopped; else a new one.
   std::string request_id_so_far() {
     auto from = [](const auto& parser) -> std::optional<std::string> {
-      if (!parser || !parser->is_header_done()) return std::nullopt;
+      if (!parser) return std::nullopt;
       const auto& head = parser->get();
       auto it = head.find("X-Request-Id");
       if (it == head.end() || !valid_request_id(it->value())) return std::nullopt;
@@ -363,6 +377,13 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
     if (closing_ && slots_.empty() && !reading_) return close();
     do_write();
     do_read();
+    // The last answer is out and the next request has not begun: the connection is idle. A
+    // pending read keeps the timeout it began with (tcp_stream times each operation), so a
+    // read begun behind answers is cancelled and begun again with the idle timeout.
+    if (slots_.empty() && reading_ && !read_is_idle_ && !in_body_ && buffer_.size() == 0 && !rearming_) {
+      rearming_ = true;
+      stream_.cancel();
+    }
   }
 
   void close() {
@@ -412,6 +433,8 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<void> upload_lease_;  // the upload being read: its share of the quotas
   bool in_body_ = false;                // a request's header was read; its body is being read
   bool linger_ = false;                 // close() discards input first (an unread body may follow)
+  bool read_is_idle_ = false;           // the pending header read has the idle timeout
+  bool rearming_ = false;               // that read was cancelled to get the idle timeout
 };
 
 void Server::Impl::do_accept(tcp::acceptor& acceptor, bool admin) {

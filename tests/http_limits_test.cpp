@@ -213,13 +213,24 @@ TEST_CASE("pipelining: at most 16 requests in flight per connection; reading res
   CHECK(metric(probe, kHealthzCount) == before + 16);
 }
 
-TEST_CASE("idle timeout: a connection that sends nothing is closed after --idle-timeout") {
+TEST_CASE("idle timeout: a keep-alive connection with nothing to do is closed after --idle-timeout") {
   TempDir dir;
   ServerProcess server(dir.str(), {"--idle-timeout", "1"});
-  Connection silent(server.address());
-  auto closed = silent.time_to_close(20000ms);
+  Connection used(server.address());
+  used.send(get("/healthz"));
+  auto answer = used.replies(1);
+  REQUIRE(answer.size() == 1);
+  CHECK(answer[0].status == 200);
+  CHECK(answer[0].header("connection") != "close");  // kept alive...
+  auto closed = used.time_to_close(20000ms);         // ...until it idled for 1 s
   REQUIRE(closed.has_value());
   CHECK(*closed >= 800ms);
+  CHECK(used.replies_received() == 1);  // nothing more was sent
+
+  Connection silent(server.address());  // never sends a byte
+  auto silent_closed = silent.time_to_close(20000ms);
+  REQUIRE(silent_closed.has_value());
+  CHECK(*silent_closed >= 800ms);
   CHECK(silent.bytes_received() == 0);
   CHECK(server.stop() == 0);
 }
@@ -276,4 +287,32 @@ TEST_CASE("/readyz: 200 while the read models lag at most --ready-max-lag events
     db.exec("ROLLBACK");
   }
   w.await_read_models();  // caught up: 200 with lag 0 again
+}
+
+TEST_CASE("SIGTERM: a request still arriving past --drain-timeout is cut off and ticketd exits 0") {
+  TempDir dir;
+  ServerProcess server(dir.str(), {"--drain-timeout", "1"});
+  const std::string agent = token(Role::agent, "acme", "alex");
+  Connection slow(server.address());
+  // One answered request, then a create whose body never completes (already read by the
+  // server when the first answer comes: both went out in one write).
+  slow.send(get("/healthz") +
+            "POST /api/v1/tickets HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nAuthorization: Bearer " +
+            agent + "\r\nContent-Length: 100\r\n\r\n{\"subject\":");
+  REQUIRE(slow.replies(1).size() == 1);
+  const auto start = std::chrono::steady_clock::now();
+  const int exit_code = server.stop();
+  const auto took = std::chrono::steady_clock::now() - start;
+  CHECK(exit_code == 0);
+  CHECK(took >= 900ms);  // it waited for the request in flight...
+  CHECK(took < 15s);     // ...for the drain limit, not the 30 s read timeout
+  CHECK(server.output().find("1 connections still open after 1 s; closing") != std::string::npos);
+  REQUIRE(slow.time_to_close(5000ms).has_value());
+  CHECK(slow.replies_received() == 1);  // the cut-off request got no answer
+  // ...and was not carried out.
+  ServerProcess again(dir.str());
+  HttpClient http = again.client();
+  auto list = http.request("GET", "/api/v1/tickets", "", {bearer(agent)});
+  REQUIRE(list.status == 200);
+  CHECK(list.array("items").size() == 0);
 }
