@@ -176,7 +176,8 @@ TEST_CASE("bad input: each gets its error, the server stays up, nothing is writt
                    std::chrono::milliseconds(300));
 
   // Errors the server makes itself echo the client's X-Request-Id once the header was read:
-  // a declared body over the limit (413), a bad target (400), a malformed chunked body (400).
+  // a declared body over the limit (413), a bad target (400), a malformed chunked body (400),
+  // and a header over its limit (431) whose X-Request-Id came before the limit.
   for (const auto& [what, request, status] : std::vector<std::tuple<std::string, std::string, std::string>>{
            {"413",
             "POST /api/v1/tickets HTTP/1.1\r\nHost: t\r\nX-Request-Id: trace-413\r\nContent-Length: 9999999\r\n\r\n",
@@ -185,7 +186,11 @@ TEST_CASE("bad input: each gets its error, the server stays up, nothing is writt
            {"bad chunk",
             "POST /api/v1/tickets HTTP/1.1\r\nHost: t\r\nX-Request-Id: trace-chunk\r\n"
             "Transfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n",
-            "400"}}) {
+            "400"},
+           {"431",
+            "GET /healthz HTTP/1.1\r\nHost: t\r\nX-Request-Id: trace-431\r\nX-Fill: " + std::string(20 * 1024, 'h') +
+                "\r\n\r\n",
+            "431"}}) {
     const std::string echoed = w.http.raw(request, std::chrono::milliseconds(1000));
     CHECK_MESSAGE(echoed.starts_with("HTTP/1.1 " + status), what, ": ", echoed.substr(0, 200));
     const std::string request_id =
