@@ -17,6 +17,15 @@ int RateLimiter::take(const std::string& key, Clock::time_point now) { return ch
 
 int RateLimiter::peek(const std::string& key, Clock::time_point now) { return charge(key, now, 0); }
 
+std::size_t RateLimiter::size() const {
+  std::size_t n = 0;
+  for (const Shard& shard : shards_) {
+    std::lock_guard lock(shard.mu);
+    n += shard.buckets.size();
+  }
+  return n;
+}
+
 int RateLimiter::charge(const std::string& key, Clock::time_point now, double cost) {
   if (limit_.rate_per_second <= 0) return 0;
   Shard& shard = shards_[std::hash<std::string>{}(key) % shards_.size()];

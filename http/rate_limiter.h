@@ -31,6 +31,8 @@ class RateLimiter {
   [[nodiscard]] int take(const std::string& key, Clock::time_point now = Clock::now());
   // What take() would answer, without taking a token.
   [[nodiscard]] int peek(const std::string& key, Clock::time_point now = Clock::now());
+  // Buckets held now: at most kMaxTracked.
+  [[nodiscard]] std::size_t size() const;
 
  private:
   struct Bucket {
@@ -38,7 +40,7 @@ class RateLimiter {
     Clock::time_point last;
   };
   struct Shard {
-    std::mutex mu;
+    mutable std::mutex mu;
     std::unordered_map<std::string, Bucket> buckets;
   };
   void prune(Shard& shard, Clock::time_point now);
