@@ -58,6 +58,19 @@ struct Reply {
   mutable simdjson::dom::element root_;
 };
 
+// A parsed response as a Reply (header names lowercased).
+inline Reply to_reply(const boost::beast::http::response<boost::beast::http::string_body>& res) {
+  Reply r;
+  r.status = static_cast<int>(res.result_int());
+  for (const auto& f : res) {
+    std::string name(f.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    r.headers[name] = std::string(f.value());
+  }
+  r.body = res.body();
+  return r;
+}
+
 // One keep-alive connection.
 class HttpClient {
  public:
@@ -82,14 +95,7 @@ class HttpClient {
     parser.body_limit(64u << 20);
     bhttp::read(*stream_, buffer, parser);
     const auto& res = parser.get();
-    Reply r;
-    r.status = static_cast<int>(res.result_int());
-    for (const auto& f : res) {
-      std::string name(f.name_string());
-      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      r.headers[name] = std::string(f.value());
-    }
-    r.body = res.body();
+    Reply r = to_reply(res);
     if (!res.keep_alive()) stream_.reset();
     return r;
   }

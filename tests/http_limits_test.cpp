@@ -53,18 +53,6 @@ class ReplyParser {
   [[nodiscard]] const std::vector<Reply>& replies() const { return done_; }
 
  private:
-  static Reply to_reply(const bhttp::response<bhttp::string_body>& res) {
-    Reply r;
-    r.status = static_cast<int>(res.result_int());
-    for (const auto& f : res) {
-      std::string name(f.name_string());
-      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      r.headers[name] = std::string(f.value());
-    }
-    r.body = res.body();
-    return r;
-  }
-
   std::optional<bhttp::response_parser<bhttp::string_body>> parser_;
   std::string pending_;
   std::vector<Reply> done_;
