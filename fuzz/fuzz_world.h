@@ -8,8 +8,8 @@ namespace ticketd::fuzz {
 
 // The world, renewed every `kRunsPerWorld` inputs so that accepted commands do not grow the
 // in-memory log (and the one ticket most of them land on) without bound over millions of
-// runs (measured with the per-input leak check: 470 executions/s at 20,000, 800 at 1,000). The last one is never destroyed: at
-// exit, RocksDB's own statics may already be gone (it stays reachable, so no leak report).
+// runs (measured with the per-input leak check: 470 executions/s at 20,000, 800 at 1,000). The last one is never
+// destroyed: at exit, RocksDB's own statics may already be gone (it stays reachable, so no leak report).
 inline test::InProcessApi& world() {
   static constexpr int kRunsPerWorld = 1000;
   static test::InProcessApi* w = nullptr;
