@@ -76,7 +76,14 @@ TEST_CASE("downloads stream from disk: a 20 MiB attachment does not raise the se
   }
   const std::uint64_t after = peak_rss(w.server.pid());
   MESSAGE("server peak RSS before ", before, ", after two downloads ", after);
+#if defined(__SANITIZE_THREAD__)
+  // ThreadSanitizer's allocator and shadow memory grow with the bytes the server touches
+  // (80 MiB here), so its peak RSS says nothing about buffering; the release and ASan builds
+  // check the bound.
+  MESSAGE("ThreadSanitizer build: the peak-RSS bound is checked in the other builds");
+#else
   CHECK(after - before < (8u << 20));  // a buffered answer alone would add 20 MiB
+#endif
 
   // The spool files go once their answers are written; a 304 and a 404 make none.
   CHECK(eventually([&] { return spool_files(w.dir.str() + "/uploads") == 0; }));
