@@ -104,6 +104,14 @@ TEST_CASE("tickets: create, read by id and number, list, edit with ETag and If-M
   REQUIRE_MESSAGE(any.status == 200, any.body);
   CHECK(any.str("subject") == "Any");
   CHECK(any.header("etag") == "\"3\"");  // the weak attempt wrote nothing
+  // "*" needs a current ticket (RFC 9110): on one that does not exist the command is 404 and
+  // creates nothing; and a list of tags is not a version.
+  CHECK(w.as(Role::agent, "PATCH", "/api/v1/tickets/no-such-ticket", R"({"subject":"Ghost"})", {{"If-Match", "*"}})
+            .status == 404);
+  CHECK(w.as(Role::agent, "GET", "/api/v1/tickets/no-such-ticket").status == 404);
+  CHECK(
+      w.as(Role::customer, "PATCH", "/api/v1/tickets/" + id, R"({"subject":"x"})", {{"If-Match", "*, \"3\""}}).status ==
+      400);
   // Bulk changes take no If-Match (one tag cannot pin many tickets): refused, nothing written.
   auto pinned_bulk = w.as(Role::admin, "POST", "/api/v1/tickets/bulk",
                           R"({"ids":[")" + id + R"("],"action":"priority","priority":"low"})", {{"If-Match", "\"3\""}});
