@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "base/sha256.h"
+#include "tests/error_of.h"
 #include "tests/test_support.h"
 
 using namespace ticketd;
@@ -40,13 +41,13 @@ TEST_CASE("attachment store: release deletes a content only when no other attach
   CHECK(*(*store)->owner("att-2") == "TICK-2");
 
   REQUIRE((*store)->release("att-1", sha));
-  CHECK((*store)->owner("att-1").error().code == Errc::not_found);
+  CHECK(error_of((*store)->owner("att-1")).code == Errc::not_found);
   CHECK(*(*store)->has(sha));  // att-2 still holds it
   CHECK(*(*store)->get(sha) == bytes);
 
   REQUIRE((*store)->release("att-2", sha));
   CHECK_FALSE(*(*store)->has(sha));
-  CHECK((*store)->get(sha).error().code == Errc::not_found);
+  CHECK(error_of((*store)->get(sha)).code == Errc::not_found);
 
   // Stored again after the release: complete again.
   REQUIRE((*store)->put_file(file, 0, bytes.size(), "att-3", "TICK-3"));
