@@ -19,6 +19,13 @@ const RateLimiter::Clock::time_point kT0 = RateLimiter::Clock::time_point{} + 1h
 
 std::string key_of(int phase, std::size_t i) { return "tenant-" + std::to_string(phase) + "/sub-" + std::to_string(i); }
 
+// Takes a 1/s, burst-2 limiter's two tokens for `key` at kT0 and sees the third refused.
+void spend_burst(RateLimiter& limiter, const std::string& key) {
+  CHECK(limiter.take(key, kT0) == 0);
+  CHECK(limiter.take(key, kT0) == 0);
+  CHECK(limiter.take(key, kT0) == 1);
+}
+
 }  // namespace
 
 TEST_CASE("a key gets its burst, then Retry-After, then exactly the refill") {
@@ -53,9 +60,7 @@ TEST_CASE("waves of new keys: idle buckets are dropped, the size stays bounded, 
   // 1/s, burst 2: a key that took once at one instant is full (prunable) one second later.
   RateLimiter limiter(RateLimit{1, 2});
   const std::string victim = "acme/mallory";
-  CHECK(limiter.take(victim, kT0) == 0);
-  CHECK(limiter.take(victim, kT0) == 0);
-  CHECK(limiter.take(victim, kT0) == 1);
+  spend_burst(limiter, victim);
   // Each wave is 3/4 of the bound: two waves overflow every shard (16 of them, each holding
   // at most a 16th), so each shard drops the previous wave's idle buckets and never has to
   // start over (one wave alone stays well below a shard's share).
@@ -82,9 +87,7 @@ TEST_CASE("waves of new keys: idle buckets are dropped, the size stays bounded, 
 TEST_CASE("ten times the bound of active keys at one instant: the size stays bounded, shards start over") {
   RateLimiter limiter(RateLimit{1, 2});
   const std::string victim = "acme/mallory";
-  CHECK(limiter.take(victim, kT0) == 0);
-  CHECK(limiter.take(victim, kT0) == 0);
-  CHECK(limiter.take(victim, kT0) == 1);
+  spend_burst(limiter, victim);
   // No bucket is ever full here (each key took a token at this very instant), so nothing can
   // be dropped as idle: only starting a full shard over keeps the bound.
   constexpr std::size_t kKeys = RateLimiter::kMaxTracked * 10;
