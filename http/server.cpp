@@ -190,20 +190,16 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
     header_->header_limit(static_cast<std::uint32_t>(server_.limits.max_header_bytes));
     header_->body_limit(boost::none);  // checked in on_header, per route (uploads have their own limit)
     // Idle when nothing is in flight and no byte of the next request has come; else the
-    // request is being read (or pipelined behind answers) and has the read timeout.
-    read_is_idle_ = slots_.empty() && buffer_.size() == 0;
-    stream_.expires_after(read_is_idle_ ? server_.limits.idle_timeout : server_.limits.read_timeout);
+    // request is being read (or pipelined behind answers) and has the read timeout. A read
+    // begun behind answers keeps the read timeout once they are out (tcp_stream times each
+    // operation from its start; see docs/http.md).
+    stream_.expires_after(slots_.empty() && buffer_.size() == 0 ? server_.limits.idle_timeout
+                                                                : server_.limits.read_timeout);
     bhttp::async_read_header(stream_, buffer_, *header_,
                              beast::bind_front_handler(&Session::on_header, shared_from_this()));
   }
 
   void on_header(beast::error_code ec, std::size_t) {
-    if (std::exchange(rearming_, false) && ec == net::error::operation_aborted) {
-      // Cancelled by on_write to put the idle timeout on a read begun with the read timeout.
-      reading_ = false;
-      if (closing_) return finish_reading();
-      return do_read();
-    }
     if (ec == bhttp::error::end_of_stream || ec == net::error::eof) return finish_reading();
     if (ec == bhttp::error::header_limit) {
       return answer_now(problem(431, fmt::format("request headers exceed {} bytes", server_.limits.max_header_bytes)));
@@ -377,13 +373,6 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
     if (closing_ && slots_.empty() && !reading_) return close();
     do_write();
     do_read();
-    // The last answer is out and the next request has not begun: the connection is idle. A
-    // pending read keeps the timeout it began with (tcp_stream times each operation), so a
-    // read begun behind answers is cancelled and begun again with the idle timeout.
-    if (slots_.empty() && reading_ && !read_is_idle_ && !in_body_ && buffer_.size() == 0 && !rearming_) {
-      rearming_ = true;
-      stream_.cancel();
-    }
   }
 
   void close() {
@@ -433,8 +422,6 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<void> upload_lease_;  // the upload being read: its share of the quotas
   bool in_body_ = false;                // a request's header was read; its body is being read
   bool linger_ = false;                 // close() discards input first (an unread body may follow)
-  bool read_is_idle_ = false;           // the pending header read has the idle timeout
-  bool rearming_ = false;               // that read was cancelled to get the idle timeout
 };
 
 void Server::Impl::do_accept(tcp::acceptor& acceptor, bool admin) {
