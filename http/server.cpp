@@ -135,7 +135,7 @@ struct Server::Impl {
 class Server::Impl::Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket&& socket, Impl& server, bool admin, std::uint64_t id)
-      : stream_(std::move(socket)), server_(server), admin_(admin), id_(id) {
+      : stream_(std::move(socket)), idle_timer_(stream_.get_executor()), server_(server), admin_(admin), id_(id) {
     beast::error_code ec;
     auto remote = stream_.socket().remote_endpoint(ec);
     if (!ec) peer_ = remote.address().to_string();
@@ -154,13 +154,13 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
 
   // Read no new request; a request already begun (bytes of it received) is read to its
   // end and answered; close once the answers in flight are written. An idle connection
-  // closes at once: a client that sends on it after that gets no answer, and nothing of its
-  // request was done.
+  // closes at once (see stop_idle_read): a request of which the server had received no byte
+  // gets no answer, and nothing of it is done.
   void drain() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
       self->closing_ = true;
-      const bool request_begun = self->reading_ && (self->in_body_ || self->buffer_.size() > 0);
-      if (!request_begun && self->slots_.empty() && !self->writing_) self->close();
+      if (self->reading_) return self->stop_idle_read();
+      if (self->slots_.empty() && !self->writing_) self->close();
     });
   }
 
@@ -200,6 +200,7 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_header(beast::error_code ec, std::size_t) {
+    idle_timer_.cancel();
     if (ec == bhttp::error::end_of_stream || ec == net::error::eof) return finish_reading();
     if (ec == bhttp::error::header_limit) {
       return answer_now(problem(431, fmt::format("request headers exceed {} bytes", server_.limits.max_header_bytes)));
@@ -373,10 +374,41 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
     if (closing_ && slots_.empty() && !reading_) return close();
     do_write();
     do_read();
+    if (slots_.empty() && !writing_) {
+      if (closing_) return stop_idle_read();
+      arm_idle_timer();
+    }
+  }
+
+  // True while the connection waits for a request of which no byte has come, nothing in flight.
+  [[nodiscard]] bool idle() const { return reading_ && !in_body_ && buffer_.size() == 0 && slots_.empty() && !writing_; }
+
+  // Ends the wait for the next request when the connection is idle. The header read is
+  // cancelled, not the socket closed: the read may have taken bytes from the socket already
+  // (its completion is queued behind this handler); it then completes with them, and the
+  // request is read to its end and answered before the connection closes (closing_ is set).
+  // Otherwise it completes with operation_aborted and on_header closes.
+  void stop_idle_read() {
+    if (!idle()) return;
+    beast::error_code ec;
+    stream_.socket().cancel(ec);
+  }
+
+  // The idle timeout for the wait after the last answer: that header read began while the
+  // answer was in flight, under the read timeout, and tcp_stream keeps an operation's timeout.
+  void arm_idle_timer() {
+    if (!idle()) return;
+    idle_timer_.expires_after(server_.limits.idle_timeout);
+    idle_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || !self->idle()) return;
+      self->closing_ = true;
+      self->stop_idle_read();
+    });
   }
 
   void close() {
     beast::error_code ec;
+    idle_timer_.cancel();  // its handler holds the session
     if (linger_) {
       linger_ = false;
       stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
@@ -406,6 +438,7 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
   }
 
   beast::tcp_stream stream_;
+  net::steady_timer idle_timer_;  // the idle timeout after an answer (see arm_idle_timer)
   Impl& server_;
   bool admin_;
   std::string peer_;  // the client's IP address

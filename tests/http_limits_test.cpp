@@ -212,6 +212,21 @@ TEST_CASE("idle timeout: a connection that sends nothing is closed after --idle-
   CHECK(server.stop() == 0);
 }
 
+TEST_CASE("idle timeout: after its last answer, a keep-alive connection is closed after --idle-timeout") {
+  TempDir dir;
+  ServerProcess server(dir.str(), {"--idle-timeout", "1"});  // the read timeout stays 30 s
+  Connection c(server.address());
+  c.send(get("/healthz"));
+  auto answers = c.replies(1, 20000ms);
+  REQUIRE(answers.size() == 1);
+  CHECK(answers[0].status == 200);
+  auto closed = c.time_to_close(20000ms);
+  REQUIRE(closed.has_value());
+  CHECK(*closed >= 800ms);
+  CHECK(c.replies_received() == 1);
+  CHECK(server.stop() == 0);
+}
+
 TEST_CASE("read timeout: a request whose body stops arriving is closed after --read-timeout, unanswered") {
   TempDir dir;
   ServerProcess server(dir.str(), {"--read-timeout", "1"});  // idle: the default 60 s
