@@ -381,7 +381,9 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
   }
 
   // True while the connection waits for a request of which no byte has come, nothing in flight.
-  [[nodiscard]] bool idle() const { return reading_ && !in_body_ && buffer_.size() == 0 && slots_.empty() && !writing_; }
+  [[nodiscard]] bool idle() const {
+    return reading_ && !in_body_ && buffer_.size() == 0 && slots_.empty() && !writing_;
+  }
 
   // Ends the wait for the next request when the connection is idle. The header read is
   // cancelled, not the socket closed: the read may have taken bytes from the socket already
