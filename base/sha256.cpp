@@ -5,21 +5,9 @@
 #include <memory>
 #include <stdexcept>
 
+#include "base/hex.h"
+
 namespace ticketd {
-
-namespace {
-
-std::string to_hex(const unsigned char* digest, unsigned int len) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(len * 2, '0');
-  for (unsigned int i = 0; i < len; ++i) {
-    out[2 * i] = kHex[digest[i] >> 4];
-    out[2 * i + 1] = kHex[digest[i] & 0xf];
-  }
-  return out;
-}
-
-}  // namespace
 
 Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
   if (ctx_ == nullptr || EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr) != 1) {
@@ -41,7 +29,7 @@ std::string Sha256::hex_digest() {
   if (EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_), digest, &len) != 1) {
     throw std::runtime_error("sha256: EVP final failed");
   }
-  return to_hex(digest, len);
+  return to_hex(std::string_view(reinterpret_cast<const char*>(digest), len));
 }
 
 std::string sha256_hex(std::initializer_list<std::string_view> parts) {
@@ -62,7 +50,7 @@ std::string sha256_hex(std::initializer_list<std::string_view> parts) {
   if (EVP_DigestFinal_ex(ctx.get(), digest, &len) != 1) {
     throw std::runtime_error("sha256: EVP final failed");
   }
-  return to_hex(digest, len);
+  return to_hex(std::string_view(reinterpret_cast<const char*>(digest), len));
 }
 
 }  // namespace ticketd

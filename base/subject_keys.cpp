@@ -1,0 +1,70 @@
+#include "base/subject_keys.h"
+
+#include <map>
+#include <mutex>
+
+#include "base/aead.h"
+#include "base/hex.h"
+
+namespace ticketd {
+
+Result<void> check_subject(const std::string& subject) {
+  if (subject.empty() || subject.size() > SubjectKeys::kMaxSubjectBytes) {
+    return make_error(Errc::validation, "a subject is 1 to 512 bytes");
+  }
+  return {};
+}
+
+std::string new_key_id() { return "k" + to_hex(random_bytes(16)); }
+
+namespace {
+
+class MemorySubjectKeys final : public SubjectKeys {
+ public:
+  Result<SubjectKey> key_for(const std::string& subject) override {
+    if (auto ok = check_subject(subject); !ok) return std::unexpected(ok.error());
+    std::lock_guard lock(mu_);
+    auto& ids = subjects_[subject];
+    if (!ids.empty()) {
+      if (auto it = keys_.find(ids.back()); it != keys_.end()) return SubjectKey{it->first, it->second};
+    }
+    SubjectKey key{new_key_id(), random_bytes(kAeadKeyBytes)};
+    ids.push_back(key.id);
+    keys_.emplace(key.id, key.bytes);
+    return key;
+  }
+
+  Result<std::optional<std::string>> key(const std::string& key_id) const override {
+    std::lock_guard lock(mu_);
+    auto it = keys_.find(key_id);
+    if (it == keys_.end()) return std::optional<std::string>();
+    return std::optional<std::string>(it->second);
+  }
+
+  Result<std::vector<std::string>> key_ids(const std::string& subject) const override {
+    std::lock_guard lock(mu_);
+    auto it = subjects_.find(subject);
+    return it == subjects_.end() ? std::vector<std::string>() : it->second;
+  }
+
+  Result<std::size_t> erase(const std::string& subject) override {
+    if (auto ok = check_subject(subject); !ok) return std::unexpected(ok.error());
+    std::lock_guard lock(mu_);
+    std::size_t destroyed = 0;
+    if (auto it = subjects_.find(subject); it != subjects_.end()) {
+      for (const auto& id : it->second) destroyed += keys_.erase(id);
+    }
+    return destroyed;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, std::vector<std::string>> subjects_;
+  std::map<std::string, std::string> keys_;
+};
+
+}  // namespace
+
+std::unique_ptr<SubjectKeys> make_memory_subject_keys() { return std::make_unique<MemorySubjectKeys>(); }
+
+}  // namespace ticketd

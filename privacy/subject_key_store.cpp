@@ -1,0 +1,143 @@
+#include "privacy/subject_key_store.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/utilities/checkpoint.h>
+#include <rocksdb/write_batch.h>
+
+#include <mutex>
+
+#include "base/aead.h"
+
+namespace ticketd {
+
+namespace {
+
+std::string key_record(const std::string& id) { return "k/" + id; }
+std::string subject_record(const std::string& subject) { return "s/" + subject; }
+
+Result<void> checked(const rocksdb::Status& s) {
+  if (!s.ok()) return make_error(Errc::internal, "key store: " + s.ToString());
+  return {};
+}
+
+std::vector<std::string> split_ids(const std::string& joined) {
+  std::vector<std::string> ids;
+  std::size_t from = 0;
+  while (from < joined.size()) {
+    auto comma = joined.find(',', from);
+    if (comma == std::string::npos) comma = joined.size();
+    ids.push_back(joined.substr(from, comma - from));
+    from = comma + 1;
+  }
+  return ids;
+}
+
+class SubjectKeyStore final : public SubjectKeys {
+ public:
+  explicit SubjectKeyStore(rocksdb::DB* db) : db_(db) {}
+
+  Result<SubjectKey> key_for(const std::string& subject) override {
+    if (auto ok = check_subject(subject); !ok) return std::unexpected(ok.error());
+    std::lock_guard lock(write_mu_);  // one new key per subject, however many ask at once
+    auto ids = key_ids(subject);
+    if (!ids) return std::unexpected(ids.error());
+    if (!ids->empty()) {
+      auto live = key(ids->back());
+      if (!live) return std::unexpected(live.error());
+      if (*live) return SubjectKey{ids->back(), std::move(**live)};
+    }
+    SubjectKey created{new_key_id(), random_bytes(kAeadKeyBytes)};
+    std::string joined;
+    for (const auto& id : *ids) joined += id + ",";
+    joined += created.id;
+    rocksdb::WriteBatch batch;
+    batch.Put(key_record(created.id), created.bytes);
+    batch.Put(subject_record(subject), joined);
+    rocksdb::WriteOptions synced;
+    synced.sync = true;
+    if (auto ok = checked(db_->Write(synced, &batch)); !ok) return std::unexpected(ok.error());
+    return created;
+  }
+
+  Result<std::optional<std::string>> key(const std::string& key_id) const override {
+    std::string value;
+    auto s = db_->Get(rocksdb::ReadOptions(), key_record(key_id), &value);
+    if (s.IsNotFound()) return std::optional<std::string>();
+    if (auto ok = checked(s); !ok) return std::unexpected(ok.error());
+    return std::optional<std::string>(std::move(value));
+  }
+
+  Result<std::vector<std::string>> key_ids(const std::string& subject) const override {
+    std::string joined;
+    auto s = db_->Get(rocksdb::ReadOptions(), subject_record(subject), &joined);
+    if (s.IsNotFound()) return std::vector<std::string>();
+    if (auto ok = checked(s); !ok) return std::unexpected(ok.error());
+    return split_ids(joined);
+  }
+
+  Result<std::size_t> erase(const std::string& subject) override {
+    if (auto ok = check_subject(subject); !ok) return std::unexpected(ok.error());
+    std::lock_guard lock(write_mu_);
+    auto ids = key_ids(subject);
+    if (!ids) return std::unexpected(ids.error());
+    rocksdb::WriteBatch batch;
+    std::size_t live = 0;
+    for (const auto& id : *ids) {
+      auto k = key(id);
+      if (!k) return std::unexpected(k.error());
+      if (!*k) continue;
+      ++live;
+      batch.Delete(key_record(id));
+    }
+    if (live == 0) return std::size_t{0};
+    rocksdb::WriteOptions synced;
+    synced.sync = true;
+    if (auto ok = checked(db_->Write(synced, &batch)); !ok) return std::unexpected(ok.error());
+    // The deletion is durable; now push the destroyed bytes out of the memtable's WAL and
+    // every SST: a flush retires the WAL that held them, a full compaction drops them.
+    if (auto ok = checked(db_->Flush(rocksdb::FlushOptions())); !ok) return std::unexpected(ok.error());
+    rocksdb::CompactRangeOptions compact;
+    compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    if (auto ok = checked(db_->CompactRange(compact, nullptr, nullptr)); !ok) return std::unexpected(ok.error());
+    return live;
+  }
+
+ private:
+  std::unique_ptr<rocksdb::DB> db_;
+  std::mutex write_mu_;
+};
+
+rocksdb::Options store_options() {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.max_background_jobs = 1;
+  options.WAL_ttl_seconds = 0;  // retired WAL files are deleted, never archived
+  options.WAL_size_limit_MB = 0;
+  options.recycle_log_file_num = 0;  // nor reused with old bytes in them
+  return options;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SubjectKeys>> open_subject_key_store(const std::string& dir) {
+  rocksdb::DB* db = nullptr;
+  auto s = rocksdb::DB::Open(store_options(), dir, &db);
+  if (!s.ok()) return make_error(Errc::unavailable, "cannot open the key store: " + s.ToString());
+  return std::unique_ptr<SubjectKeys>(std::make_unique<SubjectKeyStore>(db));
+}
+
+Result<void> backup_subject_key_store(const std::string& dir, const std::string& backup_dir) {
+  auto options = store_options();
+  options.create_if_missing = false;
+  rocksdb::DB* raw = nullptr;
+  auto s = rocksdb::DB::Open(options, dir, &raw);
+  if (!s.ok()) return make_error(Errc::unavailable, "cannot open the key store: " + s.ToString());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  rocksdb::Checkpoint* raw_checkpoint = nullptr;
+  if (auto ok = checked(rocksdb::Checkpoint::Create(db.get(), &raw_checkpoint)); !ok) return ok;
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw_checkpoint);
+  return checked(checkpoint->CreateCheckpoint(backup_dir));
+}
+
+}  // namespace ticketd
