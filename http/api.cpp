@@ -197,6 +197,21 @@ bool Api::is_upload(std::string_view method, std::string_view path) const {
 
 namespace {
 
+// The access log's target: the path and the names of the query parameters, never their
+// values (a search `q`, an upload's `filename` are personal data; docs/privacy.md).
+constexpr std::size_t kMaxLoggedTargetBytes = 512;
+std::string loggable_target(const Request& request) {
+  std::string out = request.path.substr(0, kMaxLoggedTargetBytes);
+  char separator = '?';
+  for (const auto& [name, value] : request.query) {
+    if (out.size() + name.size() + 1 > kMaxLoggedTargetBytes) break;
+    out += separator;
+    out += name;
+    separator = '&';
+  }
+  return out;
+}
+
 std::size_t route_index(const Router& router, const Route* route) {
   if (route == nullptr) return router.routes().size();
   return static_cast<std::size_t>(route - router.routes().data());
@@ -305,7 +320,7 @@ void Api::handle(Request request, std::function<void(Response)> done) {
     ctx.metrics->observe(route_index(ctx.router, route), response.status, elapsed);
     if (ctx.options.access_log) {
       spdlog::info("access id={} principal={} {} {} status={} bytes={} us={}", request.request_id, who, request.method,
-                   request.target.substr(0, 512), response.status, response.body_bytes(), elapsed.count());
+                   loggable_target(request), response.status, response.body_bytes(), elapsed.count());
     }
     done(std::move(response));
   };

@@ -755,6 +755,21 @@ TEST_CASE("operations: healthz, readyz, metrics, request ids, OpenAPI lists ever
   CHECK(operations == contract.size() + 1);  // plus /api/v1/reports/summary.csv
 }
 
+TEST_CASE("the access log names the query's parameters, never their values") {
+  World w;
+  const std::string id = w.new_ticket();
+  auto search = w.as(Role::agent, "GET", "/api/v1/tickets?q=marker-q-5e1f&status=new");
+  REQUIRE(search.status == 200);
+  auto up = w.http.request("POST", "/api/v1/tickets/" + id + "/attachments?filename=marker-file-5e1f.txt", "bytes",
+                           {bearer(w.tokens[Role::customer])}, "text/plain");
+  REQUIRE_MESSAGE(up.status == 201, up.body);
+  CHECK(w.server.stop() == 0);  // the access log is flushed at exit
+  const std::string log = w.server.output();
+  CHECK(log.find("GET /api/v1/tickets?q&status status=200") != std::string::npos);
+  CHECK(log.find("POST /api/v1/tickets/" + id + "/attachments?filename status=201") != std::string::npos);
+  CHECK(log.find("5e1f") == std::string::npos);
+}
+
 TEST_CASE("--admin-listen moves /metrics to the admin listener") {
   TempDir dir;
   ServerProcess server(dir.str(), {"--admin-listen", "127.0.0.1:0"});
