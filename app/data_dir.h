@@ -17,6 +17,10 @@ inline std::string read_model_path(const std::string& data_dir) { return data_di
 // Attachment contents (RocksDB with blob files).
 inline std::string attachment_dir(const std::string& data_dir) { return data_dir + "/attachments"; }
 
+// The data subjects' keys (privacy/subject_key_store.h): losing it loses every sealed
+// personal field, so it is backed up on its own (ticketctl backup-keys).
+inline std::string key_store_dir(const std::string& data_dir) { return data_dir + "/keys"; }
+
 // Streamed uploads waiting to be stored (emptied at start).
 inline std::string upload_dir(const std::string& data_dir) { return data_dir + "/uploads"; }
 

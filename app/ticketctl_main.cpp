@@ -8,10 +8,13 @@
 //   ticketctl replay --stream ID [--as-of T] [--state]
 //                                             a stream's events up to T as JSON lines, or
 //                                             (--state) the ticket as it was at T
+//   ticketctl backup-keys --to DIR            copy the data subjects' key store to a new
+//                                             directory (ticketd must be stopped)
 // Exit status: 0 success, 1 verification failure or error, 2 usage error.
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <fstream>
 
 #include "app/data_dir.h"
@@ -22,6 +25,7 @@
 #include "eventstore/event_store.h"
 #include "eventstore/record_codec.h"
 #include "http/tokens.h"
+#include "privacy/subject_key_store.h"
 #include "projections/projection_runner.h"
 #include "projections/tickets_projection.h"
 
@@ -192,6 +196,25 @@ int run_token(const std::string& data_dir, std::string secret, const std::string
   return 0;
 }
 
+int run_backup_keys(const std::string& data_dir, const std::string& to) {
+  const std::string keys = ticketd::app::key_store_dir(data_dir);
+  if (!std::filesystem::exists(keys)) {
+    fmt::print(stderr, "ticketctl: backup-keys: no key store in {}\n", keys);
+    return 1;
+  }
+  if (std::filesystem::exists(to)) {
+    fmt::print(stderr, "ticketctl: backup-keys: {} exists; a backup goes into a new directory\n", to);
+    return 1;
+  }
+  if (auto done = ticketd::backup_subject_key_store(keys, to); !done) {
+    fmt::print(stderr, "ticketctl: backup-keys: {} (is ticketd running? it holds the key store)\n",
+               done.error().message);
+    return 1;
+  }
+  fmt::print("key store backed up to {}\n", to);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -221,6 +244,11 @@ int main(int argc, char** argv) {
   auto* rebuild = cli.add_subcommand("rebuild", "drop and rebuild read models from the log (ticketd stopped)");
   rebuild->add_option("--projection", projection, "only this projection (default: all)");
 
+  std::string backup_to;
+  auto* backup_keys =
+      cli.add_subcommand("backup-keys", "copy the data subjects' key store to a new directory (ticketd stopped)");
+  backup_keys->add_option("--to", backup_to, "the backup directory (must not exist)")->required();
+
   std::string secret, role_text;
   ticketd::Principal who;
   std::int64_t ttl = 3600;
@@ -243,6 +271,7 @@ int main(int argc, char** argv) {
   if (*dump) return run_dump(data_dir, after, limit);
   if (*rebuild) return run_rebuild(data_dir, projection);
   if (*replay) return run_replay(data_dir, stream, as_of, state);
+  if (*backup_keys) return run_backup_keys(data_dir, backup_to);
   if (*token) {
     if (who.tenant.empty() || who.sub.empty()) {
       fmt::print(stderr, "ticketctl: token: --tenant and --sub must not be empty\n");

@@ -11,6 +11,7 @@
 
 #include "app/data_dir.h"
 #include "eventstore/event_store.h"
+#include "privacy/subject_key_store.h"
 #include "projections/projection_runner.h"
 #include "projections/sqlite.h"
 #include "projections/tickets_projection.h"
@@ -105,6 +106,30 @@ TEST_CASE("ticketctl on a directory without a store fails with a message") {
   auto r = run_command(ctl(dir, "verify"));
   CHECK(r.exit_code == 1);
   CHECK(r.out.find("cannot open event store") != std::string::npos);
+}
+
+TEST_CASE("backup-keys copies the key store to a new directory, and says why when it cannot") {
+  TempDir dir;
+  auto none = run_command(ctl(dir, "backup-keys --to " + dir.sub("backup")));
+  CHECK(none.exit_code == 1);
+  CHECK(none.out.find("no key store") != std::string::npos);
+  SubjectKey carla;
+  {
+    auto keys = open_subject_key_store(app::key_store_dir(dir.str()));
+    REQUIRE(keys.has_value());
+    carla = (*keys)->key_for("acme/carla").value();
+    auto busy = run_command(ctl(dir, "backup-keys --to " + dir.sub("backup")));
+    CHECK(busy.exit_code == 1);
+    CHECK(busy.out.find("is ticketd running?") != std::string::npos);
+  }
+  auto done = run_command(ctl(dir, "backup-keys --to " + dir.sub("backup")));
+  CHECK_MESSAGE(done.exit_code == 0, done.out);
+  auto again = run_command(ctl(dir, "backup-keys --to " + dir.sub("backup")));
+  CHECK(again.exit_code == 1);
+  CHECK(again.out.find("exists") != std::string::npos);
+  auto backup = open_subject_key_store(dir.sub("backup"));
+  REQUIRE(backup.has_value());
+  CHECK((*backup)->key(carla.id).value() == carla.bytes);
 }
 
 TEST_CASE("ticketd opens the store, keeps what it held, and exits 0 on SIGTERM") {
