@@ -115,6 +115,10 @@ rocksdb::Options store_options() {
   options.WAL_ttl_seconds = 0;  // retired WAL files are deleted, never archived
   options.WAL_size_limit_MB = 0;
   options.recycle_log_file_num = 0;  // nor reused with old bytes in them
+  // Uncompressed: the store is small, and a key's bytes stay contiguous in its files, so a
+  // byte scan (the erasure tests) can tell whether they are gone.
+  options.compression = rocksdb::kNoCompression;
+  options.bottommost_compression = rocksdb::kNoCompression;
   return options;
 }
 
