@@ -2,7 +2,10 @@
 // (the store is opened read-only).
 //
 //   ticketctl verify                          walk the hash chain
-//   ticketctl dump --after POS --limit N      stored records as JSON lines
+//   ticketctl dump --after POS --limit N [--sealed]
+//                                             records as JSON lines, sealed personal fields
+//                                             opened ("[erased]" where erased); --sealed
+//                                             prints the stored bytes instead
 //   ticketctl rebuild [--projection NAME]     drop and rebuild read models from the log
 //                                             (ticketd must be stopped: it is the writer)
 //   ticketctl replay --stream ID [--as-of T] [--state]
@@ -10,6 +13,8 @@
 //                                             (--state) the ticket as it was at T
 //   ticketctl backup-keys --to DIR            copy the data subjects' key store to a new
 //                                             directory (ticketd must be stopped)
+//   ticketctl restore-keys --from DIR         put a key store backup in place (ticketd
+//                                             stopped, the data directory without keys)
 // Exit status: 0 success, 1 verification failure or error, 2 usage error.
 #include <fmt/format.h>
 
@@ -51,6 +56,29 @@ std::unique_ptr<EventStore> open_read_only(const std::string& data_dir) {
   return std::move(*store);
 }
 
+// The key store read-only (beside a running ticketd), or empty keys when the data directory
+// has none (every sealed value then reads as erased, which is what a lost key store means).
+std::unique_ptr<ticketd::SubjectKeys> open_keys(const std::string& data_dir) {
+  const std::string dir = ticketd::app::key_store_dir(data_dir);
+  if (!std::filesystem::exists(dir)) return ticketd::make_memory_subject_keys();
+  auto keys = ticketd::open_subject_key_store(dir, true);
+  if (!keys) {
+    fmt::print(stderr, "ticketctl: {}\n", keys.error().message);
+    return nullptr;
+  }
+  return std::move(*keys);
+}
+
+// `r` as a JSON line: its stored form, or (not `sealed`) with its sealed values opened.
+ticketd::Result<std::string> record_line(ticketd::EventRecord r, const ticketd::FieldCipher& cipher, bool sealed) {
+  if (!sealed) {
+    auto data = ticketd::open_sealed_values(r.data, r.type, cipher);
+    if (!data) return std::unexpected(data.error());
+    r.data = std::move(*data);
+  }
+  return ticketd::stored_form(ticketd::canonical_bytes(r), r);
+}
+
 int run_verify(const std::string& data_dir) {
   auto store = open_read_only(data_dir);
   if (!store) return 1;
@@ -76,9 +104,15 @@ int run_rebuild(const std::string& data_dir, const std::string& projection) {
                store.error().message);
     return 1;
   }
+  auto keys = ticketd::open_subject_key_store(ticketd::app::key_store_dir(data_dir));
+  if (!keys) {
+    fmt::print(stderr, "ticketctl: rebuild: {}\n", keys.error().message);
+    return 1;
+  }
+  ticketd::FieldCipher cipher(**keys);
   try {
     std::vector<std::unique_ptr<ticketd::Projection>> projections;
-    projections.push_back(std::make_unique<ticketd::TicketsProjection>());
+    projections.push_back(std::make_unique<ticketd::TicketsProjection>(cipher, **store));
     ticketd::ProjectionRunner runner(**store, ticketd::app::read_model_path(data_dir), std::move(projections));
     if (auto r = runner.reset(projection); !r) {
       fmt::print(stderr, "ticketctl: rebuild: {}\n", r.error().message);
@@ -100,23 +134,38 @@ int run_rebuild(const std::string& data_dir, const std::string& projection) {
   return 0;
 }
 
-int run_dump(const std::string& data_dir, std::uint64_t after, std::uint64_t limit) {
+int run_dump(const std::string& data_dir, std::uint64_t after, std::uint64_t limit, bool sealed) {
   auto store = open_read_only(data_dir);
   if (!store) return 1;
+  auto keys = open_keys(data_dir);
+  if (!keys) return 1;
+  const ticketd::FieldCipher cipher(*keys);
   const std::uint64_t last = std::min(store->head().position, after + limit);
   for (std::uint64_t position = after + 1; position <= last; ++position) {
     auto raw = store->read_raw(position);
-    if (!raw) {
-      fmt::print(stderr, "ticketctl: dump: position {}: {}\n", position, raw.error().message);
+    ticketd::Result<std::string> line = raw;
+    if (raw && !sealed) {
+      auto record = store->read_all(position - 1, 1);
+      if (!record) {
+        line = std::unexpected(record.error());
+      } else if (record->empty()) {
+        line = ticketd::make_error(ticketd::Errc::internal, "record missing");
+      } else {
+        line = record_line(std::move(record->front()), cipher, false);
+      }
+    }
+    if (!line) {
+      fmt::print(stderr, "ticketctl: dump: position {}: {}\n", position, line.error().message);
       return 1;
     }
-    fmt::print("{}\n", *raw);
+    fmt::print("{}\n", *line);
   }
   return 0;
 }
 
-int print_state(EventStore& store, const std::string& stream, std::optional<ticketd::Timestamp> until) {
-  ticketd::TicketRepository tickets(store);
+int print_state(EventStore& store, ticketd::FieldCipher& cipher, const std::string& stream,
+                std::optional<ticketd::Timestamp> until) {
+  ticketd::TicketRepository tickets(store, cipher);
   auto state = until ? tickets.load_as_of(stream, *until) : tickets.load_fresh(stream, false);
   if (!state) {
     fmt::print(stderr, "ticketctl: replay: {}\n", state.error().message);
@@ -126,11 +175,17 @@ int print_state(EventStore& store, const std::string& stream, std::optional<tick
     fmt::print(stderr, "ticketctl: replay: no ticket {} at that time\n", stream);
     return 1;
   }
-  fmt::print("{}\n", ticketd::encode_ticket_snapshot(*state));
+  auto shown_state = ticketd::encode_ticket_snapshot(*state, cipher, ticketd::Sealing::in_clear);
+  if (!shown_state) {
+    fmt::print(stderr, "ticketctl: replay: {}\n", shown_state.error().message);
+    return 1;
+  }
+  fmt::print("{}\n", *shown_state);
   return 0;
 }
 
-int run_replay(const std::string& data_dir, const std::string& stream, const std::string& as_of, bool state) {
+int run_replay(const std::string& data_dir, const std::string& stream, const std::string& as_of, bool state,
+               bool sealed) {
   std::optional<ticketd::Timestamp> until;
   if (!as_of.empty()) {
     until = ticketd::parse_rfc3339(as_of);
@@ -141,7 +196,10 @@ int run_replay(const std::string& data_dir, const std::string& stream, const std
   }
   auto store = open_read_only(data_dir);
   if (!store) return 1;
-  if (state) return print_state(*store, stream, until);
+  auto keys = open_keys(data_dir);
+  if (!keys) return 1;
+  ticketd::FieldCipher cipher(*keys);
+  if (state) return print_state(*store, cipher, stream, until);
   constexpr std::size_t kPage = 1024;
   std::uint64_t from = 1;
   std::size_t shown = 0;
@@ -153,7 +211,12 @@ int run_replay(const std::string& data_dir, const std::string& stream, const std
     }
     for (const auto& r : *page) {
       if (until && r.time > *until) return 0;
-      fmt::print("{}\n", ticketd::stored_form(ticketd::canonical_bytes(r), r));
+      auto line = record_line(r, cipher, sealed);
+      if (!line) {
+        fmt::print(stderr, "ticketctl: replay: position {}: {}\n", r.position, line.error().message);
+        return 1;
+      }
+      fmt::print("{}\n", *line);
       ++shown;
     }
     if (page->size() < kPage) break;
@@ -215,6 +278,16 @@ int run_backup_keys(const std::string& data_dir, const std::string& to) {
   return 0;
 }
 
+int run_restore_keys(const std::string& data_dir, const std::string& from) {
+  const std::string keys = ticketd::app::key_store_dir(data_dir);
+  if (auto done = ticketd::restore_subject_key_store(from, keys); !done) {
+    fmt::print(stderr, "ticketctl: restore-keys: {}\n", done.error().message);
+    return 1;
+  }
+  fmt::print("key store restored from {} to {}\n", from, keys);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -231,6 +304,8 @@ int main(int argc, char** argv) {
   auto* dump = cli.add_subcommand("dump", "print stored records as JSON lines");
   dump->add_option("--after", after, "print records after this position");
   dump->add_option("--limit", limit, "at most this many records")->check(CLI::Range(1, 100000000));
+  bool sealed = false;
+  dump->add_flag("--sealed", sealed, "print the stored bytes (personal fields sealed)");
 
   std::string stream;
   std::string as_of;
@@ -239,6 +314,7 @@ int main(int argc, char** argv) {
   replay->add_option("--as-of", as_of, "RFC 3339 time; events after it are left out");
   bool state = false;
   replay->add_flag("--state", state, "print the ticket's state (rebuilt from its events) instead of the events");
+  replay->add_flag("--sealed", sealed, "print the stored bytes (personal fields sealed)");
 
   std::string projection;
   auto* rebuild = cli.add_subcommand("rebuild", "drop and rebuild read models from the log (ticketd stopped)");
@@ -248,6 +324,11 @@ int main(int argc, char** argv) {
   auto* backup_keys =
       cli.add_subcommand("backup-keys", "copy the data subjects' key store to a new directory (ticketd stopped)");
   backup_keys->add_option("--to", backup_to, "the backup directory (must not exist)")->required();
+
+  std::string restore_from;
+  auto* restore_keys = cli.add_subcommand(
+      "restore-keys", "put a key store backup in place (ticketd stopped, no key store in the data directory)");
+  restore_keys->add_option("--from", restore_from, "the backup directory")->required();
 
   std::string secret, role_text;
   ticketd::Principal who;
@@ -268,10 +349,11 @@ int main(int argc, char** argv) {
     return cli.exit(e) == 0 ? 0 : 2;
   }
   if (*verify) return run_verify(data_dir);
-  if (*dump) return run_dump(data_dir, after, limit);
+  if (*dump) return run_dump(data_dir, after, limit, sealed);
   if (*rebuild) return run_rebuild(data_dir, projection);
-  if (*replay) return run_replay(data_dir, stream, as_of, state);
+  if (*replay) return run_replay(data_dir, stream, as_of, state, sealed);
   if (*backup_keys) return run_backup_keys(data_dir, backup_to);
+  if (*restore_keys) return run_restore_keys(data_dir, restore_from);
   if (*token) {
     if (who.tenant.empty() || who.sub.empty()) {
       fmt::print(stderr, "ticketctl: token: --tenant and --sub must not be empty\n");

@@ -28,6 +28,7 @@
 #include "eventstore/event_store.h"
 #include "http/api.h"
 #include "http/server.h"
+#include "privacy/subject_key_store.h"
 #include "projections/projection_runner.h"
 #include "projections/tickets_projection.h"
 
@@ -206,6 +207,12 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "ticketd: {}\n", attachments.error().message);
     return 1;
   }
+  auto subject_keys = ticketd::open_subject_key_store(ticketd::app::key_store_dir(s.data_dir));
+  if (!subject_keys) {
+    fmt::print(stderr, "ticketd: {}\n", subject_keys.error().message);
+    return 1;
+  }
+  ticketd::FieldCipher cipher(**subject_keys);
   const std::string uploads = ticketd::app::upload_dir(s.data_dir);
   std::filesystem::remove_all(uploads, ec);
   std::filesystem::create_directories(uploads, ec);
@@ -215,7 +222,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<ticketd::ProjectionRunner> projector;
   try {
     std::vector<std::unique_ptr<ticketd::Projection>> projections;
-    projections.push_back(std::make_unique<ticketd::TicketsProjection>());
+    projections.push_back(std::make_unique<ticketd::TicketsProjection>(cipher, **store));
     projector = std::make_unique<ticketd::ProjectionRunner>(**store, ticketd::app::read_model_path(s.data_dir),
                                                             std::move(projections));
   } catch (const std::exception& e) {
@@ -228,7 +235,7 @@ int main(int argc, char** argv) {
 
   ticketd::SystemClock clock;
   ticketd::RandomIds ids;
-  auto engine = std::make_unique<ticketd::CommandEngine>(**store, clock, ids);
+  auto engine = std::make_unique<ticketd::CommandEngine>(**store, clock, ids, cipher);
   if (s.demo) {
     if (auto seeded = ticketd::app::seed_demo(*engine, **store, ids); !seeded) {
       fmt::print(stderr, "ticketd: demo data: {}\n", seeded.error().message);

@@ -25,6 +25,7 @@
 
 #include "benchmarks/measure_window.h"
 #include "commands/command_engine.h"
+#include "privacy/subject_key_store.h"
 
 namespace {
 
@@ -34,11 +35,19 @@ using bench::Window;
 
 std::unique_ptr<EventStore> open_store(const std::string& dir);
 
-// A store and the command side wired on it.
+std::unique_ptr<SubjectKeys> open_keys(const std::string& dir);
+
+// A store and the command side wired on it; subject keys in their own store beside it.
 struct Engine {
   explicit Engine(const std::string& dir, TicketRepositoryOptions repo = {})
-      : store(open_store(dir)), engine(*store, clock, ids, repo), replay(*store) {}
+      : store(open_store(dir)),
+        keys(open_keys(dir + "-keys")),
+        cipher(*keys),
+        engine(*store, clock, ids, cipher, repo),
+        replay(*store, cipher) {}
   std::unique_ptr<EventStore> store;
+  std::unique_ptr<SubjectKeys> keys;
+  FieldCipher cipher;
   SystemClock clock;
   RandomIds ids;
   CommandEngine engine;
@@ -54,6 +63,12 @@ void must(const Result<T>& r, const char* what) {
     std::fflush(stdout);
     std::_Exit(1);
   }
+}
+
+std::unique_ptr<SubjectKeys> open_keys(const std::string& dir) {
+  auto opened = open_subject_key_store(dir);
+  must(opened, "opening the key store");
+  return std::move(*opened);
 }
 
 std::unique_ptr<EventStore> open_store(const std::string& dir) {

@@ -25,6 +25,7 @@
 #include <thread>
 
 #include "commands/command_engine.h"
+#include "privacy/subject_key_store.h"
 #include "projections/projection_runner.h"
 #include "projections/ticket_queries.h"
 #include "projections/tickets_projection.h"
@@ -58,10 +59,10 @@ inline void must(const Result<void>& r, std::string_view what) {
   if (!r) fail(what, r.error().message);
 }
 
-void generate(EventStore& store, int tickets, int clients) {
+void generate(EventStore& store, FieldCipher& cipher, int tickets, int clients) {
   SystemClock clock;
   RandomIds ids;
-  CommandEngine engine(store, clock, ids);
+  CommandEngine engine(store, clock, ids, cipher);
   TenantConfig acme;
   acme.id = "acme";
   acme.queues = {std::begin(kQueues), std::end(kQueues)};
@@ -166,9 +167,12 @@ int main(int argc, char** argv) {
   auto opened = open_rocksdb_event_store(events);
   if (!opened) fail("opening the event store", opened.error().message);
   auto store = std::move(*opened);
+  auto opened_keys = open_subject_key_store(dir + "/keys");
+  if (!opened_keys) fail("opening the key store", opened_keys.error().message);
+  FieldCipher cipher(**opened_keys);
   if (!reuse || store->head().position == 0) {
     const auto t0 = SteadyClock::now();
-    generate(*store, tickets, clients);
+    generate(*store, cipher, tickets, clients);
     fmt::print("generated {} tickets, {} events in {:.1f} s\n", tickets, store->head().position,
                std::chrono::duration<double>(SteadyClock::now() - t0).count());
   }
@@ -177,7 +181,7 @@ int main(int argc, char** argv) {
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
   {
     std::vector<std::unique_ptr<Projection>> projections;
-    projections.push_back(std::make_unique<TicketsProjection>());
+    projections.push_back(std::make_unique<TicketsProjection>(cipher, *store));
     ProjectionRunner runner(*store, db, std::move(projections));
     const auto t0 = SteadyClock::now();
     const std::uint64_t applied = must(runner.catch_up(), "rebuild");

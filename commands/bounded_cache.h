@@ -87,6 +87,15 @@ class BoundedCache {
     erase_locked(key);
   }
 
+  // Drops every entry and fails every insert_unless_invalidated stamped before now.
+  void clear() {
+    std::lock_guard lock(mu_);
+    ++invalidations_;
+    lru_.clear();
+    map_.clear();
+    held_bytes_ = 0;
+  }
+
   [[nodiscard]] std::size_t max_bytes() const { return max_bytes_; }
   [[nodiscard]] std::size_t held_bytes() const {
     std::lock_guard lock(mu_);

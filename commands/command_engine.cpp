@@ -5,22 +5,24 @@
 namespace ticketd {
 
 struct CommandEngine::Parts {
-  Parts(EventStore& event_store, Clock& c, IdSource& i, TicketRepositoryOptions repository)
+  Parts(EventStore& event_store, Clock& c, IdSource& i, FieldCipher& field_cipher, TicketRepositoryOptions repository)
       : store(event_store),
         clock(c),
         ids(i),
-        tickets(event_store, repository),
+        cipher(field_cipher),
+        tickets(event_store, cipher, repository),
         tenants(event_store),
-        users(event_store),
+        users(event_store, cipher),
         numbers(event_store),
         idempotency(event_store),
-        handler(event_store, tickets, tenants, users, numbers, idempotency, clock, ids),
+        handler(event_store, tickets, tenants, users, numbers, idempotency, clock, ids, cipher),
         scheduler(handler, tickets, tenants, zones, clock),
-        active(event_store) {}
+        active(event_store, cipher) {}
 
   EventStore& store;
   Clock& clock;
   IdSource& ids;
+  FieldCipher& cipher;
   TicketRepository tickets;
   TenantDirectory tenants;
   UserDirectory users;
@@ -32,8 +34,9 @@ struct CommandEngine::Parts {
   ActiveTickets active;
 };
 
-CommandEngine::CommandEngine(EventStore& store, Clock& clock, IdSource& ids, TicketRepositoryOptions repository)
-    : parts_(std::make_unique<Parts>(store, clock, ids, repository)) {}
+CommandEngine::CommandEngine(EventStore& store, Clock& clock, IdSource& ids, FieldCipher& cipher,
+                             TicketRepositoryOptions repository)
+    : parts_(std::make_unique<Parts>(store, clock, ids, cipher, repository)) {}
 
 CommandEngine::~CommandEngine() = default;
 
@@ -66,6 +69,10 @@ Result<TicketRepository::Ptr> CommandEngine::ticket(const std::string& ticket_id
 Result<Ticket> CommandEngine::ticket_as_of(const std::string& ticket_id, Timestamp until) {
   if (auto ok = check_ticket_id(ticket_id); !ok) return std::unexpected(ok.error());
   return parts_->tickets.load_as_of(ticket_id, until);
+}
+
+Result<std::string> CommandEngine::open_record_data(const EventRecord& record) const {
+  return open_sealed_values(record.data, record.type, parts_->cipher);
 }
 
 Result<TenantConfig> CommandEngine::tenant(const std::string& tenant) { return parts_->tenants.get(tenant); }

@@ -22,7 +22,8 @@ namespace ticketd {
 
 class CommandEngine {
  public:
-  CommandEngine(EventStore& store, Clock& clock, IdSource& ids, TicketRepositoryOptions repository = {});
+  CommandEngine(EventStore& store, Clock& clock, IdSource& ids, FieldCipher& cipher,
+                TicketRepositoryOptions repository = {});
   ~CommandEngine();
   CommandEngine(const CommandEngine&) = delete;
   CommandEngine& operator=(const CommandEngine&) = delete;
@@ -61,6 +62,10 @@ class CommandEngine {
   // warnings, breaches and auto-closes that are due now, then purges a batch of expired
   // idempotency records (IdempotencyStore::purge_due). One caller at a time.
   [[nodiscard]] Result<SchedulerReport> run_scheduler();
+
+  // A record's data as stored, with every sealed value opened ("[erased]" where its key
+  // is gone): what history and the event feed show.
+  [[nodiscard]] Result<std::string> open_record_data(const EventRecord& record) const;
 
   // The log, for reading (history, the event log, probes and metrics).
   [[nodiscard]] const EventStore& log() const;

@@ -174,8 +174,9 @@ Result<void> CommandHandler::enrich(const Ticket& state, TicketCommand& command,
   return {};
 }
 
-std::vector<NewEvent> CommandHandler::to_records(const std::vector<TicketEvent>& events, const CommandRequest& request,
-                                                 const std::optional<KeyedIds>& keyed, Timestamp now) {
+Result<std::vector<NewEvent>> CommandHandler::to_records(const std::vector<TicketEvent>& events,
+                                                         const std::string& requester, const CommandRequest& request,
+                                                         const std::optional<KeyedIds>& keyed, Timestamp now) {
   std::vector<NewEvent> out;
   out.reserve(events.size());
   const Principal& who = request.principal;
@@ -189,8 +190,9 @@ std::vector<NewEvent> CommandHandler::to_records(const std::vector<TicketEvent>&
     } else {
       event_id = ids_.next_id();
     }
-    NewEvent e = event_by(who, std::move(event_id), std::string(event_type_name(events[i])), now,
-                          encode_ticket_event(events[i]));
+    auto data = encode_ticket_event(events[i], requester, cipher_);
+    if (!data) return std::unexpected(data.error());
+    NewEvent e = event_by(who, std::move(event_id), std::string(event_type_name(events[i])), now, std::move(*data));
     e.schema = kTicketEventSchema;
     e.correlation_id = correlation;
     out.push_back(std::move(e));
@@ -204,6 +206,7 @@ Result<CommandOutcome> CommandHandler::run(const std::string& ticket_id, TicketC
   const Principal& who = request.principal;
   std::string number;  // a create's ticket number, taken once and kept across attempts
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    const std::uint64_t epoch = tickets_.epoch();
     auto loaded = tickets_.load(ticket_id);
     if (!loaded) return std::unexpected(loaded.error());
     const Ticket& state = **loaded;
@@ -234,8 +237,10 @@ Result<CommandOutcome> CommandHandler::run(const std::string& ticket_id, TicketC
       created->number = number;
     }
 
-    auto appended =
-        store_.append(ticket_id, ExpectedVersion::exact(state.version), to_records(*events, request, keyed, now));
+    const auto* created = std::get_if<TicketCreated>(&events->front());
+    auto records = to_records(*events, created ? created->requester : state.requester, request, keyed, now);
+    if (!records) return std::unexpected(records.error());
+    auto appended = store_.append(ticket_id, ExpectedVersion::exact(state.version), std::move(*records));
     if (!appended) {
       if (appended.error().code != Errc::wrong_expected_version) return std::unexpected(appended.error());
       tickets_.forget(ticket_id);
@@ -254,7 +259,7 @@ Result<CommandOutcome> CommandHandler::run(const std::string& ticket_id, TicketC
     Ticket next = state;
     for (const auto& e : *events) next = apply(std::move(next), e, now);
     auto ptr = std::make_shared<const Ticket>(std::move(next));
-    tickets_.remember(ptr, state.version);
+    tickets_.remember(ptr, state.version, epoch);
     return CommandOutcome{ptr, false, events->size()};
   }
   return make_error(Errc::unavailable, "too many concurrent changes to this ticket; try again");

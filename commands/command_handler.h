@@ -60,7 +60,8 @@ class CommandHandler {
   static constexpr std::size_t kMaxEventsPerCommand = 64;
 
   CommandHandler(EventStore& store, TicketRepository& tickets, TenantDirectory& tenants, UserDirectory& users,
-                 TicketNumbers& numbers, IdempotencyStore& idempotency, Clock& clock, IdSource& ids)
+                 TicketNumbers& numbers, IdempotencyStore& idempotency, Clock& clock, IdSource& ids,
+                 FieldCipher& cipher)
       : store_(store),
         tickets_(tickets),
         tenants_(tenants),
@@ -68,7 +69,8 @@ class CommandHandler {
         numbers_(numbers),
         idempotency_(idempotency),
         clock_(clock),
-        ids_(ids) {}
+        ids_(ids),
+        cipher_(cipher) {}
 
   // Creates a ticket; id and number are chosen here (the command's are ignored).
   [[nodiscard]] Result<CommandOutcome> create(CreateTicket command, const CommandRequest& request);
@@ -94,8 +96,10 @@ class CommandHandler {
                              const std::optional<KeyedIds>& keyed);
   Result<bool> user_covers(const UserRecord& user, const std::string& tenant);
   Result<void> enrich(const Ticket& state, TicketCommand& command, const Principal& principal);
-  std::vector<NewEvent> to_records(const std::vector<TicketEvent>& events, const CommandRequest& request,
-                                   const std::optional<KeyedIds>& keyed, Timestamp now);
+  // The records of `events`, personal fields sealed (the resolution's under `requester`).
+  Result<std::vector<NewEvent>> to_records(const std::vector<TicketEvent>& events, const std::string& requester,
+                                           const CommandRequest& request, const std::optional<KeyedIds>& keyed,
+                                           Timestamp now);
   std::mutex& stripe(const std::string& ticket_id);
   // The idempotency rules above around `run_new`, for a request with a key.
   Result<CommandOutcome> once(const CommandRequest& request, const StreamOf& stream_of, const RunNew& run_new);
@@ -111,6 +115,7 @@ class CommandHandler {
   IdempotencyStore& idempotency_;
   Clock& clock_;
   IdSource& ids_;
+  FieldCipher& cipher_;
   std::array<std::mutex, 256> stripes_;
   std::array<std::mutex, 256> key_stripes_;  // taken before a ticket's stripe, never after
 };

@@ -9,8 +9,9 @@ namespace ticketd {
 
 inline constexpr std::size_t kIndexBatch = 4096;
 
-ActiveTickets::ActiveTickets(const EventStore& store)
-    : follower_(
+ActiveTickets::ActiveTickets(const EventStore& store, const FieldCipher& cipher)
+    : cipher_(cipher),
+      follower_(
           store, 0, [this](std::span<const EventRecord> batch) { return apply(batch); },
           LogFollower::Options{.batch_events = kIndexBatch}) {}
 
@@ -28,7 +29,7 @@ Result<void> ActiveTickets::apply(std::span<const EventRecord> batch) {
     if (r.type == "ticket.created") {
       ids_.insert(r.stream);
     } else if (r.type == "ticket.status_changed") {
-      auto e = decode_ticket_event(r.type, r.data);
+      auto e = decode_ticket_event(r.type, r.data, cipher_);
       if (!e) return std::unexpected(e.error());
       if (std::get<StatusChanged>(*e).to == Status::closed) {
         ids_.erase(r.stream);

@@ -23,7 +23,7 @@ namespace ticketd {
 // the log (a LogFollower) from where it last stopped. Thread-safe.
 class ActiveTickets {
  public:
-  explicit ActiveTickets(const EventStore& store);
+  ActiveTickets(const EventStore& store, const FieldCipher& cipher);
   // Reads the log up to its head.
   [[nodiscard]] Result<void> catch_up();
   [[nodiscard]] std::vector<std::string> ids() const;
@@ -31,6 +31,7 @@ class ActiveTickets {
  private:
   Result<void> apply(std::span<const EventRecord> batch);
 
+  const FieldCipher& cipher_;
   mutable std::mutex mu_;
   std::set<std::string> ids_;
   LogFollower follower_;

@@ -36,7 +36,7 @@ Result<Ticket> TicketRepository::replay(const std::string& id, Ticket state, std
     for (const auto& r : *page) {
       if ((until && r.time > *until) || (up_to && r.version > *up_to)) return state;
       if (r.version != state.version + 1) return make_error(Errc::internal, "ticket stream " + id + " has a gap");
-      auto event = decode_ticket_event(r.type, r.data);
+      auto event = decode_ticket_event(r.type, r.data, cipher_);
       if (!event) return std::unexpected(event.error());
       state = apply(std::move(state), *event, r.time);
     }
@@ -50,7 +50,7 @@ Result<Ticket> TicketRepository::load_fresh(const std::string& id, bool use_snap
     auto snap = store_.load_snapshot(id);
     if (!snap) return std::unexpected(snap.error());
     if (*snap) {
-      auto decoded = decode_ticket_snapshot((*snap)->state);
+      auto decoded = decode_ticket_snapshot((*snap)->state, cipher_);
       if (decoded && decoded->version == (*snap)->version) start = std::move(*decoded);
     }
   }
@@ -67,18 +67,22 @@ Result<Ticket> TicketRepository::load_version(const std::string& id, std::uint64
 
 Result<TicketRepository::Ptr> TicketRepository::load(const std::string& id) {
   if (auto hit = cache_.find(id)) return *std::move(hit);
+  const std::uint64_t loaded_in = epoch();
   auto fresh = load_fresh(id);
   if (!fresh) return std::unexpected(fresh.error());
   auto ptr = std::make_shared<const Ticket>(std::move(*fresh));
-  if (ptr->exists()) remember(ptr, ptr->version);
+  if (ptr->exists()) remember(ptr, ptr->version, loaded_in);
   return ptr;
 }
 
-void TicketRepository::remember(Ptr state, std::uint64_t previous_version) {
+void TicketRepository::remember(Ptr state, std::uint64_t previous_version, std::uint64_t loaded_in) {
+  if (loaded_in != epoch()) return;
   const std::uint64_t every = options_.snapshot_every;
   if (every > 0 && state->version / every > previous_version / every) {
     // A failed snapshot only costs a longer replay later.
-    (void)store_.save_snapshot(state->id, Snapshot{state->version, encode_ticket_snapshot(*state)});
+    if (auto bytes = encode_ticket_snapshot(*state, cipher_)) {
+      (void)store_.save_snapshot(state->id, Snapshot{state->version, std::move(*bytes)});
+    }
   }
   const std::size_t bytes = approx_ticket_bytes(*state);
   const std::uint64_t version = state->version;
@@ -88,5 +92,10 @@ void TicketRepository::remember(Ptr state, std::uint64_t previous_version) {
 }
 
 void TicketRepository::forget(const std::string& id) { cache_.erase(id); }
+
+void TicketRepository::forget_all() {
+  ++epoch_;
+  cache_.clear();
+}
 
 }  // namespace ticketd

@@ -3,9 +3,15 @@
 // approx_ticket_bytes; a ticket larger than the whole cache is not kept). A cached state
 // is only a hint: appends carry the version it was read at, so a stale entry ends in a
 // version conflict and a reload.
+//
+// Personal fields are opened through the FieldCipher; after an erasure, forget_all()
+// empties the cache so that no state read before it is served again (a load or append in
+// flight meanwhile does not put its state back: remember() drops states loaded in an
+// earlier epoch).
 // Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,6 +19,7 @@
 #include "base/error.h"
 #include "commands/bounded_cache.h"
 #include "domain/ticket.h"
+#include "events/field_cipher.h"
 #include "eventstore/event_store.h"
 
 namespace ticketd {
@@ -30,8 +37,8 @@ class TicketRepository {
  public:
   using Ptr = std::shared_ptr<const Ticket>;
 
-  explicit TicketRepository(EventStore& store, TicketRepositoryOptions options = {})
-      : store_(store), options_(options), cache_(options.cache_bytes) {}
+  TicketRepository(EventStore& store, FieldCipher& cipher, TicketRepositoryOptions options = {})
+      : store_(store), cipher_(cipher), options_(options), cache_(options.cache_bytes) {}
 
   // The current state (an empty Ticket when the stream does not exist).
   [[nodiscard]] Result<Ptr> load(const std::string& id);
@@ -41,10 +48,14 @@ class TicketRepository {
   [[nodiscard]] Result<Ticket> load_as_of(const std::string& id, Timestamp until) const;
   [[nodiscard]] Result<Ticket> load_version(const std::string& id, std::uint64_t version) const;
 
-  // After an append: cache `state` and snapshot it when another snapshot_every events
-  // accrued since `previous_version`.
-  void remember(Ptr state, std::uint64_t previous_version);
+  // Changes with each forget_all(); take it before load() to pass to remember().
+  [[nodiscard]] std::uint64_t epoch() const { return epoch_.load(); }
+  // After an append: cache `state` (unless forget_all() ran since `loaded_in`) and snapshot
+  // it when another snapshot_every events accrued since `previous_version`.
+  void remember(Ptr state, std::uint64_t previous_version, std::uint64_t loaded_in);
   void forget(const std::string& id);
+  // Empties the cache and starts a new epoch (after an erasure).
+  void forget_all();
 
   // What the cache holds (tickets, estimated bytes), for tests and metrics.
   [[nodiscard]] std::size_t cached_tickets() const { return cache_.size(); }
@@ -55,7 +66,9 @@ class TicketRepository {
                         std::optional<std::uint64_t> up_to) const;
 
   EventStore& store_;
+  FieldCipher& cipher_;
   TicketRepositoryOptions options_;
+  std::atomic<std::uint64_t> epoch_{0};
   BoundedCache<Ptr> cache_;
 };
 

@@ -17,7 +17,7 @@ Result<UserDirectory::Entry> UserDirectory::load(const std::string& sub) {
     if (last->empty() || last->front().type != kUserRecorded) {
       return make_error(Errc::internal, "user stream " + sub + " is unreadable");
     }
-    auto user = decode_user_record(last->front().data);
+    auto user = decode_user_record(last->front().data, cipher_);
     if (!user) return make_error(Errc::internal, "user stream " + sub + ": " + user.error().message);
     entry.user = std::move(*user);
     entry.version = *version;
@@ -41,7 +41,9 @@ Result<void> UserDirectory::record(const UserRecord& user, const Principal& acto
   auto e = load(user.sub);
   if (!e) return std::unexpected(e.error());
   if (e->user == user) return {};
-  NewEvent ev = event_by(actor, event_id, kUserRecorded, now, encode_user_record(user));
+  auto data = encode_user_record(user, cipher_);
+  if (!data) return std::unexpected(data.error());
+  NewEvent ev = event_by(actor, event_id, kUserRecorded, now, std::move(*data));
   auto appended = store_.append(streams::user(user.sub), ExpectedVersion::exact(e->version), {ev});
   cache_.invalidate(user.sub);
   if (!appended && appended.error().code != Errc::wrong_expected_version) return std::unexpected(appended.error());

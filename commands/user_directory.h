@@ -24,8 +24,8 @@ class UserDirectory {
  public:
   static constexpr std::size_t kDefaultCacheBytes = 16u << 20;
 
-  explicit UserDirectory(EventStore& store, std::size_t cache_bytes = kDefaultCacheBytes)
-      : store_(store), cache_(cache_bytes) {}
+  UserDirectory(EventStore& store, FieldCipher& cipher, std::size_t cache_bytes = kDefaultCacheBytes)
+      : store_(store), cipher_(cipher), cache_(cache_bytes) {}
 
   [[nodiscard]] Result<std::optional<UserRecord>> get(const std::string& sub);
 
@@ -33,6 +33,9 @@ class UserDirectory {
   // caused it (the user itself when first seen, or an admin registering ahead).
   [[nodiscard]] Result<void> record(const UserRecord& user, const Principal& actor, Timestamp now,
                                     const std::string& event_id);
+
+  // Empties the cache (after an erasure: it holds names and e-mail addresses).
+  void forget_all() { cache_.clear(); }
 
   // What the cache holds (entries, estimated bytes), for tests and metrics.
   [[nodiscard]] std::size_t cached_users() const { return cache_.size(); }
@@ -46,6 +49,7 @@ class UserDirectory {
   Result<Entry> load(const std::string& sub);
 
   EventStore& store_;
+  FieldCipher& cipher_;
   BoundedCache<Entry> cache_;
 };
 

@@ -7,6 +7,9 @@ namespace {
 
 using namespace ticket_json;
 
+// The fields of ticket.updated whose values are personal data (the ticket's texts).
+bool is_sealed_change(std::string_view field) { return field == "subject" || field == "description"; }
+
 void write_optional(JsonWriter& w, std::string_view key, const std::optional<std::string>& v) {
   w.key(key);
   if (v) {
@@ -18,14 +21,15 @@ void write_optional(JsonWriter& w, std::string_view key, const std::optional<std
 
 }  // namespace
 
-std::string encode_ticket_event(const TicketEvent& event) {
+Result<std::string> encode_ticket_event(const TicketEvent& event, const std::string& requester, FieldCipher& cipher) {
+  FieldSealer seal(cipher, event_type_name(event));
   JsonWriter w;
   w.begin_object();
   std::visit(
       [&](const auto& e) {
         using E = std::decay_t<decltype(e)>;
         if constexpr (std::is_same_v<E, TicketCreated>) {
-          write_core(w, e);
+          write_core(w, e, seal);
           write_strings(w, "attachments", e.attachments);
           if (e.external) {
             w.key("external").begin_object().key("system").value(e.external->system);
@@ -34,8 +38,14 @@ std::string encode_ticket_event(const TicketEvent& event) {
         } else if constexpr (std::is_same_v<E, TicketUpdated>) {
           w.key("changes").begin_array();
           for (const auto& c : e.changes) {
-            w.begin_object().key("field").value(c.field).key("before").value(c.before);
-            w.key("after").value(c.after).end_object();
+            w.begin_object().key("field").value(c.field);
+            if (is_sealed_change(c.field)) {
+              seal.field(w, "before", requester, c.before);
+              seal.field(w, "after", requester, c.after);
+            } else {
+              w.key("before").value(c.before).key("after").value(c.after);
+            }
+            w.end_object();
           }
           w.end_array();
           if (e.tags_after) {
@@ -47,17 +57,18 @@ std::string encode_ticket_event(const TicketEvent& event) {
           write_optional(w, "after", e.after);
         } else if constexpr (std::is_same_v<E, StatusChanged>) {
           w.key("from").value(name_of(e.from)).key("to").value(name_of(e.to)).key("reason").value(e.reason);
-          write_resolution(w, e.resolution);
+          write_resolution(w, e.resolution, requester, seal);
         } else if constexpr (std::is_same_v<E, CommentAdded>) {
-          write_comment(w, e.comment);
+          write_comment(w, e.comment, seal);
         } else if constexpr (std::is_same_v<E, AttachmentAdded>) {
-          write_attachment(w, e.attachment);
+          write_attachment(w, e.attachment, seal);
         } else if constexpr (std::is_same_v<E, TicketMerged>) {
           w.key("into").value(e.into);
         } else if constexpr (std::is_same_v<E, MergeReceived>) {
           w.key("from").value(e.from);
         } else if constexpr (std::is_same_v<E, FeedbackGiven>) {
-          w.key("rating").value(e.rating).key("comment").value(e.comment);
+          w.key("rating").value(e.rating);
+          seal.field(w, "comment", requester, e.comment);
         } else if constexpr (std::is_same_v<E, ExternalRefAdded>) {
           w.key("system").value(e.ref.system).key("key").value(e.ref.key);
         } else {  // SlaWarning, SlaBreached
@@ -66,6 +77,7 @@ std::string encode_ticket_event(const TicketEvent& event) {
       },
       event);
   w.end_object();
+  if (auto ok = seal.status(); !ok) return std::unexpected(ok.error());
   return w.take();
 }
 
@@ -89,7 +101,8 @@ SlaMetric parse_metric_or(JsonFields& r) {
 
 }  // namespace
 
-Result<TicketEvent> decode_ticket_event(std::string_view type, std::string_view data) {
+Result<TicketEvent> decode_ticket_event(std::string_view type, std::string_view data, const FieldCipher& cipher) {
+  FieldOpener open(cipher, type);
   thread_local simdjson::dom::parser parser;
   element root;
   if (parser.parse(data.data(), data.size()).get(root) != simdjson::SUCCESS || !root.is_object()) {
@@ -99,7 +112,7 @@ Result<TicketEvent> decode_ticket_event(std::string_view type, std::string_view 
   TicketEvent out;
   if (type == "ticket.created") {
     TicketCreated e;
-    read_core(r, e);
+    read_core(r, e, open);
     e.attachments = r.strs("attachments");
     element ext;
     if (root["external"].get(ext) == simdjson::SUCCESS) {
@@ -114,7 +127,14 @@ Result<TicketEvent> decode_ticket_event(std::string_view type, std::string_view 
     if (root["changes"].get_array().get(changes) != simdjson::SUCCESS) r.ok = false;
     for (element c : changes) {
       JsonFields x{c};
-      e.changes.push_back({x.str("field"), x.str("before"), x.str("after")});
+      std::string field = x.str("field");
+      if (is_sealed_change(field)) {
+        std::string before = open.field(x, "before");
+        e.changes.push_back({std::move(field), std::move(before), open.field(x, "after")});
+      } else {
+        std::string before = x.str("before");
+        e.changes.push_back({std::move(field), std::move(before), x.str("after")});
+      }
       r.ok = r.ok && x.ok;
     }
     if (r.has("tags_after")) {
@@ -129,18 +149,19 @@ Result<TicketEvent> decode_ticket_event(std::string_view type, std::string_view 
     e.from = r.enumerated<Status>("from", parse_status);
     e.to = r.enumerated<Status>("to", parse_status);
     e.reason = r.str("reason");
-    e.resolution = read_resolution(r);
+    e.resolution = read_resolution(r, open);
     out = std::move(e);
   } else if (type == "ticket.commented") {
-    out = CommentAdded{read_comment(r)};
+    out = CommentAdded{read_comment(r, open)};
   } else if (type == "ticket.attachment_added") {
-    out = AttachmentAdded{read_attachment(r)};
+    out = AttachmentAdded{read_attachment(r, open)};
   } else if (type == "ticket.merged") {
     out = TicketMerged{r.str("into")};
   } else if (type == "ticket.merge_received") {
     out = MergeReceived{r.str("from")};
   } else if (type == "ticket.feedback_given") {
-    out = FeedbackGiven{static_cast<int>(r.i64("rating")), r.str("comment")};
+    const int rating = static_cast<int>(r.i64("rating"));
+    out = FeedbackGiven{rating, open.field(r, "comment")};
   } else if (type == "ticket.external_ref_added") {
     out = ExternalRefAdded{ExternalRef{r.str("system"), r.str("key")}};
   } else if (type == "ticket.sla_warning") {
@@ -152,6 +173,7 @@ Result<TicketEvent> decode_ticket_event(std::string_view type, std::string_view 
   } else {
     return make_error(Errc::internal, "unknown ticket event type " + std::string(type));
   }
+  if (auto opened = open.status(); !opened) return std::unexpected(opened.error());
   if (!r.ok) return make_error(Errc::internal, "event " + std::string(type) + " does not match its schema");
   return out;
 }

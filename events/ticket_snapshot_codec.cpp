@@ -63,27 +63,28 @@ SlaClock read_clock(JsonFields& in, const char* key) {
 
 }  // namespace
 
-std::string encode_ticket_snapshot(const Ticket& t) {
+Result<std::string> encode_ticket_snapshot(const Ticket& t, FieldCipher& cipher, Sealing sealing) {
+  FieldSealer seal(cipher, kSnapshotScope, sealing);
   JsonWriter w;
   w.begin_object().key("format").value(kTicketSnapshotFormat);
-  write_core(w, t);
+  write_core(w, t, seal);
   w.key("status").value(name_of(t.status));
   if (t.assignee) w.key("assignee").value(*t.assignee);
   w.key("external").begin_array();
   for (const auto& x : t.external) w.begin_array().value(x.system).value(x.key).end_array();
   w.end_array();
-  write_resolution(w, t.resolution);
+  write_resolution(w, t.resolution, t.requester, seal);
   w.key("comments").begin_array();
   for (const auto& c : t.comments) {
     w.begin_object();
-    write_comment(w, c);
+    write_comment(w, c, seal);
     micros(w, "at", c.at);
     w.end_object();
   }
   w.end_array().key("attachments").begin_array();
   for (const auto& a : t.attachments) {
     w.begin_object();
-    write_attachment(w, a);
+    write_attachment(w, a, seal);
     w.end_object();
   }
   w.end_array();
@@ -92,7 +93,7 @@ std::string encode_ticket_snapshot(const Ticket& t) {
   for (const auto& l : t.links) w.begin_array().value(l.kind).value(l.ticket).end_array();
   w.end_array();
   if (t.feedback_rating) w.key("feedback_rating").value(*t.feedback_rating);
-  w.key("feedback_comment").value(t.feedback_comment);
+  seal.field(w, "feedback_comment", t.requester, t.feedback_comment);
   w.key("resolution_cycle").value(static_cast<std::uint64_t>(t.resolution_cycle));
   w.key("feedback_cycle").value(static_cast<std::uint64_t>(t.feedback_cycle));
   micros(w, "created_at", t.created_at);
@@ -102,10 +103,12 @@ std::string encode_ticket_snapshot(const Ticket& t) {
   clock(w, "first_response", t.first_response);
   clock(w, "resolution_clock", t.resolution_clock);
   w.key("version").value(t.version).end_object();
+  if (auto ok = seal.status(); !ok) return std::unexpected(ok.error());
   return w.take();
 }
 
-Result<Ticket> decode_ticket_snapshot(std::string_view bytes) {
+Result<Ticket> decode_ticket_snapshot(std::string_view bytes, const FieldCipher& cipher) {
+  FieldOpener open(cipher, kSnapshotScope);
   thread_local simdjson::dom::parser parser;
   JsonFields in;
   if (parser.parse(bytes.data(), bytes.size()).get(in.e) != simdjson::SUCCESS) {
@@ -113,7 +116,7 @@ Result<Ticket> decode_ticket_snapshot(std::string_view bytes) {
   }
   if (in.i64("format") != kTicketSnapshotFormat) return make_error(Errc::internal, "snapshot format differs");
   Ticket t;
-  read_core(in, t);
+  read_core(in, t, open);
   t.status = in.enumerated<Status>("status", parse_status);
   t.assignee = in.opt_str("assignee");
   in.each("external", [&](element x) {
@@ -121,17 +124,17 @@ Result<Ticket> decode_ticket_snapshot(std::string_view bytes) {
     if (x.at(0).get_string().get(s) || x.at(1).get_string().get(k)) in.ok = false;
     t.external.push_back({std::string(s), std::string(k)});
   });
-  t.resolution = read_resolution(in);
+  t.resolution = read_resolution(in, open);
   in.each("comments", [&](element x) {
     JsonFields c{x};
-    Comment m = read_comment(c);
+    Comment m = read_comment(c, open);
     m.at = read_micros(c, "at");
     in.ok = in.ok && c.ok;
     t.comments.push_back(std::move(m));
   });
   in.each("attachments", [&](element x) {
     JsonFields a{x};
-    t.attachments.push_back(read_attachment(a));
+    t.attachments.push_back(read_attachment(a, open));
     in.ok = in.ok && a.ok;
   });
   t.shared_attachments = in.strs("shared_attachments");
@@ -143,7 +146,7 @@ Result<Ticket> decode_ticket_snapshot(std::string_view bytes) {
   std::int64_t rating;
   if (in.e["feedback_rating"].get_int64().get(rating) == simdjson::SUCCESS)
     t.feedback_rating = static_cast<int>(rating);
-  t.feedback_comment = in.str("feedback_comment");
+  t.feedback_comment = open.field(in, "feedback_comment");
   t.resolution_cycle = static_cast<std::uint32_t>(in.i64("resolution_cycle"));
   t.feedback_cycle = static_cast<std::uint32_t>(in.i64("feedback_cycle"));
   t.created_at = read_micros(in, "created_at");
@@ -153,6 +156,7 @@ Result<Ticket> decode_ticket_snapshot(std::string_view bytes) {
   t.first_response = read_clock(in, "first_response");
   t.resolution_clock = read_clock(in, "resolution_clock");
   t.version = static_cast<std::uint64_t>(in.i64("version"));
+  if (auto opened = open.status(); !opened) return std::unexpected(opened.error());
   if (!in.ok) return make_error(Errc::internal, "snapshot misses fields");
   return t;
 }

@@ -5,15 +5,31 @@
 
 namespace ticketd {
 
-std::string encode_user_record(const UserRecord& user) {
+Result<std::string> encode_user_record(const UserRecord& user, FieldCipher& cipher) {
+  FieldSealer seal(cipher, kUserRecorded);
   JsonWriter w;
   w.begin_object().key("sub").value(user.sub).key("tenant").value(user.tenant);
-  w.key("role").value(role_name(user.role)).key("name").value(user.name).key("email").value(user.email);
+  w.key("role").value(role_name(user.role));
+  seal.field(w, "name", user.sub, user.name);
+  seal.field(w, "email", user.sub, user.email);
   w.end_object();
+  if (auto ok = seal.status(); !ok) return std::unexpected(ok.error());
   return w.take();
 }
 
-Result<UserRecord> decode_user_record(std::string_view data) {
+namespace {
+
+// Absent or null: "" (records of old clients left them out).
+std::string optional_field(JsonFields& in, FieldOpener& open, const char* key) {
+  simdjson::dom::element x;
+  if (in.e[key].get(x) != simdjson::SUCCESS || x.is_null()) return {};
+  return open.field(in, key);
+}
+
+}  // namespace
+
+Result<UserRecord> decode_user_record(std::string_view data, const FieldCipher& cipher) {
+  FieldOpener open(cipher, kUserRecorded);
   thread_local simdjson::dom::parser parser;
   JsonFields in;
   if (parser.parse(data.data(), data.size()).get(in.e) != simdjson::SUCCESS || !in.e.is_object()) {
@@ -23,8 +39,9 @@ Result<UserRecord> decode_user_record(std::string_view data) {
   u.sub = in.str("sub");
   u.tenant = in.str("tenant");
   u.role = in.enumerated<Role>("role", parse_role);
-  u.name = in.opt_str("name").value_or("");
-  u.email = in.opt_str("email").value_or("");
+  u.name = optional_field(in, open, "name");
+  u.email = optional_field(in, open, "email");
+  if (auto opened = open.status(); !opened) return std::unexpected(opened.error());
   if (!in.ok) return make_error(Errc::internal, "user record does not match its schema");
   return u;
 }

@@ -1,5 +1,5 @@
 // A user directory entry and the data of its `user.recorded` event (stream "user:<sub>"):
-// {"sub", "tenant", "role", "name", "email"}. The user directory (commands/) and the read
+// {"sub", "tenant", "role", "name", "email"} (name and email sealed). The user directory (commands/) and the read
 // model (projections/) both decode it here.
 #pragma once
 
@@ -8,6 +8,7 @@
 
 #include "base/error.h"
 #include "domain/principal.h"
+#include "events/field_cipher.h"
 
 namespace ticketd {
 
@@ -19,9 +20,10 @@ struct UserRecord {
   friend bool operator==(const UserRecord&, const UserRecord&) = default;
 };
 
-[[nodiscard]] std::string encode_user_record(const UserRecord& user);
+// Name and e-mail are sealed under the user's sub (events/field_cipher.h).
+[[nodiscard]] Result<std::string> encode_user_record(const UserRecord& user, FieldCipher& cipher);
 // sub, tenant and a known role are required; name and email may be absent or null.
 // Errc::internal when the data does not match (a corrupted or foreign log).
-[[nodiscard]] Result<UserRecord> decode_user_record(std::string_view data);
+[[nodiscard]] Result<UserRecord> decode_user_record(std::string_view data, const FieldCipher& cipher);
 
 }  // namespace ticketd

@@ -235,6 +235,11 @@ Response history(Api::Context& ctx, Call& call) {
   if (!page) return std::move(page.error());
   auto events = ctx.engine().log().read_stream((*t)->id, page->from + 1, page->limit + 1);
   if (!events) return problem(events.error());
+  for (auto& e : *events) {
+    auto data = ctx.engine().open_record_data(e);
+    if (!data) return problem(data.error());
+    e.data = std::move(*data);
+  }
   return item_page_response(
       std::span<const EventRecord>(*events), page->from, *page, "history", [](const EventRecord&) { return true; },
       write_event);

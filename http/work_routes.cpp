@@ -162,7 +162,7 @@ Response events(Api::Context& ctx, Call& call) {
     auto batch = ctx.engine().log().read_all(position, want - written);
     if (!batch) return problem(batch.error());
     if (batch->empty()) break;
-    for (const auto& e : *batch) {
+    for (auto& e : *batch) {
       position = e.position;
       ++scanned;
       if (!access::sees_all_tenants(who)) {
@@ -170,6 +170,9 @@ Response events(Api::Context& ctx, Call& call) {
         auto covers = tenant.empty() ? Result<bool>(false) : ctx.engine().covers(who, tenant);
         if (!covers || !*covers) continue;
       }
+      auto data = ctx.engine().open_record_data(e);
+      if (!data) return problem(data.error());
+      e.data = std::move(*data);
       write_event(w, e);
       ++written;
     }

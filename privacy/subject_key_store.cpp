@@ -5,6 +5,7 @@
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
+#include <filesystem>
 #include <mutex>
 
 #include "base/aead.h"
@@ -35,10 +36,11 @@ std::vector<std::string> split_ids(const std::string& joined) {
 
 class SubjectKeyStore final : public SubjectKeys {
  public:
-  explicit SubjectKeyStore(rocksdb::DB* db) : db_(db) {}
+  SubjectKeyStore(rocksdb::DB* db, bool read_only) : db_(db), read_only_(read_only) {}
 
   Result<SubjectKey> key_for(const std::string& subject) override {
     if (auto ok = check_subject(subject); !ok) return std::unexpected(ok.error());
+    if (read_only_) return refused();
     std::lock_guard lock(write_mu_);  // one new key per subject, however many ask at once
     auto ids = key_ids(subject);
     if (!ids) return std::unexpected(ids.error());
@@ -78,6 +80,7 @@ class SubjectKeyStore final : public SubjectKeys {
 
   Result<std::size_t> erase(const std::string& subject) override {
     if (auto ok = check_subject(subject); !ok) return std::unexpected(ok.error());
+    if (read_only_) return refused();
     std::lock_guard lock(write_mu_);
     auto ids = key_ids(subject);
     if (!ids) return std::unexpected(ids.error());
@@ -104,7 +107,10 @@ class SubjectKeyStore final : public SubjectKeys {
   }
 
  private:
+  static std::unexpected<Error> refused() { return make_error(Errc::unavailable, "the key store is open read-only"); }
+
   std::unique_ptr<rocksdb::DB> db_;
+  const bool read_only_;
   std::mutex write_mu_;
 };
 
@@ -124,11 +130,28 @@ rocksdb::Options store_options() {
 
 }  // namespace
 
-Result<std::unique_ptr<SubjectKeys>> open_subject_key_store(const std::string& dir) {
+Result<std::unique_ptr<SubjectKeys>> open_subject_key_store(const std::string& dir, bool read_only) {
   rocksdb::DB* db = nullptr;
-  auto s = rocksdb::DB::Open(store_options(), dir, &db);
+  auto options = store_options();
+  options.create_if_missing = !read_only;
+  auto s = read_only ? rocksdb::DB::OpenForReadOnly(options, dir, &db) : rocksdb::DB::Open(options, dir, &db);
   if (!s.ok()) return make_error(Errc::unavailable, "cannot open the key store: " + s.ToString());
-  return std::unique_ptr<SubjectKeys>(std::make_unique<SubjectKeyStore>(db));
+  return std::unique_ptr<SubjectKeys>(std::make_unique<SubjectKeyStore>(db, read_only));
+}
+
+Result<void> restore_subject_key_store(const std::string& backup_dir, const std::string& dir) {
+  std::error_code ec;
+  if (std::filesystem::exists(dir, ec)) return make_error(Errc::validation, dir + " exists; restore into a new path");
+  if (!std::filesystem::is_directory(backup_dir, ec)) return make_error(Errc::not_found, "no backup in " + backup_dir);
+  {  // the backup must open as a key store before anything is copied
+    auto check = open_subject_key_store(backup_dir, true);
+    if (!check) return std::unexpected(check.error());
+  }
+  std::filesystem::copy(backup_dir, dir, std::filesystem::copy_options::recursive, ec);
+  if (ec) return make_error(Errc::unavailable, "cannot copy the backup: " + ec.message());
+  auto opened = open_subject_key_store(dir);
+  if (!opened) return std::unexpected(opened.error());
+  return {};
 }
 
 Result<void> backup_subject_key_store(const std::string& dir, const std::string& backup_dir) {

@@ -21,8 +21,15 @@
 namespace ticketd {
 
 // Opens (creating if missing) the key store in `dir`. Errc::unavailable when it cannot
-// (another process has it open, a damaged database).
-[[nodiscard]] Result<std::unique_ptr<SubjectKeys>> open_subject_key_store(const std::string& dir);
+// (another process has it open, a damaged database). `read_only` opens an existing store
+// beside the process that has it open (ticketctl while ticketd runs): it sees the keys as
+// of the open, and key_for() and erase() answer Errc::unavailable.
+[[nodiscard]] Result<std::unique_ptr<SubjectKeys>> open_subject_key_store(const std::string& dir,
+                                                                          bool read_only = false);
+// Copies the backup in `backup_dir` (made by backup_subject_key_store) to `dir`, which
+// must not exist yet (the process that uses `dir` is stopped); the copy is checked by
+// opening it.
+[[nodiscard]] Result<void> restore_subject_key_store(const std::string& backup_dir, const std::string& dir);
 
 // A consistent copy of the key store in `dir` (not open elsewhere) into `backup_dir`, a
 // directory that must not exist yet (a RocksDB checkpoint; hard links where it can).

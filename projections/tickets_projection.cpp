@@ -127,7 +127,7 @@ struct TicketsProjection::Statements {
   sql::Statement find, upsert, delete_tags, insert_tag, fts_insert, fts_update, upsert_tenant, upsert_user;
 };
 
-TicketsProjection::TicketsProjection() = default;
+TicketsProjection::TicketsProjection(FieldCipher& cipher, const EventStore& log) : cipher_(cipher), log_(log) {}
 TicketsProjection::~TicketsProjection() = default;
 
 void TicketsProjection::create_schema(sql::Database& db) { db.exec(kSchema); }
@@ -185,7 +185,7 @@ void TicketsProjection::apply_tenant(const EventRecord& record) {
 }
 
 void TicketsProjection::apply_user(const EventRecord& record) {
-  auto user = decode_user_record(record.data);
+  auto user = decode_user_record(record.data, cipher_);
   if (!user) {
     throw sql::SqliteError("user record at position " + std::to_string(record.position) + ": " + user.error().message);
   }
@@ -211,7 +211,7 @@ TicketsProjection::Dirty& TicketsProjection::dirty(const std::string& ticket_id,
       throw sql::SqliteError("event for unknown ticket " + ticket_id);
     }
     d.seq = st.find.int64(0);
-    auto state = decode_ticket_snapshot(st.find.text(1));
+    auto state = decode_ticket_snapshot(st.find.text(1), cipher_);
     d.comments = st.find.int64(2);
     d.public_comments = st.find.int64(3);
     d.attachments = st.find.int64(4);
@@ -224,7 +224,7 @@ TicketsProjection::Dirty& TicketsProjection::dirty(const std::string& ticket_id,
 }
 
 void TicketsProjection::apply_ticket(const EventRecord& record) {
-  auto event = decode_ticket_event(record.type, record.data);
+  auto event = decode_ticket_event(record.type, record.data, cipher_);
   if (!event) throw sql::SqliteError(event.error().message);
   Statements& st = *st_;
   Dirty& d = dirty(record.stream, std::holds_alternative<TicketCreated>(*event));
@@ -324,6 +324,8 @@ void TicketsProjection::write_row(const Dirty& d) {
   consider(t.first_response, fr);
   consider(t.resolution_clock, res);
 
+  auto state = encode_ticket_snapshot(t, cipher_, Sealing::in_clear);
+  if (!state) throw sql::SqliteError("ticket " + t.id + ": " + state.error().message);
   const int rank = priority_rank(t.priority);
   st.upsert.bind(1, d.seq)
       .bind(2, t.id)
@@ -357,7 +359,7 @@ void TicketsProjection::write_row(const Dirty& d) {
       .bind(30, d.public_comments)
       .bind(31, d.attachments)
       .bind(32, d.public_attachments)
-      .bind(33, encode_ticket_snapshot(t))
+      .bind(33, *state)
       .bind(34, sla_at_risk);
   st.upsert.run();
 }

@@ -20,7 +20,9 @@
 
 #include "domain/tenant_config.h"
 #include "domain/ticket.h"
+#include "events/field_cipher.h"
 #include "events/time_zones.h"
+#include "eventstore/event_store.h"
 #include "projections/projection.h"
 
 namespace ticketd {
@@ -29,9 +31,11 @@ class TicketsProjection final : public Projection {
  public:
   static constexpr std::string_view kName = "tickets";
   // 2: no comments/attachments tables; `state` in snapshot format 2.
-  static constexpr int kSchemaVersion = 3;
+  // 4: `state` in snapshot format 4 (personal fields sealed).
+  static constexpr int kSchemaVersion = 4;
 
-  TicketsProjection();
+  // `log` is read to re-index the tickets of an erased data subject (privacy.erased).
+  TicketsProjection(FieldCipher& cipher, const EventStore& log);
   ~TicketsProjection() override;
 
   [[nodiscard]] std::string_view name() const override { return kName; }
@@ -63,6 +67,8 @@ class TicketsProjection final : public Projection {
   void write_row(const Dirty& d);
   [[nodiscard]] std::shared_ptr<const TenantConfig> config_of(const std::string& tenant);
 
+  FieldCipher& cipher_;
+  const EventStore& log_;
   sql::Database* db_ = nullptr;
   std::unique_ptr<Statements> st_;
   std::unordered_map<std::string, std::shared_ptr<const TenantConfig>> tenants_;

@@ -69,7 +69,7 @@ UserRecord user_named(int i, const std::string& tenant = "acme") {
 TEST_CASE("user directory: unknown names are never cached, known users stay within the byte bound") {
   auto store = make_memory_event_store();
   constexpr std::size_t kBound = 16 * 1024;
-  UserDirectory users(*store, kBound);
+  UserDirectory users(*store, test::shared_test_cipher(), kBound);
   for (int i = 0; i < 5000; ++i) {
     auto u = users.get(fmt::format("mention-{}", i));
     REQUIRE(u);
@@ -130,7 +130,7 @@ TEST_CASE("tenant directory: unconfigured names are never cached, configured one
 
 TEST_CASE("user directory: a lookup that read the old record before a record() does not cache it") {
   InterleavingStore store(make_memory_event_store());
-  UserDirectory users(store);
+  UserDirectory users(store, test::shared_test_cipher());
   const Principal admin{"ad1", "acme", Role::admin, "", ""};
   const UserRecord before{"bob", "acme", "Bob", "bob@example.com", Role::customer};
   const UserRecord after{"bob", "acme", "Bob", "bob@example.com", Role::agent};
@@ -199,7 +199,7 @@ TEST_CASE("ticket repository: the cache is bounded by the tickets' bytes, and ev
   CHECK(approx_ticket_bytes(*one) > 3 * body.size());  // a ticket weighs its comments' text
 
   constexpr std::size_t kBound = 64 * 1024;  // about four of these tickets
-  TicketRepository repo(*e.store, TicketRepositoryOptions{.cache_bytes = kBound});
+  TicketRepository repo(*e.store, e.cipher, TicketRepositoryOptions{.cache_bytes = kBound});
   for (int pass = 0; pass < 2; ++pass) {
     for (const auto& id : ids) {
       auto held = repo.load(id);
@@ -214,7 +214,7 @@ TEST_CASE("ticket repository: the cache is bounded by the tickets' bytes, and ev
   CHECK(repo.cached_tickets() <= 5);
 
   // A ticket larger than the whole cache is answered, not kept.
-  TicketRepository tiny(*e.store, TicketRepositoryOptions{.cache_bytes = 8 * 1024});
+  TicketRepository tiny(*e.store, e.cipher, TicketRepositoryOptions{.cache_bytes = 8 * 1024});
   auto big = tiny.load(ids.front());
   REQUIRE(big);
   CHECK((*big)->comments.size() == 3);

@@ -145,7 +145,7 @@ void flip_byte(std::string& value, std::string_view inside) {
 TEST_CASE("an untouched log verifies, and every hash recomputes from the documented recipe with OpenSSL") {
   TempDir dir;
   fill(dir.sub("events"));
-  auto dump = run_command(ctl(dir, fmt::format("dump --after 0 --limit {}", kRecords)));
+  auto dump = run_command(ctl(dir, fmt::format("dump --sealed --after 0 --limit {}", kRecords)));
   REQUIRE(dump.exit_code == 0);
   const std::string last = recompute_chain(dump.out, kRecords);
 

@@ -132,7 +132,7 @@ TEST_CASE("16 threads commenting on one ticket: every comment lands once, versio
   for (std::size_t i = 0; i < events->size(); ++i) {
     CHECK((*events)[i].version == i + 1);
     if ((*events)[i].type == "ticket.commented") {
-      auto ev = decode_ticket_event((*events)[i].type, (*events)[i].data);
+      auto ev = decode_ticket_event((*events)[i].type, (*events)[i].data, e.cipher);
       comment_ids.insert(std::get<CommentAdded>(*ev).comment.id);
     }
   }
@@ -309,7 +309,7 @@ std::map<std::string, int> sla_events(const EventStore& store) {
   auto all = store.read_all(0, 1'000'000);
   for (const auto& r : *all) {
     if (r.type == "ticket.sla_warning" || r.type == "ticket.sla_breached") {
-      auto ev = decode_ticket_event(r.type, r.data);
+      auto ev = decode_ticket_event(r.type, r.data, shared_test_cipher());
       const SlaMetric m =
           r.type == "ticket.sla_warning" ? std::get<SlaWarning>(*ev).metric : std::get<SlaBreached>(*ev).metric;
       counts[fmt::format("{} {} {}", r.stream, r.type, name_of(m))]++;
@@ -327,7 +327,7 @@ TEST_CASE("scheduler: warning then breach, exactly once, across a restart") {
   {
     Engine e(dir.sub("events"), {}, start);
     id = e.engine.create(new_ticket("urgent", Priority::urgent), as(customer()))->ticket->id;  // 1 h / 4 h
-    ActiveTickets active(*e.store);
+    ActiveTickets active(*e.store, e.cipher);
     REQUIRE(active.catch_up());
     CHECK(active.ids() == std::vector<std::string>{id});
     e.clock.set(start + 47min);
@@ -346,7 +346,7 @@ TEST_CASE("scheduler: warning then breach, exactly once, across a restart") {
     CHECK(t->first_response.warned);
     CHECK(t->first_response.breached);
     auto events = e.store->read_stream(id, 1, 100);
-    auto breach = decode_ticket_event("ticket.sla_breached", events->back().data);
+    auto breach = decode_ticket_event("ticket.sla_breached", events->back().data, e.cipher);
     CHECK(std::get<SlaBreached>(*breach).due == start + 60min);  // the exact breach instant
   }
   Engine e(dir.sub("events"), {}, start + 10h);
@@ -364,7 +364,7 @@ TEST_CASE("two schedulers at once record nothing twice and miss nothing") {
     ids.push_back(a.engine.create(new_ticket("t", Priority::urgent), as(customer()))->ticket->id);
   // A second engine on the same store: its own caches, handler and scheduler.
   SequentialIds ids_b("b");
-  CommandEngine b(*a.store, a.clock, ids_b);
+  CommandEngine b(*a.store, a.clock, ids_b, a.cipher);
   for (std::chrono::minutes step : {50min, 70min, 300min}) {
     a.clock.set(start + step);
     // The results are checked here, on the test's thread (a REQUIRE on another thread
@@ -440,18 +440,22 @@ TEST_CASE("mentions must name known users in the ticket's scope") {
 }
 
 TEST_CASE("codecs refuse records that do not match their schema, without crashing") {
-  CHECK(error_of(decode_ticket_event("ticket.commented", R"({"body":"hello"})")).code == Errc::internal);
-  CHECK(error_of(decode_ticket_event("ticket.created", R"({"id":"x","tags":"not-a-list"})")).code == Errc::internal);
-  CHECK(error_of(decode_ticket_event("ticket.status_changed", R"({"from":"new","to":"limbo","reason":"x"})")).code ==
+  FieldCipher& c = shared_test_cipher();
+  CHECK(error_of(decode_ticket_event("ticket.commented", R"({"body":"hello"})", c)).code == Errc::internal);
+  CHECK(error_of(decode_ticket_event("ticket.created", R"({"id":"x","tags":"not-a-list"})", c)).code == Errc::internal);
+  CHECK(error_of(decode_ticket_event("ticket.status_changed", R"({"from":"new","to":"limbo","reason":"x"})", c)).code ==
         Errc::internal);
-  CHECK(error_of(decode_ticket_event("ticket.unheard_of", "{}")).code == Errc::internal);
-  CHECK(error_of(decode_ticket_event("ticket.merged", "[1]")).code == Errc::internal);
-  CHECK(error_of(decode_ticket_snapshot("{}")).code == Errc::internal);
-  CHECK(error_of(decode_ticket_snapshot(R"({"format":1,"comments":7})")).code == Errc::internal);
+  CHECK(error_of(decode_ticket_event("ticket.unheard_of", "{}", c)).code == Errc::internal);
+  CHECK(error_of(decode_ticket_event("ticket.merged", "[1]", c)).code == Errc::internal);
+  CHECK(error_of(decode_ticket_snapshot("{}", c)).code == Errc::internal);
+  CHECK(error_of(decode_ticket_snapshot(R"({"format":1,"comments":7})", c)).code == Errc::internal);
   // And a record that does match round-trips.
   const TicketEvent e =
       StatusChanged{Status::resolved, Status::closed, "confirm", Resolution{ResolutionCode::resolved, "ok"}};
-  auto back = decode_ticket_event("ticket.status_changed", encode_ticket_event(e));
+  auto encoded = encode_ticket_event(e, "c1", c);
+  REQUIRE(encoded);
+  CHECK(encoded->find("\"ok\"") == std::string::npos);  // the resolution text is sealed
+  auto back = decode_ticket_event("ticket.status_changed", *encoded, c);
   REQUIRE(back);
   CHECK(std::get<StatusChanged>(*back).resolution->text == "ok");
 }

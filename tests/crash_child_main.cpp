@@ -2,9 +2,11 @@
 //   crash_child DIR THREADS           appends events from many threads forever and writes
 //                                     each acknowledged event id, one per line, to stdout
 //   crash_child DIR THREADS tickets   creates tickets through the command handler and writes
-//                                     "<ticket id> <number>" per acknowledged ticket
+//                                     "<ticket id> <number>" per acknowledged ticket (subject
+//                                     keys in the key store DIR-keys)
 //   crash_child DIR 1 project DB      projects the log into the read-model database DB,
-//                                     after writing "start"
+//                                     after writing "start" (subject keys read-only from
+//                                     DIR-keys, which the parent keeps open)
 // Lines go out in single write() calls below PIPE_BUF, so they never interleave.
 #include <unistd.h>
 
@@ -15,6 +17,7 @@
 
 #include "commands/command_engine.h"
 #include "eventstore/event_store.h"
+#include "privacy/subject_key_store.h"
 #include "projections/projection_runner.h"
 #include "projections/tickets_projection.h"
 
@@ -24,11 +27,17 @@ void write_line(const std::string& line) {
   if (::write(1, line.data(), line.size()) != static_cast<ssize_t>(line.size())) _exit(1);
 }
 
-int create_tickets(ticketd::EventStore& store, int threads) {
+int create_tickets(ticketd::EventStore& store, const std::string& key_dir, int threads) {
   using namespace ticketd;
+  auto keys = open_subject_key_store(key_dir);
+  if (!keys) {
+    std::fprintf(stderr, "crash_child: %s\n", keys.error().message.c_str());
+    return 1;
+  }
+  FieldCipher cipher(**keys);
   SystemClock clock;
   RandomIds ids;
-  CommandEngine engine(store, clock, ids);
+  CommandEngine engine(store, clock, ids, cipher);
   std::vector<std::thread> workers;
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
@@ -52,9 +61,15 @@ int create_tickets(ticketd::EventStore& store, int threads) {
 
 }  // namespace
 
-int project(const ticketd::EventStore& store, const std::string& db) {
+int project(const ticketd::EventStore& store, const std::string& key_dir, const std::string& db) {
+  auto keys = ticketd::open_subject_key_store(key_dir, true);
+  if (!keys) {
+    std::fprintf(stderr, "crash_child: %s\n", keys.error().message.c_str());
+    return 1;
+  }
+  ticketd::FieldCipher cipher(**keys);
   std::vector<std::unique_ptr<ticketd::Projection>> projections;
-  projections.push_back(std::make_unique<ticketd::TicketsProjection>());
+  projections.push_back(std::make_unique<ticketd::TicketsProjection>(cipher, store));
   ticketd::ProjectionRunner runner(store, db, std::move(projections));
   write_line("start\n");
   auto r = runner.catch_up();
@@ -77,8 +92,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   const int threads = std::stoi(argv[2]);
-  if (argc == 5 && std::string(argv[3]) == "project") return project(**store, argv[4]);
-  if (argc == 4) return create_tickets(**store, threads);
+  if (argc == 5 && std::string(argv[3]) == "project") return project(**store, std::string(argv[1]) + "-keys", argv[4]);
+  if (argc == 4) return create_tickets(**store, std::string(argv[1]) + "-keys", threads);
   std::vector<std::thread> workers;
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&store, t] {

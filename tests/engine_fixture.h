@@ -7,6 +7,7 @@
 
 #include "commands/command_engine.h"
 #include "eventstore/memory_event_store.h"
+#include "tests/test_cipher.h"
 #include "tests/test_support.h"
 
 namespace ticketd::test {
@@ -20,12 +21,17 @@ struct Engine {
   static inline const Timestamp kStart = *parse_rfc3339("2026-11-20T08:00:00Z");
 
   // On a RocksDB store in `store_dir` (tests of restarts and real concurrency).
-  explicit Engine(const std::string& store_dir, TicketRepositoryOptions repo_options = {}, Timestamp start = kStart)
-      : Engine(std::move(*open_rocksdb_event_store(store_dir)), repo_options, start) {}
+  explicit Engine(const std::string& store_dir, TicketRepositoryOptions repo_options = {}, Timestamp start = kStart,
+                  FieldCipher& field_cipher = shared_test_cipher())
+      : Engine(std::move(*open_rocksdb_event_store(store_dir)), repo_options, start, field_cipher) {}
   // On any store, e.g. make_memory_event_store() where RocksDB adds nothing to the test.
   explicit Engine(std::unique_ptr<EventStore> event_store, TicketRepositoryOptions repo_options = {},
-                  Timestamp start = kStart)
-      : store(std::move(event_store)), clock(start), engine(*store, clock, ids, repo_options), replay(*store) {}
+                  Timestamp start = kStart, FieldCipher& field_cipher = shared_test_cipher())
+      : store(std::move(event_store)),
+        clock(start),
+        cipher(field_cipher),
+        engine(*store, clock, ids, cipher, repo_options),
+        replay(*store, cipher) {}
 
   // Records a user in the directory (as an admin would register them ahead).
   void add_user(const std::string& sub, Role role, const std::string& tenant = "acme") {
@@ -42,6 +48,7 @@ struct Engine {
   ManualClock clock;
   // Ids differ between engines, so engines reopening one store never reuse an id.
   SequentialIds ids{"id" + std::to_string(next_engine_number())};
+  FieldCipher& cipher;
   CommandEngine engine;
   // A second repository on the store, without the engine's cache: load_fresh() replays.
   TicketRepository replay;

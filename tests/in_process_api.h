@@ -23,6 +23,7 @@
 #include "http/api.h"
 #include "projections/projection_runner.h"
 #include "projections/tickets_projection.h"
+#include "tests/test_cipher.h"
 
 namespace ticketd::test {
 
@@ -36,9 +37,9 @@ class InProcessApi {
       : dir_(make_dir()), store_(std::move(store)), clock_(kInProcessNow), ids_("fz") {
     attachments_ = std::move(*open_attachment_store((dir_ / "attachments").string()));
     std::vector<std::unique_ptr<Projection>> projections;
-    projections.push_back(std::make_unique<TicketsProjection>());
+    projections.push_back(std::make_unique<TicketsProjection>(shared_test_cipher(), *store_));
     projector_ = std::make_unique<ProjectionRunner>(*store_, (dir_ / "read.sqlite").string(), std::move(projections));
-    engine_ = std::make_unique<CommandEngine>(*store_, clock_, ids_);
+    engine_ = std::make_unique<CommandEngine>(*store_, clock_, ids_, shared_test_cipher());
     verifier_ = std::make_unique<http::TokenVerifier>(http::TokenKeys{kInProcessSecret, ""});
     http::ApiOptions options;
     options.worker_threads = 1;

@@ -8,6 +8,7 @@
 #include <random>
 #include <set>
 
+#include "privacy/subject_key_store.h"
 #include "projections/projection_runner.h"
 #include "projections/ticket_queries.h"
 #include "projections/tickets_projection.h"
@@ -22,9 +23,10 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::unique_ptr<ProjectionRunner> runner_for(const EventStore& store, const std::string& db) {
+std::unique_ptr<ProjectionRunner> runner_for(const EventStore& store, const std::string& db,
+                                             FieldCipher& cipher = shared_test_cipher()) {
   std::vector<std::unique_ptr<Projection>> projections;
-  projections.push_back(std::make_unique<TicketsProjection>());
+  projections.push_back(std::make_unique<TicketsProjection>(cipher, store));
   return std::make_unique<ProjectionRunner>(store, db, std::move(projections));
 }
 
@@ -156,8 +158,11 @@ TEST_CASE("a read model built with another schema version is dropped and rebuilt
 
 TEST_CASE("killing the projector mid-batch loses nothing and repeats nothing") {
   TempDir dir;
+  // The child reads the subject keys read-only beside this process.
+  auto keys = std::move(*open_subject_key_store(dir.sub("events-keys")));
+  FieldCipher cipher(*keys);
   {
-    Engine e(dir.sub("events"));
+    Engine e(dir.sub("events"), {}, Engine::kStart, cipher);
     write_history(e, 3000, 12000, 99);  // several batches of events
     MESSAGE("events in the log: " << e.store->head().position);
   }
@@ -178,11 +183,11 @@ TEST_CASE("killing the projector mid-batch loses nothing and repeats nothing") {
     interrupted += out.find("done") == std::string::npos;
     auto store = std::move(*open_rocksdb_event_store(dir.sub("events")));
     {
-      auto resumed = runner_for(*store, db);
+      auto resumed = runner_for(*store, db, cipher);
       REQUIRE(resumed->catch_up());
     }
     if (round == 0) {
-      auto fresh = runner_for(*store, dir.sub("fresh.sqlite"));
+      auto fresh = runner_for(*store, dir.sub("fresh.sqlite"), cipher);
       REQUIRE(fresh->catch_up());
       // Every table of sqlite_master is compared, users included, and each holds rows.
       CHECK(tables_with_rows(dump_read_model(dir.sub("fresh.sqlite"))) ==

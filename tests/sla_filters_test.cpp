@@ -92,7 +92,7 @@ TEST_CASE("sla=at_risk and sla=breached return exactly the tickets the rules nam
   act(paused, ChangeStatus{Status::waiting_on_customer, {}}, n - 10min);
 
   std::vector<std::unique_ptr<Projection>> projections;
-  projections.push_back(std::make_unique<TicketsProjection>());
+  projections.push_back(std::make_unique<TicketsProjection>(e.cipher, *e.store));
   ProjectionRunner runner(*e.store, dir.sub("rm.sqlite"), std::move(projections));
   REQUIRE(runner.catch_up());
   TicketQueries q(dir.sub("rm.sqlite"));

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "events/ticket_event_codec.h"
+#include "privacy/subject_key_store.h"
 #include "tests/engine_fixture.h"
 #include "tests/process_support.h"
 
@@ -42,16 +43,22 @@ TEST_CASE("ticket numbers are never reused across SIGKILLs (10 rounds on one sto
     }
     CHECK(this_round > 0);
   }
-  // Every acknowledged ticket is in the log with its number; numbers are unique.
-  Engine e(store_dir);
+  // Every acknowledged ticket is in the log with its number; numbers are unique; and its
+  // subject opens: the key sealing it was durable before the ticket was acknowledged.
+  auto keys = open_subject_key_store(store_dir + "-keys");
+  REQUIRE(keys);
+  FieldCipher cipher(**keys);
+  Engine e(store_dir, {}, Engine::kStart, cipher);
   for (int i = 0; i < 50; ++i) REQUIRE(e.engine.create(new_ticket(), as(customer())));
   std::map<std::string, std::string> stored;  // number -> ticket id
   auto all = e.store->read_all(0, 10'000'000);
   REQUIRE(all);
   for (const auto& r : *all) {
     if (r.type != "ticket.created") continue;
-    auto ev = decode_ticket_event(r.type, r.data);
+    auto ev = decode_ticket_event(r.type, r.data, cipher);
+    REQUIRE(ev);
     const auto& created = std::get<TicketCreated>(*ev);
+    if (acked.count(created.id)) CHECK(created.subject == "crash test ticket");
     CHECK_MESSAGE(stored.emplace(created.number, created.id).second, "number reused: " << created.number);
   }
   std::size_t missing = 0;

@@ -31,9 +31,10 @@ std::string ctl(const TempDir& dir, const std::string& args) {
   return fmt::format("{} --data-dir {} {}", TICKETCTL_PATH, dir.str(), args);
 }
 
-std::unique_ptr<ProjectionRunner> projection_runner(const EventStore& store, const std::string& db) {
+std::unique_ptr<ProjectionRunner> projection_runner(const EventStore& store, const std::string& db,
+                                                    FieldCipher& cipher = ticketd::test::shared_test_cipher()) {
   std::vector<std::unique_ptr<Projection>> projections;
-  projections.push_back(std::make_unique<TicketsProjection>());
+  projections.push_back(std::make_unique<TicketsProjection>(cipher, store));
   return std::make_unique<ProjectionRunner>(store, db, std::move(projections));
 }
 
@@ -192,13 +193,15 @@ TEST_CASE("rebuild drops and rebuilds the read models, and refuses while the sto
   TempDir dir;
   const std::string read_model = app::read_model_path(dir.str());
   {
-    test::Engine e(app::event_store_dir(dir.str()));
+    auto keys = std::move(*open_subject_key_store(app::key_store_dir(dir.str())));
+    FieldCipher cipher(*keys);
+    test::Engine e(app::event_store_dir(dir.str()), {}, test::Engine::kStart, cipher);
     e.add_user("a1", Role::agent);
     for (int i = 0; i < 3; ++i) REQUIRE(e.engine.create(test::new_ticket(), test::as(test::customer())));
     // A read model caught up to the head (its checkpoint is the head), then made stale
     // behind the runner's back: a ticket the log never had, a changed subject, a tag.
     {
-      auto runner = projection_runner(*e.store, read_model);
+      auto runner = projection_runner(*e.store, read_model, cipher);
       REQUIRE(runner->catch_up());
       CHECK(runner->checkpoint() == e.store->head().position);
     }
@@ -216,7 +219,7 @@ TEST_CASE("rebuild drops and rebuilds the read models, and refuses while the sto
     }
     // Catching up from that checkpoint changes nothing: only a rebuild can repair it.
     {
-      auto runner = projection_runner(*e.store, read_model);
+      auto runner = projection_runner(*e.store, read_model, cipher);
       REQUIRE(runner->catch_up());
     }
     CHECK(stale_rows(read_model) == 4);
@@ -234,7 +237,9 @@ TEST_CASE("rebuild drops and rebuilds the read models, and refuses while the sto
   {
     auto store = open_rocksdb_event_store(app::event_store_dir(dir.str()));
     REQUIRE(store);
-    auto fresh = projection_runner(**store, dir.sub("fresh.sqlite"));
+    auto keys = std::move(*open_subject_key_store(app::key_store_dir(dir.str())));
+    FieldCipher cipher(*keys);
+    auto fresh = projection_runner(**store, dir.sub("fresh.sqlite"), cipher);
     REQUIRE(fresh->catch_up());
   }
   const auto rebuilt = test::dump_read_model(read_model);
