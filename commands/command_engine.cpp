@@ -1,5 +1,7 @@
 #include "commands/command_engine.h"
 
+#include "commands/new_event.h"
+#include "events/erasure_codec.h"
 #include "events/streams.h"
 
 namespace ticketd {
@@ -69,6 +71,18 @@ Result<TicketRepository::Ptr> CommandEngine::ticket(const std::string& ticket_id
 Result<Ticket> CommandEngine::ticket_as_of(const std::string& ticket_id, Timestamp until) {
   if (auto ok = check_ticket_id(ticket_id); !ok) return std::unexpected(ok.error());
   return parts_->tickets.load_as_of(ticket_id, until);
+}
+
+Result<CommandEngine::Erasure> CommandEngine::erase_subject(const std::string& sub, const Principal& actor) {
+  auto ids = parts_->cipher.erase(sub);
+  if (!ids) return std::unexpected(ids.error());
+  parts_->tickets.forget_all();
+  parts_->users.forget_all();
+  NewEvent e = event_by(actor, parts_->ids.next_id(), kPrivacyErased, parts_->clock.now(),
+                        encode_erasure(ErasureRecord{sub, *ids}));
+  auto appended = parts_->store.append(streams::privacy(sub), ExpectedVersion::any(), {std::move(e)});
+  if (!appended) return std::unexpected(appended.error());
+  return Erasure{ids->size(), appended->last_position};
 }
 
 Result<std::string> CommandEngine::open_record_data(const EventRecord& record) const {

@@ -55,6 +55,17 @@ class CommandEngine {
   // a user between tenants (record_user by an admin does).
   [[nodiscard]] Result<void> remember_principal(const Principal& who);
 
+  // Erasure (docs/privacy.md): destroys every key of data subject `sub`, records
+  // `privacy.erased` as `actor`, and empties the ticket and user caches. The caller has
+  // checked that `actor` may. Idempotent: erasing again destroys nothing and records again.
+  // A failure after the keys were destroyed (the append) leaves the erasure in force but
+  // unrecorded until a retry records it.
+  struct Erasure {
+    std::size_t keys = 0;        // key ids of the subject, destroyed now or before
+    std::uint64_t position = 0;  // the privacy.erased record
+  };
+  [[nodiscard]] Result<Erasure> erase_subject(const std::string& sub, const Principal& actor);
+
   // The tenant an event of the log belongs to ("" for none: ticket-number streams).
   [[nodiscard]] std::string tenant_of(const EventRecord& event);
 

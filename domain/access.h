@@ -43,6 +43,7 @@ enum class Action {
   read_users,           // GET /users
   register_users,       // PUT /users/{sub}, with the roles may_grant() allows
   bulk_change,          // POST /tickets/bulk
+  erase_subject,        // POST /privacy/erase (a subject of the actor's scope; any for a global admin)
   // Ticket commands (checked by decide(), after the ticket's scope).
   create_ticket,
   create_for_others,   // a requester other than oneself

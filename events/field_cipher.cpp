@@ -100,11 +100,11 @@ Result<std::vector<std::string>> FieldCipher::erase(const std::string& subject) 
 
 void FieldSealer::field(JsonWriter& w, std::string_view key, const std::string& subject, std::string_view plaintext) {
   w.key(key);
-  if (plaintext.empty() || plaintext == FieldCipher::kErased || error_) {
+  if (error_) {
     w.value("");
     return;
   }
-  if (sealing_ == Sealing::in_clear) {
+  if (plaintext.empty() || plaintext == FieldCipher::kErased || sealing_ == Sealing::in_clear) {
     w.value(plaintext);
     return;
   }

@@ -11,8 +11,8 @@
 //
 // A data subject is a user's `sub` (users are keyed by sub alone, see docs/privacy.md).
 // Opening a value whose key was destroyed by an erasure gives kErased. An empty value is
-// written as a plain "" (it holds nothing), and so is kErased (a state rebuilt after an
-// erasure seals no new key for it); a plain string is read as is.
+// written as a plain "" (it holds nothing), and kErased as a plain "[erased]" (a state
+// rebuilt after an erasure seals no new key for it); a plain string is read as is.
 //
 // Thread-safe. Keys are cached in memory (at most kMaxCachedKeys, then the cache starts
 // over); erase() drops the subject's keys from the cache as well as from the store.

@@ -10,9 +10,11 @@ namespace ticketd::streams {
 inline constexpr std::string_view kTenantPrefix = "tenant:";
 inline constexpr std::string_view kUserPrefix = "user:";
 inline constexpr std::string_view kTicketNumbersPrefix = "ticket-numbers:";
+inline constexpr std::string_view kPrivacyPrefix = "privacy:";
 
 inline std::string tenant(std::string_view id) { return std::string(kTenantPrefix) + std::string(id); }
 inline std::string user(std::string_view sub) { return std::string(kUserPrefix) + std::string(sub); }
+inline std::string privacy(std::string_view sub) { return std::string(kPrivacyPrefix) + std::string(sub); }
 inline std::string ticket_numbers(int year) { return std::string(kTicketNumbersPrefix) + std::to_string(year); }
 
 // Whether `stream` names a ticket (no kind prefix).

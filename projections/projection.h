@@ -30,6 +30,8 @@ class Projection {
   virtual void flush() = 0;
   // Forgets what apply() held back; called when the batch's transaction rolls back.
   virtual void discard() = 0;
+  // After the batch's transaction committed (outside any transaction).
+  virtual void after_commit(sql::Database& /*db*/) {}
 };
 
 }  // namespace ticketd

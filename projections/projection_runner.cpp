@@ -75,6 +75,7 @@ Result<void> ProjectionRunner::apply(std::span<const EventRecord> batch) {
     }
     tx.commit();
     for (auto& c : checkpoints_) c = std::max(c, last);
+    for (auto& p : projections_) p->after_commit(db_);
   } catch (const std::exception& e) {
     for (auto& p : projections_) p->discard();
     load_checkpoints();  // the transaction rolled back; the follower stays where it was

@@ -5,6 +5,7 @@
 
 #include "domain/sla.h"
 #include "domain/ticket_workflow.h"
+#include "events/erasure_codec.h"
 #include "events/tenant_config_codec.h"
 #include "events/ticket_event_codec.h"
 #include "events/ticket_snapshot_codec.h"
@@ -81,6 +82,11 @@ CREATE VIRTUAL TABLE IF NOT EXISTS tickets_fts USING fts5(subject, description, 
 CREATE TABLE IF NOT EXISTS tenants (
   id TEXT PRIMARY KEY, parent TEXT NOT NULL, name TEXT NOT NULL, config TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS tenants_parent ON tenants(parent);
+CREATE TABLE IF NOT EXISTS ticket_people (
+  sub TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (sub, seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS attachment_uploads (
+  uploader TEXT NOT NULL, sha256 TEXT NOT NULL, PRIMARY KEY (uploader, sha256)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS attachment_uploads_sha ON attachment_uploads(sha256, uploader);
 CREATE TABLE IF NOT EXISTS users (
   sub TEXT PRIMARY KEY, tenant TEXT NOT NULL, role TEXT NOT NULL, name TEXT NOT NULL, email TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS users_tenant ON users(tenant, sub);
@@ -117,6 +123,8 @@ struct TicketsProjection::Statements {
             "INSERT INTO tickets_fts(rowid, subject, description, public_text, internal_text) VALUES(?, ?, ?, ?, ?)")),
         fts_update(db.prepare("UPDATE tickets_fts SET subject = ?, description = ?, public_text = public_text || ?,"
                               " internal_text = internal_text || ? WHERE rowid = ?")),
+        insert_person(db.prepare("INSERT OR IGNORE INTO ticket_people(sub, seq) VALUES(?, ?)")),
+        insert_upload(db.prepare("INSERT OR IGNORE INTO attachment_uploads(uploader, sha256) VALUES(?, ?)")),
         upsert_tenant(
             db.prepare("INSERT INTO tenants(id, parent, name, config) VALUES(?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
                        " parent = excluded.parent, name = excluded.name, config = excluded.config")),
@@ -124,7 +132,8 @@ struct TicketsProjection::Statements {
             "INSERT INTO users(sub, tenant, role, name, email) VALUES(?, ?, ?, ?, ?) ON CONFLICT(sub) DO UPDATE SET"
             " tenant = excluded.tenant, role = excluded.role, name = excluded.name, email = excluded.email")) {}
 
-  sql::Statement find, upsert, delete_tags, insert_tag, fts_insert, fts_update, upsert_tenant, upsert_user;
+  sql::Statement find, upsert, delete_tags, insert_tag, fts_insert, fts_update, insert_person, insert_upload,
+      upsert_tenant, upsert_user;
 };
 
 TicketsProjection::TicketsProjection(FieldCipher& cipher, const EventStore& log) : cipher_(cipher), log_(log) {}
@@ -139,7 +148,7 @@ void TicketsProjection::drop(sql::Database& db) {
   db.exec(
       "DROP TABLE IF EXISTS tickets; DROP TABLE IF EXISTS ticket_tags; DROP TABLE IF EXISTS tickets_fts;"
       " DROP TABLE IF EXISTS tenants;"
-      " DROP TABLE IF EXISTS users;"
+      " DROP TABLE IF EXISTS users; DROP TABLE IF EXISTS ticket_people; DROP TABLE IF EXISTS attachment_uploads;"
       // Schema version 1 had these; nothing read them. An outdated read model comes here
       // (ProjectionRunner::rebuild_if_outdated), so they go with it.
       " DROP TABLE IF EXISTS comments; DROP TABLE IF EXISTS attachments;");
@@ -147,6 +156,8 @@ void TicketsProjection::drop(sql::Database& db) {
 
 void TicketsProjection::open(sql::Database& db) {
   db_ = &db;
+  // Freed pages are zeroed, so rows rewritten after an erasure leave no plaintext behind.
+  db.exec("PRAGMA secure_delete=ON");
   st_ = std::make_unique<Statements>(db);
   discard();
   tenants_.clear();
@@ -172,7 +183,77 @@ void TicketsProjection::apply(const EventRecord& record) {
     apply_user(record);
   } else if (record.type.starts_with("ticket.")) {
     apply_ticket(record);
+  } else if (record.type == kPrivacyErased) {
+    apply_erasure(record);
   }
+}
+
+void TicketsProjection::apply_erasure(const EventRecord& record) {
+  auto erasure = decode_erasure(record.data);
+  if (!erasure) throw sql::SqliteError("erasure at position " + std::to_string(record.position) + " is unreadable");
+  flush();  // this batch's rows first: they are read back below
+  const std::string& sub = erasure->subject;
+  const std::string erased(FieldCipher::kErased);
+  auto user = db_->prepare(
+      "UPDATE users SET name = CASE name WHEN '' THEN '' ELSE ?2 END, email = CASE email WHEN '' THEN '' ELSE ?2 END"
+      " WHERE sub = ?1");
+  user.bind(1, sub).bind(2, erased);
+  user.run();
+  auto affected = db_->prepare(
+      "SELECT seq, id, version FROM tickets WHERE requester = ?1 UNION"
+      " SELECT t.seq, t.id, t.version FROM ticket_people p JOIN tickets t ON t.seq = p.seq WHERE p.sub = ?1");
+  affected.bind(1, sub);
+  std::vector<std::tuple<std::int64_t, std::string, std::uint64_t>> tickets;
+  while (affected.step()) {
+    tickets.emplace_back(affected.int64(0), affected.text(1), static_cast<std::uint64_t>(affected.int64(2)));
+  }
+  for (const auto& [seq, id, version] : tickets) rewrite_from_log(seq, id, version);
+  // Merge the search index's segments, so that the deleted entries' text leaves it.
+  db_->exec("INSERT INTO tickets_fts(tickets_fts) VALUES('optimize')");
+  erased_in_batch_ = true;
+}
+
+void TicketsProjection::rewrite_from_log(std::int64_t seq, const std::string& id, std::uint64_t version) {
+  constexpr std::size_t kPage = 1024;
+  Ticket t;
+  while (t.version < version) {
+    auto page = log_.read_stream(id, t.version + 1, kPage);
+    if (!page) throw sql::SqliteError("ticket " + id + ": " + page.error().message);
+    if (page->empty()) throw sql::SqliteError("ticket " + id + " is shorter than its row");
+    for (const auto& r : *page) {
+      if (r.version > version) break;
+      auto event = decode_ticket_event(r.type, r.data, cipher_);
+      if (!event) throw sql::SqliteError("ticket " + id + ": " + event.error().message);
+      t = ticketd::apply(std::move(t), *event, r.time);
+    }
+  }
+  std::string public_text, internal_text;
+  for (const auto& c : t.comments) {
+    std::string& text = c.visibility == Visibility::public_ ? public_text : internal_text;
+    text += ' ';
+    text += c.body;
+  }
+  t.comments.clear();
+  auto state = encode_ticket_snapshot(t, cipher_, Sealing::in_clear);
+  if (!state) throw sql::SqliteError("ticket " + id + ": " + state.error().message);
+  auto row = db_->prepare("UPDATE tickets SET subject = ?, state = ? WHERE seq = ?");
+  row.bind(1, t.subject).bind(2, *state).bind(3, seq);
+  row.run();
+  auto gone = db_->prepare("DELETE FROM tickets_fts WHERE rowid = ?");
+  gone.bind(1, seq);
+  gone.run();
+  Statements& st = *st_;
+  st.fts_insert.bind(1, seq).bind(2, t.subject).bind(3, t.description).bind(4, public_text).bind(5, internal_text);
+  st.fts_insert.run();
+}
+
+void TicketsProjection::after_commit(sql::Database& db) {
+  if (!erased_in_batch_) return;
+  erased_in_batch_ = false;
+  // The write-ahead log still holds the pages as they were before; move them into the
+  // database (zeroed where freed) and truncate it. Readers can hold it back: then the next
+  // erasure or SQLite's own checkpoints finish the job (docs/privacy.md).
+  db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
 }
 
 void TicketsProjection::apply_tenant(const EventRecord& record) {
@@ -258,6 +339,8 @@ void TicketsProjection::apply_ticket(const EventRecord& record) {
     }
   } else if (std::holds_alternative<CommentAdded>(*event)) {
     const Comment& c = t.comments.back();
+    st.insert_person.bind(1, c.author).bind(2, d.seq);
+    st.insert_person.run();
     const bool is_public = c.visibility == Visibility::public_;
     std::string& text = is_public ? d.public_text : d.internal_text;
     text += ' ';
@@ -265,6 +348,11 @@ void TicketsProjection::apply_ticket(const EventRecord& record) {
     ++d.comments;
     if (is_public) ++d.public_comments;
   } else if (std::holds_alternative<AttachmentAdded>(*event)) {
+    const AttachmentMeta& a = t.attachments.back();
+    st.insert_person.bind(1, a.uploader).bind(2, d.seq);
+    st.insert_person.run();
+    st.insert_upload.bind(1, a.uploader).bind(2, a.sha256);
+    st.insert_upload.run();
     ++d.attachments;
   }
   // What the requester sees (access::may_see_attachment); attachments stay in the row's
@@ -280,6 +368,7 @@ void TicketsProjection::flush() {
 
 void TicketsProjection::discard() {
   dirty_.clear();
+  erased_in_batch_ = false;
   auto q = db_->prepare("SELECT COALESCE(MAX(seq), 0) + 1 FROM tickets");
   next_seq_ = q.step() ? q.int64(0) : 1;
 }

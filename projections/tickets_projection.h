@@ -7,6 +7,13 @@
 //   ticket_tags    (ticket, tag)
 //   tickets_fts    FTS5 over subject, description, public and internal comment text
 //   tenants        the tenant tree and each tenant's configuration (as of the event)
+//   users          the user directory (sub, tenant, role, name, email)
+//   ticket_people  (sub, ticket) for every comment author and attachment uploader
+//   attachment_uploads (uploader, sha256): whose bytes each stored blob holds
+// A `privacy.erased` record rewrites the rows of the subject's tickets from the log (where
+// the subject's fields now read "[erased]"), replaces their search entries, merges the
+// search index and truncates SQLite's write-ahead log after the commit; the writer runs
+// with secure_delete, so freed pages hold no plaintext.
 // SLA due instants use the tenant configuration in force when the event was applied,
 // so a rebuild reproduces them exactly.
 #pragma once
@@ -31,7 +38,7 @@ class TicketsProjection final : public Projection {
  public:
   static constexpr std::string_view kName = "tickets";
   // 2: no comments/attachments tables; `state` in snapshot format 2.
-  // 4: `state` in snapshot format 4 (personal fields sealed).
+  // 4: `state` in snapshot format 4; ticket_people, attachment_uploads; erasure.
   static constexpr int kSchemaVersion = 4;
 
   // `log` is read to re-index the tickets of an erased data subject (privacy.erased).
@@ -45,6 +52,7 @@ class TicketsProjection final : public Projection {
   void open(sql::Database& db) override;
   void apply(const EventRecord& record) override;
   void flush() override;
+  void after_commit(sql::Database& db) override;
   void discard() override;
 
  private:
@@ -63,6 +71,9 @@ class TicketsProjection final : public Projection {
   void apply_tenant(const EventRecord& record);
   void apply_user(const EventRecord& record);
   void apply_ticket(const EventRecord& record);
+  void apply_erasure(const EventRecord& record);
+  // Rewrites ticket `id` (row `seq`, at `version`) from the log: subject, state, search.
+  void rewrite_from_log(std::int64_t seq, const std::string& id, std::uint64_t version);
   Dirty& dirty(const std::string& ticket_id, bool creating);
   void write_row(const Dirty& d);
   [[nodiscard]] std::shared_ptr<const TenantConfig> config_of(const std::string& tenant);
@@ -74,6 +85,7 @@ class TicketsProjection final : public Projection {
   std::unordered_map<std::string, std::shared_ptr<const TenantConfig>> tenants_;
   std::unordered_map<std::string, Dirty> dirty_;
   std::int64_t next_seq_ = 1;
+  bool erased_in_batch_ = false;
   TimeZones zones_;
 };
 
