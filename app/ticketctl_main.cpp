@@ -25,6 +25,7 @@
 #include "app/data_dir.h"
 #include "base/timestamp.h"
 #include "commands/ticket_repository.h"
+#include "events/erasure_codec.h"
 #include "events/ticket_snapshot_codec.h"
 #include "eventstore/chain_verifier.h"
 #include "eventstore/event_store.h"
@@ -278,13 +279,44 @@ int run_backup_keys(const std::string& data_dir, const std::string& to) {
   return 0;
 }
 
+// Puts the backup in place, then destroys again the keys of every subject the log says was
+// erased (a backup taken before an erasure must not bring the person back).
 int run_restore_keys(const std::string& data_dir, const std::string& from) {
-  const std::string keys = ticketd::app::key_store_dir(data_dir);
-  if (auto done = ticketd::restore_subject_key_store(from, keys); !done) {
+  auto store = open_read_only(data_dir);
+  if (!store) return 1;
+  const std::string dir = ticketd::app::key_store_dir(data_dir);
+  if (auto done = ticketd::restore_subject_key_store(from, dir); !done) {
     fmt::print(stderr, "ticketctl: restore-keys: {}\n", done.error().message);
     return 1;
   }
-  fmt::print("key store restored from {} to {}\n", from, keys);
+  auto keys = ticketd::open_subject_key_store(dir);
+  if (!keys) {
+    fmt::print(stderr, "ticketctl: restore-keys: {}\n", keys.error().message);
+    return 1;
+  }
+  constexpr std::size_t kPage = 4096;
+  std::size_t erased = 0;
+  for (std::uint64_t after = 0;;) {
+    auto page = store->read_all(after, kPage);
+    if (!page) {
+      fmt::print(stderr, "ticketctl: restore-keys: reading the log: {}\n", page.error().message);
+      return 1;
+    }
+    for (const auto& r : *page) {
+      if (r.type != ticketd::kPrivacyErased) continue;
+      auto erasure = ticketd::decode_erasure(r.data);
+      auto done =
+          erasure ? (*keys)->erase(erasure->subject) : ticketd::Result<std::size_t>(std::unexpected(erasure.error()));
+      if (!done) {
+        fmt::print(stderr, "ticketctl: restore-keys: position {}: {}\n", r.position, done.error().message);
+        return 1;
+      }
+      erased += *done;
+    }
+    if (page->size() < kPage) break;
+    after = page->back().position;
+  }
+  fmt::print("key store restored from {} to {}; {} keys of erased subjects destroyed again\n", from, dir, erased);
   return 0;
 }
 

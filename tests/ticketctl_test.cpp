@@ -133,6 +133,38 @@ TEST_CASE("backup-keys copies the key store to a new directory, and says why whe
   CHECK((*backup)->key(carla.id).value() == carla.bytes);
 }
 
+TEST_CASE("restore-keys puts a backup in place and destroys again the keys of subjects erased since") {
+  TempDir dir;
+  std::string id;
+  {
+    auto keys = std::move(*open_subject_key_store(app::key_store_dir(dir.str())));
+    FieldCipher cipher(*keys);
+    test::Engine e(app::event_store_dir(dir.str()), {}, test::Engine::kStart, cipher);
+    id = e.engine.create(test::new_ticket("Carla's printer"), test::as(test::customer("carla")))->ticket->id;
+    REQUIRE(e.engine.create(test::new_ticket("Cleo's laptop"), test::as(test::customer("cleo"))));
+  }
+  REQUIRE(run_command(ctl(dir, "backup-keys --to " + dir.sub("backup"))).exit_code == 0);
+  {
+    auto keys = std::move(*open_subject_key_store(app::key_store_dir(dir.str())));
+    FieldCipher cipher(*keys);
+    test::Engine e(app::event_store_dir(dir.str()), {}, test::Engine::kStart, cipher);
+    REQUIRE(e.engine.erase_subject("carla", test::admin()));
+  }
+  // The key store is lost; the backup (which still holds carla's key) comes back.
+  std::filesystem::remove_all(app::key_store_dir(dir.str()));
+  auto restored = run_command(ctl(dir, "restore-keys --from " + dir.sub("backup")));
+  CHECK_MESSAGE(restored.exit_code == 0, restored.out);
+  CHECK(restored.out.find("1 keys of erased subjects destroyed again") != std::string::npos);
+  auto state = run_command(ctl(dir, "replay --state --stream " + id));
+  CHECK(state.out.find(R"("subject":"[erased]")") != std::string::npos);
+  auto dump = run_command(ctl(dir, "dump --after 0 --limit 100"));
+  CHECK(dump.out.find("Cleo's laptop") != std::string::npos);  // cleo's key came back
+  CHECK(dump.out.find("Carla's printer") == std::string::npos);
+  auto twice = run_command(ctl(dir, "restore-keys --from " + dir.sub("backup")));
+  CHECK(twice.exit_code == 1);
+  CHECK(twice.out.find("exists") != std::string::npos);
+}
+
 TEST_CASE("ticketd opens the store, keeps what it held, and exits 0 on SIGTERM") {
   TempDir dir;
   {
