@@ -46,6 +46,7 @@ constexpr std::array kRules{
     Rule{Action::register_users, "register_users", "registering users", kAdmins},
     Rule{Action::bulk_change, "bulk_change", "bulk changes", kAdmins},
     Rule{Action::erase_subject, "erase_subject", "erasing a person's data", kAdmins},
+    Rule{Action::export_subject, "export_subject", "exporting a person's data", kAdmins},
     Rule{Action::create_ticket, "create_ticket", "creating tickets", kWorkers | roles({customer, integration})},
     Rule{Action::create_for_others, "create_for_others", "creating tickets for another requester",
          kWorkers | bit(integration)},

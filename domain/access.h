@@ -44,6 +44,7 @@ enum class Action {
   register_users,       // PUT /users/{sub}, with the roles may_grant() allows
   bulk_change,          // POST /tickets/bulk
   erase_subject,        // POST /privacy/erase (a subject of the actor's scope; any for a global admin)
+  export_subject,       // GET /privacy/export (the same scope)
   // Ticket commands (checked by decide(), after the ticket's scope).
   create_ticket,
   create_for_others,   // a requester other than oneself

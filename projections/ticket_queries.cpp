@@ -361,6 +361,23 @@ Result<std::vector<UserRow>> TicketQueries::users(const Principal& who, int limi
   return out;
 }
 
+Result<std::vector<std::string>> TicketQueries::tickets_of_person(const Principal& who, const std::string& sub,
+                                                                  int limit) {
+  Query q;
+  q.add("SELECT t.id FROM tickets t WHERE (t.requester = ?", sub)
+      .add(" OR t.seq IN (SELECT seq FROM ticket_people WHERE sub = ?))", sub);
+  add_scope(q, who);
+  q.add(" ORDER BY t.seq LIMIT ?", static_cast<std::int64_t>(limit));
+  std::vector<std::string> out;
+  try {
+    auto st = q.prepare(db_);
+    while (st.step()) out.push_back(st.text(0));
+  } catch (const sql::SqliteError& e) {
+    return make_error(Errc::internal, std::string("read model query failed: ") + e.what());
+  }
+  return out;
+}
+
 Result<Stats> TicketQueries::stats(const Principal& who, Timestamp now) {
   Stats s;
   try {

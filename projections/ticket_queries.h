@@ -107,6 +107,10 @@ class TicketQueries {
   [[nodiscard]] Result<std::vector<TenantRow>> tenants(const Principal& who);
   // Known users of tenants in scope, by sub, after `after_sub`, at most `limit`.
   [[nodiscard]] Result<std::vector<UserRow>> users(const Principal& who, int limit, const std::string& after_sub);
+  // Ids of the tickets in scope that `sub` requested, commented on or uploaded to, oldest
+  // first, at most `limit`.
+  [[nodiscard]] Result<std::vector<std::string>> tickets_of_person(const Principal& who, const std::string& sub,
+                                                                   int limit);
   // Tickets created in [from, to), grouped by category, priority, queue, agent or day (UTC).
   [[nodiscard]] Result<std::vector<ReportRow>> report(const Principal& who, Timestamp from, Timestamp to,
                                                       const std::string& group_by);

@@ -36,6 +36,7 @@ const std::map<Action, std::set<Role>>& expected() {
       {Action::register_users, {admin, global_admin}},
       {Action::bulk_change, {admin, global_admin}},
       {Action::erase_subject, {admin, global_admin}},
+      {Action::export_subject, {admin, global_admin}},
       {Action::create_ticket, {customer, agent, admin, global_admin, integration}},
       {Action::create_for_others, {agent, admin, global_admin, integration}},
       {Action::link_external, {admin, global_admin, integration}},

@@ -731,7 +731,8 @@ TEST_CASE("operations: healthz, readyz, metrics, request ids, OpenAPI lists ever
                                                                   {"put", "/api/v1/tenants/{id}"},
                                                                   {"get", "/api/v1/users"},
                                                                   {"put", "/api/v1/users/{sub}"},
-                                                                  {"post", "/api/v1/privacy/erase"}};
+                                                                  {"post", "/api/v1/privacy/erase"},
+                                                                  {"get", "/api/v1/privacy/export"}};
   for (const auto& [method, path] : contract) {
     simdjson::dom::element op;
     CHECK_MESSAGE(paths[path][method].get(op) == simdjson::SUCCESS, method, " ", path);

@@ -1,4 +1,4 @@
-// Erasure end to end against a real ticketd process (docs/privacy.md): a customer's data
+// Export and erasure end to end against a real ticketd process (docs/privacy.md): a customer's data
 // is sealed in the log; POST /privacy/erase destroys their key; afterwards the API,
 // search, history and ticketctl show "[erased]", the chain still verifies, a SIGKILL right
 // after the answer loses nothing of it, and no file of the data directory holds the
@@ -81,6 +81,22 @@ TEST_CASE("erasure: [erased] everywhere, the chain verifies, and no file keeps t
     auto opened = run_command(ctl(dir, "dump --after 0 --limit 1000"));
     CHECK(opened.out.find("Quokka7Comment") != std::string::npos);  // the key opens them
 
+    // Export: everything about carla, and nothing of alex's.
+    auto exported = http.request("GET", "/api/v1/privacy/export?subject=carla", "", {bearer(ada)});
+    REQUIRE(exported.status == 200);
+    CHECK(exported.json()["tickets_requested"].get_array().value().size() == 1);
+    CHECK(exported.json()["comments_written"].get_array().value().size() == 1);
+    // The directory holds her token's claims now (they replaced the admin's entry).
+    CHECK(std::string_view(exported.json()["user"]["email"].get_string().value()) == "carla@example.com");
+    for (const char* word : {"Quokka7Subject", "Quokka7Description", "Quokka7Comment"}) {
+      CHECK_MESSAGE(exported.body.find(word) != std::string::npos, std::string(word));
+    }
+    CHECK(exported.body.find(R"("body":"Wombat3Reply)") == std::string::npos);
+    CHECK(exported.json()["truncated"].get_bool().value() == false);
+    CHECK(http.request("GET", "/api/v1/privacy/export?subject=carla", "", {bearer(other_admin)}).status == 404);
+    CHECK(http.request("GET", "/api/v1/privacy/export?subject=carla", "", {bearer(carla)}).status == 403);
+    CHECK(http.request("GET", "/api/v1/privacy/export", "", {bearer(ada)}).status == 422);
+
     // Who may erase: not a customer (403), not an admin of another tenant (404).
     const std::string body = R"({"subject":"carla"})";
     CHECK(http.request("POST", "/api/v1/privacy/erase", body, {bearer(carla)}).status == 403);
@@ -117,6 +133,10 @@ TEST_CASE("erasure: [erased] everywhere, the chain verifies, and no file keeps t
     auto users = http.request("GET", "/api/v1/users?limit=200", "", {bearer(ada)});
     CHECK(users.body.find("Quokka7") == std::string::npos);
     CHECK(users.body.find("quokka7") == std::string::npos);
+    auto exported = http.request("GET", "/api/v1/privacy/export?subject=carla", "", {bearer(ada)});
+    REQUIRE(exported.status == 200);
+    CHECK(exported.body.find("Quokka7") == std::string::npos);
+    CHECK(exported.body.find("[erased]") != std::string::npos);
     // Erasing again finds nothing live and records again.
     CHECK(http.request("POST", "/api/v1/privacy/erase", R"({"subject":"carla"})", {bearer(ada)}).status == 200);
     CHECK(server.stop() == 0);
