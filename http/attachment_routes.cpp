@@ -58,13 +58,14 @@ Response upload(Api::Context& ctx, Call& call) {
   }
   const std::string verdict = ctx.services.scanner.scan(req.body_file, part.offset, part.length);
   if (verdict != "clean") {
-    spdlog::warn("upload refused by the scan hook: ticket={} file={} verdict={}", (*ticket)->id, part.file_name,
-                 verdict);
+    // The file's name is its uploader's personal data: never in a log line.
+    spdlog::warn("upload refused by the scan hook: ticket={} verdict={}", (*ticket)->id, verdict);
     return invalid_field("file", "refused by the scan: " + verdict);
   }
   AttachmentMeta meta;
   meta.id = ctx.services.ids.next_id();
-  auto stored = ctx.services.attachments.put_file(req.body_file, part.offset, part.length, meta.id, (*ticket)->id);
+  auto stored = ctx.services.attachments.put_file(req.body_file, part.offset, part.length, meta.id, (*ticket)->id,
+                                                  call.who().sub);
   if (!stored) return problem(stored.error());
   meta.file_name = part.file_name;
   meta.content_type = type;
@@ -151,13 +152,13 @@ Response content(Api::Context& ctx, Call& call) {
   }
   Response r;
   if (call.request.spool_dir.empty()) {
-    auto bytes = ctx.services.attachments.get(it->sha256);
+    auto bytes = ctx.services.attachments.get(it->id, it->sha256);
     if (!bytes) return problem(bytes.error());
     r.body = std::move(*bytes);
   } else {
     // Through a file, so the answer never holds the whole content in memory.
     const std::string file = call.request.spool_dir + "/download-" + ctx.services.ids.next_id();
-    auto copied = ctx.services.attachments.copy_to_file(it->sha256, file);
+    auto copied = ctx.services.attachments.copy_to_file(it->id, it->sha256, file);
     if (!copied) return problem(copied.error());
     r.body_file = file;
     r.body_file_size = *copied;

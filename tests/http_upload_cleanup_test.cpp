@@ -3,6 +3,7 @@
 #include "app/data_dir.h"
 #include "attachments/attachment_store.h"
 #include "base/sha256.h"
+#include "privacy/subject_key_store.h"
 #include "tests/http_world.h"
 
 using namespace ticketd;
@@ -47,12 +48,15 @@ TEST_CASE("uploads refused by their command (403, 409, 412, 422) leave no conten
   CHECK(download.body == shared);
 
   REQUIRE(w.server.stop() == 0);
-  auto store = open_attachment_store(app::attachment_dir(w.dir.str()));
+  auto keys = open_subject_key_store(app::key_store_dir(w.dir.str()));
+  REQUIRE(keys);
+  auto store = open_attachment_store(app::attachment_dir(w.dir.str()), **keys);
   REQUIRE(store);
-  for (const std::string* bytes : {&internal, &long_name, &stale, &late}) {
-    auto held = (*store)->has(sha256_hex({*bytes}));
+  for (auto [uploader, bytes] :
+       {std::pair{"carla", &internal}, {"carla", &long_name}, {"carla", &stale}, {"alex", &late}}) {
+    auto held = (*store)->has(uploader, sha256_hex({*bytes}));
     REQUIRE(held);
     CHECK_MESSAGE(!*held, *bytes);
   }
-  CHECK(*(*store)->get(sha256_hex({shared})) == shared);
+  CHECK(*(*store)->get(kept.str("id"), sha256_hex({shared})) == shared);
 }

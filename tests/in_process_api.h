@@ -35,7 +35,7 @@ class InProcessApi {
   // Over `store` (an in-memory log unless a test brings its own).
   explicit InProcessApi(std::unique_ptr<EventStore> store = make_memory_event_store())
       : dir_(make_dir()), store_(std::move(store)), clock_(kInProcessNow), ids_("fz") {
-    attachments_ = std::move(*open_attachment_store((dir_ / "attachments").string()));
+    attachments_ = std::move(*open_attachment_store((dir_ / "attachments").string(), shared_test_keys()));
     std::vector<std::unique_ptr<Projection>> projections;
     projections.push_back(std::make_unique<TicketsProjection>(shared_test_cipher(), *store_));
     projector_ = std::make_unique<ProjectionRunner>(*store_, (dir_ / "read.sqlite").string(), std::move(projections));
