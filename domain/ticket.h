@@ -97,6 +97,7 @@ struct Ticket {
   Timestamp updated_at{};
   std::optional<Timestamp> resolved_at;
   std::optional<Timestamp> closed_at;
+  std::optional<Timestamp> archived_at;  // by retention: out of the read models, no more changes
   SlaClock first_response;
   SlaClock resolution_clock;
   std::uint64_t version = 0;  // events applied

@@ -131,6 +131,8 @@ Ticket apply(Ticket t, const TicketEvent& event, Timestamp at) {
           t.clock(e.metric).warned = true;
         } else if constexpr (std::is_same_v<E, SlaBreached>) {
           t.clock(e.metric).breached = true;
+        } else if constexpr (std::is_same_v<E, TicketArchived>) {
+          t.archived_at = at;
         }
       },
       event);
@@ -145,7 +147,8 @@ std::string_view event_type_name(const TicketEvent& e) {
                                                 "ticket.commented",      "ticket.attachment_added",
                                                 "ticket.merged",         "ticket.merge_received",
                                                 "ticket.feedback_given", "ticket.external_ref_added",
-                                                "ticket.sla_warning",    "ticket.sla_breached"};
+                                                "ticket.sla_warning",    "ticket.sla_breached",
+                                                "ticket.archived"};
   static_assert(std::size(kNames) == std::variant_size_v<TicketEvent>);
   return kNames[e.index()];
 }

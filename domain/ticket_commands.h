@@ -94,9 +94,12 @@ struct RecordSlaBreach {
   Timestamp due{};
 };
 struct AutoClose {};
+// Retention (the scheduler): archives a ticket closed for the tenant's retention period and
+// its reopen window, whichever is longer.
+struct ArchiveTicket {};
 
-using TicketCommand =
-    std::variant<CreateTicket, UpdateTicket, AssignTicket, ChangeStatus, AddComment, AddAttachment, MergeTicket,
-                 ReceiveMerge, GiveFeedback, AddExternalRef, RecordSlaWarning, RecordSlaBreach, AutoClose>;
+using TicketCommand = std::variant<CreateTicket, UpdateTicket, AssignTicket, ChangeStatus, AddComment, AddAttachment,
+                                   MergeTicket, ReceiveMerge, GiveFeedback, AddExternalRef, RecordSlaWarning,
+                                   RecordSlaBreach, AutoClose, ArchiveTicket>;
 
 }  // namespace ticketd

@@ -387,12 +387,19 @@ std::vector<Status> allowed_next(const Ticket& t) {
   return {};
 }
 
+bool archive_due(const Ticket& t, const TenantConfig& config, Timestamp now) {
+  if (t.status != Status::closed || !t.closed_at || t.archived_at) return false;
+  const auto age = now - *t.closed_at;
+  return age >= config.retention && age >= config.reopen_window;
+}
+
 Result<std::vector<TicketEvent>> decide(const Ticket& t, const TicketCommand& command, const DecideContext& ctx) {
   if (const auto* c = std::get_if<CreateTicket>(&command)) return create(t, *c, ctx);
   if (!access::may_see_ticket(t, ctx.principal, ctx.in_scope)) return not_found();
   if (!access::may_act_on(ctx.principal, t)) {
     return forbidden("an integration acts only on tickets linked to its own system (" + ctx.principal.sub + ")");
   }
+  if (t.archived_at) return conflict(t, "the ticket is archived (retention) and accepts no more changes");
   return std::visit(
       [&](const auto& c) -> Outcome {
         using C = std::decay_t<decltype(c)>;
@@ -427,6 +434,10 @@ Result<std::vector<TicketEvent>> decide(const Ticket& t, const TicketCommand& co
           } else {
             return Events{SlaWarning{c.metric, c.due}};
           }
+        } else if constexpr (std::is_same_v<C, ArchiveTicket>) {
+          if (!may(ctx.principal, Action::run_scheduler)) return denied(Action::run_scheduler);
+          if (!archive_due(t, ctx.config, ctx.now)) return Events{};
+          return Events{TicketArchived{ctx.config.retention.count()}};
         } else {  // AutoClose
           if (!may(ctx.principal, Action::run_scheduler)) return denied(Action::run_scheduler);
           if (t.status != Status::resolved || !t.resolved_at ||

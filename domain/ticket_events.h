@@ -78,10 +78,14 @@ struct SlaBreached {
   SlaMetric metric = SlaMetric::first_response;
   Timestamp due{};
 };
+// Retention: the ticket leaves the read models; the log keeps it (docs/privacy.md).
+struct TicketArchived {
+  std::int64_t retention_days = 0;  // the tenant's setting that made it due
+};
 
 using TicketEvent =
     std::variant<TicketCreated, TicketUpdated, TicketAssigned, StatusChanged, CommentAdded, AttachmentAdded,
-                 TicketMerged, MergeReceived, FeedbackGiven, ExternalRefAdded, SlaWarning, SlaBreached>;
+                 TicketMerged, MergeReceived, FeedbackGiven, ExternalRefAdded, SlaWarning, SlaBreached, TicketArchived>;
 
 // The event's type name in the log ("ticket.created", ...).
 [[nodiscard]] std::string_view event_type_name(const TicketEvent& e);

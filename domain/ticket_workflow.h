@@ -6,7 +6,8 @@
 //   not_found   the ticket does not exist or is outside the caller's scope (customers
 //               see only tickets they requested) - indistinguishable on purpose
 //   forbidden   the principal's role may not do this
-//   conflict    the status forbids it; Error::current_status and Error::allowed say more
+//   conflict    the status forbids it; Error::current_status and Error::allowed say more;
+//               an archived ticket refuses every command
 //   validation  a field breaks a rule; Error::fields lists each
 // An empty event list means the command changes nothing (e.g. a repeated tag set).
 //
@@ -51,5 +52,10 @@ struct DecideContext {
 
 // Statuses reachable from `from` through POST .../status (for 409 bodies).
 [[nodiscard]] std::vector<Status> allowed_next(const Ticket& state);
+
+// Whether retention archives the ticket at `now`: closed, not archived yet, and closed for at
+// least the tenant's retention period and its reopen window (so archiving never takes away
+// a reopen the requester is still entitled to).
+[[nodiscard]] bool archive_due(const Ticket& state, const TenantConfig& config, Timestamp now);
 
 }  // namespace ticketd

@@ -71,6 +71,8 @@ Result<std::string> encode_ticket_event(const TicketEvent& event, const std::str
           seal.field(w, "comment", requester, e.comment);
         } else if constexpr (std::is_same_v<E, ExternalRefAdded>) {
           w.key("system").value(e.ref.system).key("key").value(e.ref.key);
+        } else if constexpr (std::is_same_v<E, TicketArchived>) {
+          w.key("retention_days").value(e.retention_days);
         } else {  // SlaWarning, SlaBreached
           w.key("metric").value(name_of(e.metric)).key("due").value(format_rfc3339(e.due));
         }
@@ -170,6 +172,8 @@ Result<TicketEvent> decode_ticket_event(std::string_view type, std::string_view 
   } else if (type == "ticket.sla_breached") {
     const SlaMetric m = parse_metric_or(r);
     out = SlaBreached{m, read_time(r, "due")};
+  } else if (type == "ticket.archived") {
+    out = TicketArchived{r.i64("retention_days")};
   } else {
     return make_error(Errc::internal, "unknown ticket event type " + std::string(type));
   }

@@ -100,6 +100,7 @@ Result<std::string> encode_ticket_snapshot(const Ticket& t, FieldCipher& cipher,
   micros(w, "updated_at", t.updated_at);
   opt_micros(w, "resolved_at", t.resolved_at);
   opt_micros(w, "closed_at", t.closed_at);
+  opt_micros(w, "archived_at", t.archived_at);
   clock(w, "first_response", t.first_response);
   clock(w, "resolution_clock", t.resolution_clock);
   w.key("version").value(t.version).end_object();
@@ -153,6 +154,7 @@ Result<Ticket> decode_ticket_snapshot(std::string_view bytes, const FieldCipher&
   t.updated_at = read_micros(in, "updated_at");
   t.resolved_at = read_opt_micros(in, "resolved_at");
   t.closed_at = read_opt_micros(in, "closed_at");
+  t.archived_at = read_opt_micros(in, "archived_at");
   t.first_response = read_clock(in, "first_response");
   t.resolution_clock = read_clock(in, "resolution_clock");
   t.version = static_cast<std::uint64_t>(in.i64("version"));

@@ -88,6 +88,7 @@ void write_ticket(JsonWriter& w, const Ticket& t, const ViewContext& ctx) {
   w.key("created_at").value(format_rfc3339(t.created_at)).key("updated_at").value(format_rfc3339(t.updated_at));
   opt_time(w, "resolved_at", t.resolved_at);
   opt_time(w, "closed_at", t.closed_at);
+  opt_time(w, "archived_at", t.archived_at);
   w.key("sla").begin_object();
   write_sla_metric(w, "first_response", t, SlaMetric::first_response, ctx);
   write_sla_metric(w, "resolution", t, SlaMetric::resolution, ctx);

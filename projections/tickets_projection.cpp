@@ -354,6 +354,8 @@ void TicketsProjection::apply_ticket(const EventRecord& record) {
     st.insert_upload.bind(1, a.uploader).bind(2, a.sha256);
     st.insert_upload.run();
     ++d.attachments;
+  } else if (std::holds_alternative<TicketArchived>(*event)) {
+    d.archived = true;
   }
   // What the requester sees (access::may_see_attachment); attachments stay in the row's
   // state because a later public comment can share one.
@@ -362,7 +364,13 @@ void TicketsProjection::apply_ticket(const EventRecord& record) {
 }
 
 void TicketsProjection::flush() {
-  for (auto& [id, d] : dirty_) write_row(d);
+  for (auto& [id, d] : dirty_) {
+    if (d.archived) {
+      delete_row(d);
+    } else {
+      write_row(d);
+    }
+  }
   dirty_.clear();
 }
 
@@ -371,6 +379,16 @@ void TicketsProjection::discard() {
   erased_in_batch_ = false;
   auto q = db_->prepare("SELECT COALESCE(MAX(seq), 0) + 1 FROM tickets");
   next_seq_ = q.step() ? q.int64(0) : 1;
+}
+
+void TicketsProjection::delete_row(const Dirty& d) {
+  if (d.is_new) return;  // created and archived in one batch: never written
+  for (const char* sql : {"DELETE FROM tickets WHERE seq = ?", "DELETE FROM ticket_tags WHERE seq = ?",
+                          "DELETE FROM tickets_fts WHERE rowid = ?", "DELETE FROM ticket_people WHERE seq = ?"}) {
+    auto gone = db_->prepare(sql);
+    gone.bind(1, d.seq);
+    gone.run();
+  }
 }
 
 void TicketsProjection::write_row(const Dirty& d) {

@@ -14,6 +14,9 @@
 // the subject's fields now read "[erased]"), replaces their search entries, merges the
 // search index and truncates SQLite's write-ahead log after the commit; the writer runs
 // with secure_delete, so freed pages hold no plaintext.
+// A `ticket.archived` event (retention) deletes the ticket's rows from tickets,
+// ticket_tags, tickets_fts and ticket_people: lists, queues, search and reports no longer
+// count it, while the log (history, GET of the ticket, auditors) keeps it.
 // SLA due instants use the tenant configuration in force when the event was applied,
 // so a rebuild reproduces them exactly.
 #pragma once
@@ -64,6 +67,7 @@ class TicketsProjection final : public Projection {
     Ticket state;  // without comments and attachments
     std::int64_t comments = 0, public_comments = 0, attachments = 0, public_attachments = 0;
     bool texts_changed = false;                  // subject or description
+    bool archived = false;                       // the row leaves the read models at flush()
     std::string public_text, internal_text;      // comment text added in this batch
     Timestamp at{};                              // time of the last event applied
     std::shared_ptr<const TenantConfig> config;  // the tenant's configuration at that event
@@ -76,6 +80,7 @@ class TicketsProjection final : public Projection {
   void rewrite_from_log(std::int64_t seq, const std::string& id, std::uint64_t version);
   Dirty& dirty(const std::string& ticket_id, bool creating);
   void write_row(const Dirty& d);
+  void delete_row(const Dirty& d);
   [[nodiscard]] std::shared_ptr<const TenantConfig> config_of(const std::string& tenant);
 
   FieldCipher& cipher_;

@@ -458,3 +458,73 @@ TEST_CASE("an event the projection cannot read stops it with an error and keeps 
   CHECK(runner->checkpoint() == 0);
   CHECK(runner->lag() == 1);
 }
+
+TEST_CASE("retention: closed tickets leave the read models after retention_days; the log keeps them") {
+  TempDir dir;
+  const Timestamp t0 = *parse_rfc3339("2026-11-02T09:00:00Z");
+  const Principal root{"root", "root", Role::global_admin, "", ""};
+  std::string old_id, recent_id, open_id;
+  {
+    Engine e(dir.sub("events"), {}, t0);
+    TenantConfig acme;
+    acme.id = "acme";
+    acme.retention = std::chrono::days{30};  // longer than the reopen window (14 days)
+    REQUIRE(e.engine.configure_tenant(acme, root));
+    old_id = e.engine.create(new_ticket("Numbat5 printer"), as(customer()))->ticket->id;
+    REQUIRE(e.engine.execute(old_id, AddComment{"n1", "Numbat5 toner", Visibility::public_, {}, {}}, as(customer())));
+    REQUIRE(e.engine.execute(old_id, ChangeStatus{Status::closed, {}}, as(customer())));  // withdrawn at t0
+    open_id = e.engine.create(new_ticket("still open"), as(customer()))->ticket->id;
+    recent_id = e.engine.create(new_ticket("closed later"), as(customer()))->ticket->id;
+    e.clock.set(t0 + std::chrono::days{20});
+    REQUIRE(e.engine.execute(recent_id, ChangeStatus{Status::closed, {}}, as(customer())));
+
+    e.clock.set(t0 + std::chrono::days{30} - 1min);
+    CHECK(e.engine.run_scheduler()->archived == 0);
+    e.clock.set(t0 + std::chrono::days{30});
+    CHECK(e.engine.run_scheduler()->archived == 1);
+    CHECK(e.engine.run_scheduler()->archived == 0);  // once
+
+    // The log keeps the ticket: it loads, says when it was archived, and refuses changes.
+    auto held = e.engine.ticket(old_id, agent());
+    REQUIRE(held);
+    CHECK((*held)->archived_at == t0 + std::chrono::days{30});
+    CHECK((*held)->subject == "Numbat5 printer");
+    auto reopen = e.engine.execute(old_id, ChangeStatus{Status::new_, {}}, as(customer()));
+    CHECK(error_of(reopen).code == Errc::conflict);
+    auto events = e.store->read_stream(old_id, 1, 100);
+    REQUIRE(events);
+    CHECK(events->back().type == "ticket.archived");
+    CHECK(events->back().actor.sub == "system");
+  }
+  // The read models no longer hold it: lists, search, stats; the others stay.
+  {
+    Engine e(dir.sub("events"), {}, t0 + std::chrono::days{31});  // restarted: nothing archived twice
+    CHECK(e.engine.run_scheduler()->archived == 0);
+    auto incremental = runner_for(*e.store, dir.sub("rm.sqlite"));
+    REQUIRE(incremental->catch_up());
+    TicketQueries q(dir.sub("rm.sqlite"));
+    auto all = q.list(agent(), TicketFilter{}, t0 + std::chrono::days{31});
+    REQUIRE(all);
+    std::set<std::string> listed;
+    for (const auto& row : all->items) listed.insert(row.id);
+    CHECK(listed == std::set<std::string>{open_id, recent_id});
+    TicketFilter words;
+    words.q = "Numbat5";
+    CHECK(q.list(agent(), words, t0 + std::chrono::days{31})->items.empty());
+    CHECK(error_of(q.get(agent(), old_id, t0 + std::chrono::days{31})).code == Errc::not_found);
+    const auto dumped = dump_read_model(dir.sub("rm.sqlite"));
+    for (const auto& line : dumped) CHECK_MESSAGE(line.find("Numbat5") == std::string::npos, line);
+
+    // The recent one goes too once its 30 days are over; incremental equals a rebuild.
+    e.clock.set(t0 + std::chrono::days{50});
+    CHECK(e.engine.run_scheduler()->archived == 1);
+    REQUIRE(incremental->catch_up());
+    auto rebuilt = runner_for(*e.store, dir.sub("rebuilt.sqlite"));
+    REQUIRE(rebuilt->catch_up());
+    CHECK(dump_read_model(dir.sub("rm.sqlite")) == dump_read_model(dir.sub("rebuilt.sqlite")));
+    auto left = q.list(agent(), TicketFilter{}, t0 + std::chrono::days{50});
+    REQUIRE(left);
+    REQUIRE(left->items.size() == 1);
+    CHECK(left->items[0].id == open_id);
+  }
+}

@@ -459,3 +459,37 @@ TEST_CASE("auto-close after the tenant's delay") {
   REQUIRE(due->size() == 1);
   CHECK(std::get<StatusChanged>(due->front()).reason == "auto_close");
 }
+
+TEST_CASE("retention: archiving waits for retention_days and the reopen window; archived refuses everything") {
+  TenantConfig config = kConfig;
+  config.retention = std::chrono::days{1};
+  config.reopen_window = 14 * 24h;             // longer than the retention: it decides
+  const Ticket t = ticket_in(Status::closed);  // closed a day before kNow
+  const Principal system = who(Role::system);
+  CHECK_FALSE(archive_due(t, config, kNow));
+  CHECK_FALSE(archive_due(t, config, kNow + 13 * 24h - 1min));
+  CHECK(archive_due(t, config, kNow + 13 * 24h));
+  CHECK_FALSE(archive_due(ticket_in(Status::resolved), config, kNow + 400 * 24h));  // closed tickets only
+
+  // Not due: nothing happens; only the scheduler may archive.
+  auto early = decide(t, ArchiveTicket{}, {system, kNow, true, config});
+  REQUIRE(early);
+  CHECK(early->empty());
+  CHECK(error_of(decide(t, ArchiveTicket{}, {who(Role::admin), kNow + 20 * 24h, true, config})).code ==
+        Errc::forbidden);
+  const Timestamp due = kNow + 20 * 24h;
+  auto archived_events = decide(t, ArchiveTicket{}, {system, due, true, config});
+  REQUIRE(archived_events);
+  REQUIRE(archived_events->size() == 1);
+  CHECK(std::get<TicketArchived>(archived_events->front()).retention_days == 1);
+  const Ticket archived = fold(t, *archived_events, due);
+  CHECK(archived.archived_at == due);
+  CHECK_FALSE(archive_due(archived, config, due + 24h));
+  // Even an admin's reopen, which ignores the reopen window, is refused now.
+  auto reopen = decide(archived, ChangeStatus{Status::open, {}}, {who(Role::admin), due, true, config});
+  REQUIRE_FALSE(reopen);
+  CHECK(reopen.error().code == Errc::conflict);
+  CHECK(error_of(decide(archived, AddComment{"x", "hello", Visibility::internal, {}, {}},
+                        {who(Role::agent), due, true, config}))
+            .code == Errc::conflict);
+}
