@@ -307,8 +307,11 @@ int run_restore_keys(const std::string& data_dir, const std::string& from) {
       auto erasure = ticketd::decode_erasure(r.data);
       auto done =
           erasure ? (*keys)->erase(erasure->subject) : ticketd::Result<std::size_t>(std::unexpected(erasure.error()));
-      if (!done) {
-        fmt::print(stderr, "ticketctl: restore-keys: position {}: {}\n", r.position, done.error().message);
+      // The log holds this erasure already: it is not pending.
+      auto recorded = done ? (*keys)->erasure_recorded(erasure->subject) : ticketd::Result<void>{};
+      if (!done || !recorded) {
+        fmt::print(stderr, "ticketctl: restore-keys: position {}: {}\n", r.position,
+                   (!done ? done.error() : recorded.error()).message);
         return 1;
       }
       erased += *done;

@@ -202,14 +202,14 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "ticketd: {}\n", store.error().message);
     return 1;
   }
-  auto attachments = ticketd::open_attachment_store(ticketd::app::attachment_dir(s.data_dir));
-  if (!attachments) {
-    fmt::print(stderr, "ticketd: {}\n", attachments.error().message);
-    return 1;
-  }
   auto subject_keys = ticketd::open_subject_key_store(ticketd::app::key_store_dir(s.data_dir));
   if (!subject_keys) {
     fmt::print(stderr, "ticketd: {}\n", subject_keys.error().message);
+    return 1;
+  }
+  auto attachments = ticketd::open_attachment_store(ticketd::app::attachment_dir(s.data_dir), **subject_keys);
+  if (!attachments) {
+    fmt::print(stderr, "ticketd: {}\n", attachments.error().message);
     return 1;
   }
   ticketd::FieldCipher cipher(**subject_keys);
@@ -236,6 +236,13 @@ int main(int argc, char** argv) {
   ticketd::SystemClock clock;
   ticketd::RandomIds ids;
   auto engine = std::make_unique<ticketd::CommandEngine>(**store, clock, ids, cipher);
+  // An erasure cut short by a crash (keys destroyed, not yet in the log) is recorded now.
+  if (auto recorded = engine->record_pending_erasures(); !recorded) {
+    fmt::print(stderr, "ticketd: pending erasures: {}\n", recorded.error().message);
+    return 1;
+  } else if (*recorded > 0) {
+    fmt::print("recorded {} erasures a crash had left pending\n", *recorded);
+  }
   if (s.demo) {
     if (auto seeded = ticketd::app::seed_demo(*engine, **store, ids); !seeded) {
       fmt::print(stderr, "ticketd: demo data: {}\n", seeded.error().message);
@@ -296,9 +303,9 @@ int main(int argc, char** argv) {
       auto report = engine->run_scheduler();
       if (!report) {
         spdlog::error("scheduler: {}", report.error().message);
-      } else if (report->warnings + report->breaches + report->auto_closed > 0) {
-        spdlog::info("scheduler: {} tickets checked, {} SLA warnings, {} breaches, {} auto-closed", report->checked,
-                     report->warnings, report->breaches, report->auto_closed);
+      } else if (report->warnings + report->breaches + report->auto_closed + report->archived > 0) {
+        spdlog::info("scheduler: {} tickets checked, {} SLA warnings, {} breaches, {} auto-closed, {} archived",
+                     report->checked, report->warnings, report->breaches, report->auto_closed, report->archived);
       }
       lock.lock();
     }

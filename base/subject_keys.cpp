@@ -2,6 +2,7 @@
 
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "base/aead.h"
 #include "base/hex.h"
@@ -54,13 +55,26 @@ class MemorySubjectKeys final : public SubjectKeys {
     if (auto it = subjects_.find(subject); it != subjects_.end()) {
       for (const auto& id : it->second) destroyed += keys_.erase(id);
     }
+    if (destroyed > 0) pending_.insert(subject);
     return destroyed;
+  }
+
+  Result<std::vector<std::string>> pending_erasures() const override {
+    std::lock_guard lock(mu_);
+    return std::vector<std::string>(pending_.begin(), pending_.end());
+  }
+
+  Result<void> erasure_recorded(const std::string& subject) override {
+    std::lock_guard lock(mu_);
+    pending_.erase(subject);
+    return {};
   }
 
  private:
   mutable std::mutex mu_;
   std::map<std::string, std::vector<std::string>> subjects_;
   std::map<std::string, std::string> keys_;
+  std::set<std::string> pending_;
 };
 
 }  // namespace

@@ -3,7 +3,7 @@
 // destroys the key, and every sealed value of that subject becomes unreadable ("[erased]")
 // while the log's bytes, and so its hash chain, stay as they were.
 //
-// A subject is an opaque string chosen by the caller (ticketd uses "<tenant>/<sub>", see
+// A subject is an opaque string chosen by the caller (ticketd uses a user's `sub`, see
 // docs/privacy.md); it is a pseudonymous identifier, never a name or an e-mail address.
 // A key is named by a key id ("k" and 32 random hex digits, no personal data), which sealed
 // values carry. A subject has at most one live key; after erasure, a subject that comes
@@ -11,7 +11,10 @@
 //
 // Contract for implementations: thread-safe; a key that key_for() returned is durable
 // before it returns (so no acknowledged event can name a key that a crash loses); erase()
-// is durable before it returns and is idempotent.
+// is durable before it returns and is idempotent. erase() marks the subject's erasure
+// pending, atomically with destroying the keys, until erasure_recorded(): a process that
+// dies between destroying the keys and recording the erasure in the log finds it in
+// pending_erasures() and records it when it starts again.
 #pragma once
 
 #include <memory>
@@ -42,7 +45,12 @@ class SubjectKeys {
   // Every key id ever issued to `subject`, oldest first (empty for an unknown subject).
   [[nodiscard]] virtual Result<std::vector<std::string>> key_ids(const std::string& subject) const = 0;
   // Destroys every key of `subject`: how many were live (0 when erased before, or unknown).
+  // When it destroyed any, the subject's erasure is pending from the same durable write on.
   [[nodiscard]] virtual Result<std::size_t> erase(const std::string& subject) = 0;
+  // The subjects whose keys erase() destroyed and whose erasure was not recorded since.
+  [[nodiscard]] virtual Result<std::vector<std::string>> pending_erasures() const = 0;
+  // The log holds the subject's erasure now: it is no longer pending.
+  [[nodiscard]] virtual Result<void> erasure_recorded(const std::string& subject) = 0;
 };
 
 // Keys in memory (tests, the fuzz harnesses): lost with the process.

@@ -76,13 +76,34 @@ Result<Ticket> CommandEngine::ticket_as_of(const std::string& ticket_id, Timesta
 Result<CommandEngine::Erasure> CommandEngine::erase_subject(const std::string& sub, const Principal& actor) {
   auto ids = parts_->cipher.erase(sub);
   if (!ids) return std::unexpected(ids.error());
+  return record_erasure(sub, *ids, actor);
+}
+
+Result<CommandEngine::Erasure> CommandEngine::record_erasure(const std::string& sub,
+                                                             const std::vector<std::string>& key_ids,
+                                                             const Principal& actor) {
   parts_->tickets.forget_all();
   parts_->users.forget_all();
   NewEvent e = event_by(actor, parts_->ids.next_id(), kPrivacyErased, parts_->clock.now(),
-                        encode_erasure(ErasureRecord{sub, *ids}));
+                        encode_erasure(ErasureRecord{sub, key_ids}));
   auto appended = parts_->store.append(streams::privacy(sub), ExpectedVersion::any(), {std::move(e)});
   if (!appended) return std::unexpected(appended.error());
-  return Erasure{ids->size(), appended->last_position};
+  // Should this fail, the erasure stays pending and is recorded once more at the next
+  // start: a second privacy.erased of one subject changes nothing.
+  (void)parts_->cipher.keys().erasure_recorded(sub);
+  return Erasure{key_ids.size(), appended->last_position};
+}
+
+Result<std::size_t> CommandEngine::record_pending_erasures() {
+  auto pending = parts_->cipher.keys().pending_erasures();
+  if (!pending) return std::unexpected(pending.error());
+  for (const auto& sub : *pending) {
+    auto ids = parts_->cipher.keys().key_ids(sub);
+    if (!ids) return std::unexpected(ids.error());
+    auto recorded = record_erasure(sub, *ids, system_principal(""));
+    if (!recorded) return std::unexpected(recorded.error());
+  }
+  return pending->size();
 }
 
 Result<std::string> CommandEngine::open_record_data(const EventRecord& record) const {
@@ -134,7 +155,7 @@ std::string CommandEngine::tenant_of(const EventRecord& event) {
 
 Result<SchedulerReport> CommandEngine::run_scheduler() {
   if (auto caught_up = parts_->active.catch_up(); !caught_up) return std::unexpected(caught_up.error());
-  auto report = parts_->scheduler.run_once(parts_->active.ids());
+  auto report = parts_->scheduler.run_once(parts_->active);
   if (!report) return report;
   if (auto purged = parts_->idempotency.purge_due(parts_->clock.now()); !purged) return std::unexpected(purged.error());
   return report;

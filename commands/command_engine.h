@@ -58,13 +58,17 @@ class CommandEngine {
   // Erasure (docs/privacy.md): destroys every key of data subject `sub`, records
   // `privacy.erased` as `actor`, and empties the ticket and user caches. The caller has
   // checked that `actor` may. Idempotent: erasing again destroys nothing and records again.
-  // A failure after the keys were destroyed (the append) leaves the erasure in force but
-  // unrecorded until a retry records it.
+  // A failure or a crash after the keys were destroyed (the append) leaves the erasure in
+  // force and pending in the key store until a retry or record_pending_erasures() records it.
   struct Erasure {
     std::size_t keys = 0;        // key ids of the subject, destroyed now or before
     std::uint64_t position = 0;  // the privacy.erased record
   };
   [[nodiscard]] Result<Erasure> erase_subject(const std::string& sub, const Principal& actor);
+  // Records, as the system principal, every erasure the key store holds pending (its keys
+  // destroyed, the process gone before the append): ticketd calls it before serving, so
+  // the read models rewrite those subjects' tickets too. How many it recorded.
+  [[nodiscard]] Result<std::size_t> record_pending_erasures();
 
   // The tenant an event of the log belongs to ("" for none: ticket-number streams).
   [[nodiscard]] std::string tenant_of(const EventRecord& event);
@@ -82,6 +86,9 @@ class CommandEngine {
   [[nodiscard]] const EventStore& log() const;
 
  private:
+  Result<Erasure> record_erasure(const std::string& sub, const std::vector<std::string>& key_ids,
+                                 const Principal& actor);
+
   struct Parts;
   std::unique_ptr<Parts> parts_;
 };

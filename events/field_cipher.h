@@ -56,6 +56,8 @@ class FieldCipher {
   // Destroys every key of `subject` (SubjectKeys::erase) and forgets them here. Returns the
   // subject's key ids (all of them, destroyed now or before).
   [[nodiscard]] Result<std::vector<std::string>> erase(const std::string& subject);
+  // The key store (for its erasure bookkeeping: pending_erasures, erasure_recorded).
+  [[nodiscard]] SubjectKeys& keys() { return keys_; }
 
  private:
   Result<std::optional<std::string>> key_bytes(const std::string& key_id) const;

@@ -16,6 +16,9 @@ namespace {
 
 std::string key_record(const std::string& id) { return "k/" + id; }
 std::string subject_record(const std::string& subject) { return "s/" + subject; }
+// Present while a subject's erasure is not recorded in the log yet.
+constexpr std::string_view kPendingPrefix = "p/";
+std::string pending_record(const std::string& subject) { return std::string(kPendingPrefix) + subject; }
 
 Result<void> checked(const rocksdb::Status& s) {
   if (!s.ok()) return make_error(Errc::internal, "key store: " + s.ToString());
@@ -94,6 +97,7 @@ class SubjectKeyStore final : public SubjectKeys {
       batch.Delete(key_record(id));
     }
     if (live == 0) return std::size_t{0};
+    batch.Put(pending_record(subject), "");
     rocksdb::WriteOptions synced;
     synced.sync = true;
     if (auto ok = checked(db_->Write(synced, &batch)); !ok) return std::unexpected(ok.error());
@@ -104,6 +108,23 @@ class SubjectKeyStore final : public SubjectKeys {
     compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
     if (auto ok = checked(db_->CompactRange(compact, nullptr, nullptr)); !ok) return std::unexpected(ok.error());
     return live;
+  }
+
+  Result<std::vector<std::string>> pending_erasures() const override {
+    std::vector<std::string> out;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    for (it->Seek(kPendingPrefix); it->Valid() && it->key().starts_with(kPendingPrefix); it->Next()) {
+      out.push_back(it->key().ToString().substr(kPendingPrefix.size()));
+    }
+    if (auto ok = checked(it->status()); !ok) return std::unexpected(ok.error());
+    return out;
+  }
+
+  Result<void> erasure_recorded(const std::string& subject) override {
+    if (read_only_) return refused();
+    rocksdb::WriteOptions synced;
+    synced.sync = true;
+    return checked(db_->Delete(synced, pending_record(subject)));
   }
 
  private:

@@ -3,8 +3,9 @@
 //
 // Records: "k/<key id>" holds a key's 32 bytes, "s/<subject>" the subject's key ids
 // (comma-separated, oldest first, kept after erasure so that erasing twice finds nothing
-// live). key_for() writes a new key with a synced write before returning it. erase()
-// deletes the subject's keys with a synced write, then flushes and compacts the whole
+// live), "p/<subject>" an erasure not yet recorded in the log. key_for() writes a new key
+// with a synced write before returning it. erase() deletes the subject's keys and writes
+// "p/<subject>" in one synced batch, then flushes and compacts the whole
 // database, so that no SST or live WAL file holds the destroyed bytes afterwards (the
 // filesystem may still hold the freed blocks; docs/privacy.md says what operators do).
 //

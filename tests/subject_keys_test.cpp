@@ -56,11 +56,16 @@ void check_port_contract(SubjectKeys& keys) {
   CHECK(keys.key_ids("acme/nobody").value().empty());
   CHECK_FALSE(keys.key("k-unknown").value().has_value());
 
+  CHECK(keys.pending_erasures().value().empty());
   CHECK(keys.erase("acme/carla").value() == 1);
   CHECK_FALSE(keys.key(carla->id).value().has_value());
-  CHECK(keys.erase("acme/carla").value() == 0);  // idempotent
+  CHECK(keys.pending_erasures().value() == std::vector<std::string>{"acme/carla"});  // until recorded
+  CHECK(keys.erase("acme/carla").value() == 0);                                      // idempotent
   CHECK(keys.erase("acme/nobody").value() == 0);
   CHECK(keys.key(other->id).value() == other->bytes);  // nobody else's key is touched
+  CHECK(keys.pending_erasures().value() == std::vector<std::string>{"acme/carla"});
+  REQUIRE(keys.erasure_recorded("acme/carla"));
+  CHECK(keys.pending_erasures().value().empty());
 
   // Carla comes back: a new key; the old one stays destroyed.
   auto back = keys.key_for("acme/carla");
@@ -129,6 +134,7 @@ TEST_CASE("the RocksDB key store keeps the port's contract, and its keys survive
     REQUIRE(back.has_value());
     carla_id = back->id;
     carla_bytes = back->bytes;
+    CHECK((*keys)->erase("globex/carla").value() == 1);  // pending across the reopen
     // A second process cannot open it while this one has it (RocksDB's lock).
     auto second = open_subject_key_store(dir.sub("keys"));
     REQUIRE_FALSE(second.has_value());
@@ -141,6 +147,7 @@ TEST_CASE("the RocksDB key store keeps the port's contract, and its keys survive
   CHECK(same->id == carla_id);
   CHECK(same->bytes == carla_bytes);
   CHECK((*reopened)->key_ids("acme/carla").value().size() == 2);  // the erased one and this one
+  CHECK((*reopened)->pending_erasures().value() == std::vector<std::string>{"globex/carla"});
 }
 
 TEST_CASE("an erased key's bytes are in none of the key store's files afterwards") {
