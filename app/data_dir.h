@@ -27,6 +27,14 @@ inline std::string upload_dir(const std::string& data_dir) { return data_dir + "
 // The bound HTTP address "HOST:PORT", written once ticketd accepts requests.
 inline std::string http_addr_path(const std::string& data_dir) { return data_dir + "/http.addr"; }
 
+// The embedded Kafka cluster's bootstrap list "HOST:PORT,...", written when it starts.
+inline std::string kafka_bootstrap_path(const std::string& data_dir) { return data_dir + "/kafka.bootstrap"; }
+
+// The replication secret --demo made up when none was configured (reused on restart).
+inline std::string demo_replication_secret_path(const std::string& data_dir) {
+  return data_dir + "/demo-replication-secret";
+}
+
 // The HS256 secret --demo made up when none was configured (reused on restart; ticketctl
 // token falls back to it).
 inline std::string demo_secret_path(const std::string& data_dir) { return data_dir + "/demo-jwt-secret"; }

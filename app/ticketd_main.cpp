@@ -23,6 +23,7 @@
 #include "app/buffered_stdout_sink.h"
 #include "app/data_dir.h"
 #include "app/demo.h"
+#include "app/replication_role.h"
 #include "attachments/attachment_store.h"
 #include "commands/command_engine.h"
 #include "eventstore/event_store.h"
@@ -54,7 +55,9 @@ struct Settings {
   std::string jwt_issuer;
   std::string jwt_audience;
   unsigned jwt_leeway_s = 30;
-  std::string kafka = "off";
+  std::string kafka = "embedded";
+  std::string follow;
+  std::string replication_secret;
   bool demo = false;
   double rate_limit = 100;
   double rate_burst = 200;
@@ -81,9 +84,10 @@ bool write_file_atomically(const std::string& path, const std::string& text, std
   return !ec;
 }
 
-// The demo secret of this data directory, made up (and kept) on first use.
-std::string demo_secret(const std::string& data_dir) {
-  const std::string path = ticketd::app::demo_secret_path(data_dir);
+// A demo secret of this data directory (in `path`, the JWT secret's by default), made up
+// (and kept) on first use.
+std::string demo_secret(const std::string& data_dir, std::string path = {}) {
+  if (path.empty()) path = ticketd::app::demo_secret_path(data_dir);
   std::ifstream in(path);
   std::string secret;
   if (in && std::getline(in, secret) && !secret.empty()) return secret;
@@ -133,7 +137,13 @@ int main(int argc, char** argv) {
   cli.add_option("--jwt-leeway", s.jwt_leeway_s, "seconds of clock skew allowed on exp, nbf and iat (0-300)")
       ->envname("TICKETD_JWT_LEEWAY")
       ->check(CLI::Range(0u, static_cast<unsigned>(ticketd::http::TokenPolicy::kMaxLeeway.count())));
-  cli.add_option("--kafka", s.kafka, "off (the only mode of this build)")->envname("TICKETD_KAFKA");
+  cli.add_option("--kafka", s.kafka, "embedded (in-process cluster), HOST:PORT,... (a real cluster) or off")
+      ->envname("TICKETD_KAFKA");
+  cli.add_option("--follow", s.follow, "run as a read-only follower of the leader at this http://HOST:PORT")
+      ->envname("TICKETD_FOLLOW");
+  cli.add_option("--replication-secret", s.replication_secret,
+                 "shared secret between a leader and its followers (subject keys)")
+      ->envname("TICKETD_REPLICATION_SECRET");
   cli.add_flag("--demo", s.demo, "demo tenant tree and a token per role")->envname("TICKETD_DEMO");
   cli.add_option("--rate-limit", s.rate_limit, "requests per second per principal (0 = off)")
       ->envname("TICKETD_RATE_LIMIT")
@@ -161,10 +171,12 @@ int main(int argc, char** argv) {
   cli.add_option("--access-log", s.access_log, "one log line per request (true/false)")->envname("TICKETD_ACCESS_LOG");
   CLI11_PARSE(cli, argc, argv);
 
-  if (s.kafka != "off") {
-    fmt::print(stderr, "ticketd: --kafka {}: Kafka replication is not part of this build; use --kafka off\n", s.kafka);
+  const ticketd::app::ReplicationSettings replication_settings{s.kafka, s.follow, s.replication_secret, s.data_dir};
+  if (auto ok = ticketd::app::ReplicationRole::check(replication_settings); !ok) {
+    fmt::print(stderr, "ticketd: {}\n", ok.error().message);
     return 2;
   }
+  const bool follower = !s.follow.empty();
   std::error_code ec;
   std::filesystem::create_directories(s.data_dir, ec);
   if (ec) {
@@ -172,6 +184,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (s.demo && s.jwt_secret.empty()) s.jwt_secret = demo_secret(s.data_dir);
+  if (s.demo && !follower && s.replication_secret.empty()) {
+    s.replication_secret = demo_secret(s.data_dir, ticketd::app::demo_replication_secret_path(s.data_dir));
+  }
   ticketd::http::TokenKeys keys{s.jwt_secret, {}};
   if (!s.jwt_public_key.empty()) {
     keys.rs256_public_pem = read_text(s.jwt_public_key);
@@ -236,14 +251,20 @@ int main(int argc, char** argv) {
   ticketd::SystemClock clock;
   ticketd::RandomIds ids;
   auto engine = std::make_unique<ticketd::CommandEngine>(**store, clock, ids, cipher);
-  // An erasure cut short by a crash (keys destroyed, not yet in the log) is recorded now.
-  if (auto recorded = engine->record_pending_erasures(); !recorded) {
+  // An erasure cut short by a crash (keys destroyed, not yet in the log) is recorded now
+  // (by a leader: a follower's log holds only what its leader wrote).
+  if (auto recorded = follower ? ticketd::Result<std::size_t>(0) : engine->record_pending_erasures(); !recorded) {
     fmt::print(stderr, "ticketd: pending erasures: {}\n", recorded.error().message);
     return 1;
   } else if (*recorded > 0) {
     fmt::print("recorded {} erasures a crash had left pending\n", *recorded);
   }
-  if (s.demo) {
+  auto replication = ticketd::app::ReplicationRole::start(replication_settings, **store, cipher, *engine, clock);
+  if (!replication) {
+    fmt::print(stderr, "ticketd: replication: {}\n", replication.error().message);
+    return 1;
+  }
+  if (s.demo && !follower) {
     if (auto seeded = ticketd::app::seed_demo(*engine, **store, ids); !seeded) {
       fmt::print(stderr, "ticketd: demo data: {}\n", seeded.error().message);
       return 1;
@@ -260,9 +281,11 @@ int main(int argc, char** argv) {
   api_options.access_log = s.access_log;
   api_options.max_queued_requests = s.max_queued_requests;
   api_options.ready_max_lag = s.ready_max_lag;
+  api_options.leader_url = s.follow;
+  api_options.replication_secret = follower ? std::string() : s.replication_secret;
   auto api = std::make_unique<ticketd::http::Api>(
       ticketd::http::ApiServices{*engine, **attachments, *projector, ticketd::app::read_model_path(s.data_dir), clock,
-                                 ids, verifier, scanner},
+                                 ids, verifier, scanner, subject_keys->get(), (*replication)->view()},
       api_options);
   ticketd::http::ServerLimits limits;
   limits.idle_timeout = std::chrono::seconds(s.idle_timeout_s);
@@ -289,6 +312,7 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "ticketd: cannot write {}\n", ticketd::app::http_addr_path(s.data_dir));
   }
   if (s.demo) ticketd::app::print_demo_tokens(s.jwt_secret, clock.now());
+  if (s.demo && !follower) fmt::print("replication secret {}\n", s.replication_secret);
   if (!admin_bound.empty()) fmt::print("admin listening on http://{}\n", admin_bound);
   fmt::print("listening on http://{}\n", *bound);
   std::fflush(stdout);
@@ -296,7 +320,9 @@ int main(int argc, char** argv) {
   std::mutex mu;
   std::condition_variable cv;
   bool stopping = false;
+  // The scheduler writes: a follower's log grows only by replication.
   std::thread scheduler([&] {
+    if (follower) return;
     std::unique_lock lock(mu);
     while (!cv.wait_for(lock, kSchedulerInterval, [&] { return stopping; })) {
       lock.unlock();
@@ -326,9 +352,11 @@ int main(int argc, char** argv) {
   }
   cv.notify_all();
   scheduler.join();
+  (*replication)->stop();
   projector->stop();
   if (auto failed = projector->error()) spdlog::error("read models stopped: {}", failed->message);
   api.reset();
+  replication->reset();
   projector.reset();
   engine.reset();
   attachments->reset();

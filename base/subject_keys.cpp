@@ -32,7 +32,27 @@ class MemorySubjectKeys final : public SubjectKeys {
     SubjectKey key{new_key_id(), random_bytes(kAeadKeyBytes)};
     ids.push_back(key.id);
     keys_.emplace(key.id, key.bytes);
+    owners_[key.id] = subject;
     return key;
+  }
+
+  Result<std::optional<std::string>> subject_of(const std::string& key_id) const override {
+    std::lock_guard lock(mu_);
+    auto it = owners_.find(key_id);
+    if (it == owners_.end()) return std::optional<std::string>();
+    return std::optional<std::string>(it->second);
+  }
+
+  Result<void> adopt(const std::string& subject, const SubjectKey& key) override {
+    if (auto ok = check_subject(subject); !ok) return std::unexpected(ok.error());
+    if (key.bytes.size() != kAeadKeyBytes) return make_error(Errc::validation, "a key is 32 bytes");
+    std::lock_guard lock(mu_);
+    if (keys_.contains(key.id)) return {};
+    if (owners_.contains(key.id)) return make_error(Errc::conflict, "key " + key.id + " was destroyed here");
+    subjects_[subject].push_back(key.id);
+    keys_.emplace(key.id, key.bytes);
+    owners_[key.id] = subject;
+    return {};
   }
 
   Result<std::optional<std::string>> key(const std::string& key_id) const override {
@@ -74,6 +94,7 @@ class MemorySubjectKeys final : public SubjectKeys {
   mutable std::mutex mu_;
   std::map<std::string, std::vector<std::string>> subjects_;
   std::map<std::string, std::string> keys_;
+  std::map<std::string, std::string> owners_;  // key id -> subject, kept after erasure
   std::set<std::string> pending_;
 };
 

@@ -51,6 +51,15 @@ class SubjectKeys {
   [[nodiscard]] virtual Result<std::vector<std::string>> pending_erasures() const = 0;
   // The log holds the subject's erasure now: it is no longer pending.
   [[nodiscard]] virtual Result<void> erasure_recorded(const std::string& subject) = 0;
+
+  // The subject `key_id` was issued to (also after its erasure), or nullopt for an id this
+  // store never issued or adopted.
+  [[nodiscard]] virtual Result<std::optional<std::string>> subject_of(const std::string& key_id) const = 0;
+  // Keeps a copy of a key another store issued to `subject` (a follower's copy of its
+  // leader's keys, replication/), durable before it returns; the newest adopted key is the
+  // subject's live key. Adopting a key held already is a no-op; a key id this store holds
+  // as destroyed is refused (Errc::conflict): an erased key never comes back.
+  [[nodiscard]] virtual Result<void> adopt(const std::string& subject, const SubjectKey& key) = 0;
 };
 
 // Keys in memory (tests, the fuzz harnesses): lost with the process.

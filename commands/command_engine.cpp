@@ -133,12 +133,37 @@ Result<void> CommandEngine::remember_principal(const Principal& who) {
   auto known = parts_->users.get(who.sub);
   if (!known) return std::unexpected(known.error());
   if (*known && **known == seen) return {};
-  if (*known && (*known)->tenant != who.tenant) {
+  if (auto ok = same_tenant(*known, who); !ok) return ok;
+  return record_user(seen, who);
+}
+
+Result<void> CommandEngine::check_principal(const Principal& who) {
+  auto known = parts_->users.get(who.sub);
+  if (!known) return std::unexpected(known.error());
+  return same_tenant(*known, who);
+}
+
+Result<void> CommandEngine::same_tenant(const std::optional<UserRecord>& known, const Principal& who) {
+  if (known && known->tenant != who.tenant) {
     // A user's tenant moves only through the directory (an admin covering both tenants);
     // a token naming another tenant would otherwise flip the record and its scope.
     return make_error(Errc::forbidden, "the token's tenant is not this user's tenant in the directory");
   }
-  return record_user(seen, who);
+  return {};
+}
+
+void CommandEngine::note_replicated(const EventRecord& record) {
+  const std::string& stream = record.stream;
+  if (record.type == kPrivacyErased) {
+    parts_->tickets.forget_all();
+    parts_->users.forget_all();
+  } else if (streams::is_ticket(stream)) {
+    parts_->tickets.invalidate(stream);
+  } else if (stream.starts_with(streams::kUserPrefix)) {
+    parts_->users.invalidate(stream.substr(streams::kUserPrefix.size()));
+  } else if (stream.starts_with(streams::kTenantPrefix)) {
+    parts_->tenants.invalidate(stream.substr(streams::kTenantPrefix.size()));
+  }
 }
 
 std::string CommandEngine::tenant_of(const EventRecord& event) {

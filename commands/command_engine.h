@@ -54,6 +54,13 @@ class CommandEngine {
   // forbidden when the directory holds `who.sub` in another tenant: a token does not move
   // a user between tenants (record_user by an admin does).
   [[nodiscard]] Result<void> remember_principal(const Principal& who);
+  // The same check without recording (a follower, whose directory is its leader's).
+  [[nodiscard]] Result<void> check_principal(const Principal& who);
+
+  // A follower appended `record` outside the engine (replication/): drops what the caches
+  // hold of its stream (after a privacy.erased: everything), so no reader is served a
+  // state from before it.
+  void note_replicated(const EventRecord& record);
 
   // Erasure (docs/privacy.md): destroys every key of data subject `sub`, records
   // `privacy.erased` as `actor`, and empties the ticket and user caches. The caller has
@@ -86,6 +93,7 @@ class CommandEngine {
   [[nodiscard]] const EventStore& log() const;
 
  private:
+  static Result<void> same_tenant(const std::optional<UserRecord>& known, const Principal& who);
   Result<Erasure> record_erasure(const std::string& sub, const std::vector<std::string>& key_ids,
                                  const Principal& actor);
 

@@ -28,6 +28,8 @@ class TenantDirectory {
       : store_(store), cache_(cache_bytes) {}
 
   [[nodiscard]] Result<TenantConfig> get(const std::string& tenant);
+  // Drops `tenant` (its stream grew outside this directory: a follower's replication).
+  void invalidate(const std::string& tenant) { cache_.invalidate(tenant); }
 
   // Whether `principal` may see things of `tenant` (walks the tree, loading parents).
   [[nodiscard]] Result<bool> covers(const Principal& principal, const std::string& tenant);

@@ -93,6 +93,11 @@ void TicketRepository::remember(Ptr state, std::uint64_t previous_version, std::
 
 void TicketRepository::forget(const std::string& id) { cache_.erase(id); }
 
+void TicketRepository::invalidate(const std::string& id) {
+  ++epoch_;  // a load in flight may hold the state from before: it is not cached
+  cache_.erase(id);
+}
+
 void TicketRepository::forget_all() {
   ++epoch_;
   cache_.clear();

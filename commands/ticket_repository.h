@@ -54,6 +54,9 @@ class TicketRepository {
   // it when another snapshot_every events accrued since `previous_version`.
   void remember(Ptr state, std::uint64_t previous_version, std::uint64_t loaded_in);
   void forget(const std::string& id);
+  // Drops `id` and starts a new epoch, so no state loaded before now is cached (its stream
+  // grew outside the command handler: a follower's replication).
+  void invalidate(const std::string& id);
   // Empties the cache and starts a new epoch (after an erasure).
   void forget_all();
 

@@ -36,6 +36,8 @@ class UserDirectory {
 
   // Empties the cache (after an erasure: it holds names and e-mail addresses).
   void forget_all() { cache_.clear(); }
+  // Drops `sub` (its stream grew outside this directory: a follower's replication).
+  void invalidate(const std::string& sub) { cache_.invalidate(sub); }
 
   // What the cache holds (entries, estimated bytes), for tests and metrics.
   [[nodiscard]] std::size_t cached_users() const { return cache_.size(); }

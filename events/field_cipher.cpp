@@ -1,5 +1,7 @@
 #include "events/field_cipher.h"
 
+#include <algorithm>
+
 #include "base/aead.h"
 #include "base/base64.h"
 
@@ -188,7 +190,35 @@ Result<void> copy_opened(JsonWriter& w, element e, std::string_view scope, std::
   return {};
 }
 
+void collect_key_ids(element e, std::vector<std::string>& out) {
+  if (e.is_array()) {
+    for (element x : simdjson::dom::array(e)) collect_key_ids(x, out);
+    return;
+  }
+  if (!e.is_object()) return;
+  if (FieldCipher::is_sealed(e)) {
+    std::string_view id;
+    if (e["sealed"]["key"].get_string().get(id) == simdjson::SUCCESS &&
+        std::find(out.begin(), out.end(), id) == out.end()) {
+      out.emplace_back(id);
+    }
+    return;
+  }
+  for (auto field : simdjson::dom::object(e)) collect_key_ids(field.value, out);
+}
+
 }  // namespace
+
+Result<std::vector<std::string>> sealed_key_ids(std::string_view data) {
+  thread_local simdjson::dom::parser parser;
+  element root;
+  if (parser.parse(data.data(), data.size()).get(root) != simdjson::SUCCESS) {
+    return make_error(Errc::internal, "record data is not JSON");
+  }
+  std::vector<std::string> out;
+  collect_key_ids(root, out);
+  return out;
+}
 
 Result<std::string> open_sealed_values(std::string_view data, std::string_view scope, const FieldCipher& cipher) {
   thread_local simdjson::dom::parser parser;

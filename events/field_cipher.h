@@ -112,4 +112,8 @@ class FieldOpener {
 [[nodiscard]] Result<std::string> open_sealed_values(std::string_view data, std::string_view scope,
                                                      const FieldCipher& cipher);
 
+// The key ids the sealed values of `data` (a record's JSON object) name, each once, in the
+// order met. A follower fetches these from its leader before it appends the record.
+[[nodiscard]] Result<std::vector<std::string>> sealed_key_ids(std::string_view data);
+
 }  // namespace ticketd

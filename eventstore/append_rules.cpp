@@ -49,6 +49,12 @@ Result<void> validate_append(AppendRequest& request, const EventStoreLimits& lim
   return {};
 }
 
+Result<void> check_expected_position(const AppendRequest& request, std::uint64_t next_position) {
+  if (request.expected_position == 0 || request.expected_position == next_position) return {};
+  return make_error(Errc::conflict, "the append expected position " + std::to_string(request.expected_position) +
+                                        " but the log's next position is " + std::to_string(next_position));
+}
+
 EventRecord seal_record(NewEvent& event, const std::string& stream, std::uint64_t position, std::uint64_t version,
                         const std::string& prev_hash, std::string& stored) {
   EventRecord r;

@@ -17,6 +17,10 @@ namespace ticketd {
 // object) and minifies each event's data in place. Errc::validation or Errc::too_large.
 [[nodiscard]] Result<void> validate_append(AppendRequest& request, const EventStoreLimits& limits);
 
+// Errc::conflict when `request` names an expected_position other than `next_position`
+// (the position its first event would get).
+[[nodiscard]] Result<void> check_expected_position(const AppendRequest& request, std::uint64_t next_position);
+
 // The record `event` becomes at `position` / `version` of `stream` after `prev_hash`,
 // with its hash; `stored` receives its stored form (record_codec.h). `event` is moved from.
 [[nodiscard]] EventRecord seal_record(NewEvent& event, const std::string& stream, std::uint64_t position,

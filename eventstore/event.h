@@ -80,6 +80,9 @@ struct AppendRequest {
   std::string stream;
   ExpectedVersion expected = ExpectedVersion::any();
   std::vector<NewEvent> events;
+  // When not 0, the position the first event must get: a follower copying the leader's
+  // log (replication/) appends each record at the leader's position or not at all.
+  std::uint64_t expected_position = 0;
 };
 
 // The head of the log: the last durable position and its hash.

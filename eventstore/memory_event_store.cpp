@@ -156,6 +156,7 @@ class MemoryEventStore final : public EventStore {
               {}};
       return std::unexpected(std::move(e));
     }
+    if (auto at = check_expected_position(request, records_.size() + 1); !at) return std::unexpected(at.error());
     AppendOk ok{records_.size() + 1, 0, 0, false};
     for (auto& e : request.events) {
       std::string stored;

@@ -356,6 +356,7 @@ class RocksEventStore final : public EventStore {
       return std::unexpected(std::move(e));
     }
 
+    if (auto at = check_expected_position(request, next_position_); !at) return std::unexpected(at.error());
     AppendOk ok{next_position_, 0, 0, false};
     for (auto& e : request.events) {
       std::string stored;

@@ -175,6 +175,7 @@ Api::Api(ApiServices services, ApiOptions options)
   add_work_routes(*ctx_);
   add_directory_routes(*ctx_);
   add_privacy_routes(*ctx_);
+  add_replication_routes(*ctx_);
   for (const auto& [method, pattern] : kQuickRoutes) {
     if (!ctx_->router.set_quick(method, pattern)) throw std::logic_error("no route " + std::string(pattern));
   }
@@ -241,6 +242,14 @@ std::expected<Principal, Response> authenticate(Api::Context& ctx, const Request
   return std::move(*principal);
 }
 
+// A follower's answer to every write: 503, naming the leader (docs/replication.md).
+Response follower_refusal(const Api::Context& ctx) {
+  Response r =
+      problem(503, "this ticketd is a read-only follower; send writes to the leader at " + ctx.options.leader_url);
+  r.set("Location", ctx.options.leader_url);
+  return r;
+}
+
 Response dispatch(Api::Context& ctx, const Request& request, Router::Match& m, std::string& who) {
   if (m.route == nullptr) {
     if (m.allowed.empty()) return problem(404, "no such resource");
@@ -250,6 +259,7 @@ Response dispatch(Api::Context& ctx, const Request& request, Router::Match& m, s
     r.set("Allow", allow);
     return r;
   }
+  if (!ctx.options.leader_url.empty() && m.route->method != "GET") return follower_refusal(ctx);
   Call call{request, std::move(m.params), std::nullopt};
   if (m.route->access == Access::principal) {
     auto principal = authenticate(ctx, request);
@@ -260,8 +270,11 @@ Response dispatch(Api::Context& ctx, const Request& request, Router::Match& m, s
       r.set("Retry-After", std::to_string(retry));
       return r;
     }
-    // The user directory records every principal when first seen and when its claims change.
-    if (auto remembered = ctx.engine().remember_principal(*principal); !remembered) {
+    // The user directory records every principal when first seen and when its claims change
+    // (on the leader: a follower's directory is the leader's).
+    if (auto remembered = ctx.options.leader_url.empty() ? ctx.engine().remember_principal(*principal)
+                                                         : ctx.engine().check_principal(*principal);
+        !remembered) {
       if (remembered.error().code == Errc::forbidden) return forbidden(remembered.error().message);
       spdlog::warn("user directory: {}", remembered.error().message);
     }
@@ -277,6 +290,7 @@ Response dispatch(Api::Context& ctx, const Request& request, Router::Match& m, s
 
 std::expected<std::shared_ptr<void>, Response> Api::admit_upload(const Request& head) {
   Context& ctx = *ctx_;
+  if (!ctx.options.leader_url.empty()) return std::unexpected(follower_refusal(ctx));
   auto principal = authenticate(ctx, head);
   if (!principal) return std::unexpected(std::move(principal.error()));
   // The declared length, or the most a chunked body may reach.

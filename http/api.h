@@ -18,6 +18,7 @@
 #include "attachments/attachment_store.h"
 #include "commands/command_engine.h"
 #include "http/rate_limiter.h"
+#include "http/replication_view.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "http/tokens.h"
@@ -40,6 +41,10 @@ struct ApiOptions {
   bool metrics_on_admin_only = false;   // --admin-listen given: /metrics only there
   std::size_t max_bulk_ids = 100;
   bool access_log = true;
+  // A follower (--follow): the leader's URL, named by the 503 that answers every write.
+  std::string leader_url;
+  // The shared secret of GET /api/v1/replication/keys (a leader's followers send it); empty: off.
+  std::string replication_secret;
 };
 
 struct ApiServices {
@@ -51,6 +56,8 @@ struct ApiServices {
   IdSource& ids;
   const TokenVerifier& tokens;
   AttachmentScanner& scanner;
+  SubjectKeys* subject_keys = nullptr;           // for GET /api/v1/replication/keys
+  const ReplicationView* replication = nullptr;  // a relay or a follower: /readyz, /metrics
 };
 
 class Api final : public RequestSink {

@@ -15,12 +15,27 @@ Response readyz(Api::Context& ctx, Call&) {
   const auto lag = head > checkpoint ? head - checkpoint : 0;
   const bool failed = ctx.services.projector.error().has_value();
   const bool store_failed = ctx.engine().log().stats().failed;
-  const bool ready = !failed && !store_failed && lag <= ctx.options.ready_max_lag;
+  std::optional<ReplicationState> replication;
+  if (ctx.services.replication != nullptr) replication = ctx.services.replication->state();
+  // A follower is ready while it replicates and is within the same bound of its leader.
+  const bool replica_ok = !replication || !replication->follower ||
+                          (!replication->failed && replication->lag_records <= ctx.options.ready_max_lag);
+  const bool ready = !failed && !store_failed && lag <= ctx.options.ready_max_lag && replica_ok;
   JsonWriter w;
   w.begin_object().key("status").value(ready ? "ready" : "not_ready");
   w.key("log_head").value(head).key("read_model_checkpoint").value(checkpoint).key("lag").value(lag);
   w.key("max_lag").value(ctx.options.ready_max_lag).key("read_models_failed").value(failed);
-  w.key("event_store_failed").value(store_failed).end_object();
+  w.key("event_store_failed").value(store_failed);
+  if (replication) {
+    w.key("replication").begin_object();
+    w.key("role").value(replication->follower ? "follower" : "leader");
+    if (replication->follower) w.key("leader").value(ctx.options.leader_url);
+    w.key("lag_records").value(replication->lag_records).key("lag_seconds").value(replication->lag_seconds);
+    w.key("failed").value(replication->failed);
+    if (!replication->error.empty()) w.key("error").value(replication->error);
+    w.end_object();
+  }
+  w.end_object();
   Response r = json_response(ready ? 200 : 503, w.take());
   if (!ready) r.set("Retry-After", "1");
   return r;
@@ -48,6 +63,7 @@ Response metrics(Api::Context& ctx, Call& call) {
   out += "# HELP ticketd_http_queued_requests Requests waiting for a worker.\n";
   out += "# TYPE ticketd_http_queued_requests gauge\n";
   out += fmt::format("ticketd_http_queued_requests {}\n", ctx.workers->queued());
+  if (ctx.services.replication != nullptr) ctx.services.replication->render_metrics(out);
   Response r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   r.body = std::move(out);

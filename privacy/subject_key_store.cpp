@@ -15,7 +15,11 @@ namespace ticketd {
 namespace {
 
 std::string key_record(const std::string& id) { return "k/" + id; }
-std::string subject_record(const std::string& subject) { return "s/" + subject; }
+constexpr std::string_view kSubjectPrefix = "s/";
+std::string subject_record(const std::string& subject) { return std::string(kSubjectPrefix) + subject; }
+// The subject of a key id (written with the key; an older store's keys have none, and
+// subject_of() finds them through the "s/" records).
+std::string owner_record(const std::string& id) { return "o/" + id; }
 // Present while a subject's erasure is not recorded in the log yet.
 constexpr std::string_view kPendingPrefix = "p/";
 std::string pending_record(const std::string& subject) { return std::string(kPendingPrefix) + subject; }
@@ -56,13 +60,42 @@ class SubjectKeyStore final : public SubjectKeys {
     std::string joined;
     for (const auto& id : *ids) joined += id + ",";
     joined += created.id;
-    rocksdb::WriteBatch batch;
-    batch.Put(key_record(created.id), created.bytes);
-    batch.Put(subject_record(subject), joined);
-    rocksdb::WriteOptions synced;
-    synced.sync = true;
-    if (auto ok = checked(db_->Write(synced, &batch)); !ok) return std::unexpected(ok.error());
+    if (auto ok = write_key(subject, joined, created); !ok) return std::unexpected(ok.error());
     return created;
+  }
+
+  Result<std::optional<std::string>> subject_of(const std::string& key_id) const override {
+    std::string value;
+    auto s = db_->Get(rocksdb::ReadOptions(), owner_record(key_id), &value);
+    if (s.ok()) return std::optional<std::string>(std::move(value));
+    if (!s.IsNotFound()) return std::unexpected(checked(s).error());
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    for (it->Seek(kSubjectPrefix); it->Valid() && it->key().starts_with(kSubjectPrefix); it->Next()) {
+      for (const auto& id : split_ids(it->value().ToString())) {
+        if (id == key_id) return std::optional<std::string>(it->key().ToString().substr(kSubjectPrefix.size()));
+      }
+    }
+    if (auto ok = checked(it->status()); !ok) return std::unexpected(ok.error());
+    return std::optional<std::string>();
+  }
+
+  Result<void> adopt(const std::string& subject, const SubjectKey& key) override {
+    if (auto ok = check_subject(subject); !ok) return std::unexpected(ok.error());
+    if (key.bytes.size() != kAeadKeyBytes) return make_error(Errc::validation, "a key is 32 bytes");
+    if (read_only_) return refused();
+    std::lock_guard lock(write_mu_);
+    auto held = this->key(key.id);
+    if (!held) return std::unexpected(held.error());
+    if (*held) return {};
+    auto owner = subject_of(key.id);
+    if (!owner) return std::unexpected(owner.error());
+    if (*owner) return make_error(Errc::conflict, "key " + key.id + " was destroyed here");
+    auto ids = key_ids(subject);
+    if (!ids) return std::unexpected(ids.error());
+    std::string joined;
+    for (const auto& id : *ids) joined += id + ",";
+    joined += key.id;
+    return write_key(subject, joined, key);
   }
 
   Result<std::optional<std::string>> key(const std::string& key_id) const override {
@@ -128,6 +161,17 @@ class SubjectKeyStore final : public SubjectKeys {
   }
 
  private:
+  // The key, its owner and the subject's new id list, in one synced write.
+  Result<void> write_key(const std::string& subject, const std::string& joined_ids, const SubjectKey& key) {
+    rocksdb::WriteBatch batch;
+    batch.Put(key_record(key.id), key.bytes);
+    batch.Put(owner_record(key.id), subject);
+    batch.Put(subject_record(subject), joined_ids);
+    rocksdb::WriteOptions synced;
+    synced.sync = true;
+    return checked(db_->Write(synced, &batch));
+  }
+
   static std::unexpected<Error> refused() { return make_error(Errc::unavailable, "the key store is open read-only"); }
 
   std::unique_ptr<rocksdb::DB> db_;

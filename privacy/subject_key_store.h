@@ -1,7 +1,8 @@
 // The data subjects' keys on disk: the SubjectKeys port (base/subject_keys.h) over its own
 // RocksDB database, `<data-dir>/keys`, apart from the log and the attachment store.
 //
-// Records: "k/<key id>" holds a key's 32 bytes, "s/<subject>" the subject's key ids
+// Records: "k/<key id>" holds a key's 32 bytes, "o/<key id>" its subject (kept after
+// erasure), "s/<subject>" the subject's key ids
 // (comma-separated, oldest first, kept after erasure so that erasing twice finds nothing
 // live), "p/<subject>" an erasure not yet recorded in the log. key_for() writes a new key
 // with a synced write before returning it. erase() deletes the subject's keys and writes

@@ -11,6 +11,7 @@ PACKAGES=(
   libhowardhinnant-date-dev tzdata
   doctest-dev libbenchmark-dev wrk curl
   clang-16 libclang-rt-16-dev
+  kcat python3-jsonschema
 )
 
 missing=()

@@ -144,13 +144,18 @@ class HttpClient {
 
 class ServerProcess {
  public:
-  // `extra` flags are appended; the rate limit is off unless a test sets it.
+  // `extra` flags are appended; the listener is 127.0.0.1:0, and the rate limit and Kafka
+  // are off, unless a test sets them
+  // (tests/replication_test.cpp runs the embedded cluster and real clusters' flags).
   explicit ServerProcess(std::string data_dir, std::vector<std::string> extra = {}) : data_dir_(std::move(data_dir)) {
-    std::vector<std::string> argv{TICKETD_PATH,  "--data-dir",   data_dir_,  "--listen",
-                                  "127.0.0.1:0", "--jwt-secret", kTestSecret};
+    std::vector<std::string> argv{TICKETD_PATH, "--data-dir", data_dir_, "--jwt-secret", kTestSecret};
+    if (std::find(extra.begin(), extra.end(), "--listen") == extra.end()) {
+      argv.insert(argv.end(), {"--listen", "127.0.0.1:0"});
+    }
     if (std::find(extra.begin(), extra.end(), "--rate-limit") == extra.end()) {
       argv.insert(argv.end(), {"--rate-limit", "0"});
     }
+    if (std::find(extra.begin(), extra.end(), "--kafka") == extra.end()) argv.insert(argv.end(), {"--kafka", "off"});
     argv.insert(argv.end(), extra.begin(), extra.end());
     auto [pid, fd] = spawn_with_stdout(argv);
     pid_ = pid;
