@@ -76,6 +76,10 @@ Result<std::unique_ptr<ReplicationRole>> ReplicationRole::start(const Replicatio
   }
   if (s.follow.empty()) {
     if (auto ok = promote_if_follower(store); !ok) return std::unexpected(ok.error());
+    // The embedded cluster starts empty: its topics get the whole log again.
+    if (parts->embedded) {
+      if (auto ok = LogRelay::store_checkpoint(store, 0); !ok) return std::unexpected(ok.error());
+    }
     parts->relay = std::make_unique<LogRelay>(
         store, bootstrap, [&engine](const EventRecord& r) { return engine.tenant_of(r); }, clock);
     if (auto ok = parts->relay->start(); !ok) return std::unexpected(ok.error());

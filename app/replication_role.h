@@ -2,6 +2,10 @@
 // --replication-secret: nothing (--kafka off), a leader's relay to the embedded cluster or
 // to a real one, or a follower's replica of a leader's log.
 //
+// The embedded cluster keeps its topics in memory and starts empty, so a leader on it
+// publishes the whole log again at every start; with a real cluster the relay resumes
+// after its stored checkpoint.
+//
 // A leader started on a follower's data directory is a promotion: it prints the head it
 // continues from, and its relay starts RelayOptions::max_in_flight positions before the
 // head (what the old leader may not have delivered to tickets.events is published again).

@@ -1,7 +1,10 @@
 // Command handling benchmark: durable commands/s through the real handler and event
 // store for a realistic mix, and the time to load a long ticket from the log.
 //
-//   build/benchmarks/commands_bench [--seconds S] [--warmup S] [--clients N...] [--dir DIR]
+//   build/benchmarks/commands_bench [--seconds S] [--warmup S] [--clients N...] [--dir DIR] [--relay]
+//
+// --relay runs the Kafka relay (replication/log_relay.h) on the same log, publishing to an
+// embedded cluster in the same process, while the commands are measured.
 //
 // Each client repeats: create a ticket, comment 5 times, assign it to itself, start,
 // resolve (9 commands, each appended durably before the next). Clients are OS threads
@@ -26,6 +29,8 @@
 #include "benchmarks/measure_window.h"
 #include "commands/command_engine.h"
 #include "privacy/subject_key_store.h"
+#include "replication/embedded_kafka.h"
+#include "replication/log_relay.h"
 
 namespace {
 
@@ -241,10 +246,23 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   cli.add_option("--dir", dir, "scratch directory (deleted first)");
   cli.add_option("--clients", client_counts, "concurrent client counts")->check(CLI::Range(1, 4096));
+  bool relay_on = false;
+  cli.add_flag("--relay", relay_on, "run the Kafka relay (embedded cluster) on the log while measuring");
   CLI11_PARSE(cli, argc, argv);
   std::filesystem::remove_all(dir);
   {
     Engine e(dir);
+    std::unique_ptr<EmbeddedKafka> cluster;
+    std::unique_ptr<LogRelay> relay;
+    if (relay_on) {
+      auto started = EmbeddedKafka::start();
+      must(started, "starting the embedded Kafka cluster");
+      cluster = std::move(*started);
+      relay = std::make_unique<LogRelay>(
+          *e.store, cluster->bootstrap(), [&e](const EventRecord& r) { return e.engine.tenant_of(r); }, e.clock);
+      must(relay->start(), "starting the relay");
+      fmt::print("relay on: publishing to the embedded cluster at {}\n", cluster->bootstrap());
+    }
     fmt::print(
         "per configuration: {} s warm-up (not counted), then {} s measured; counted are the commands started "
         "and made durable inside the measured window; closed loop\n",
@@ -258,6 +276,10 @@ int main(int argc, char** argv) {
         return 1;
       }
       fmt::print("{:>8} {:>12.0f} {:>10.0f} {:>10.0f} {:>10}\n", clients, f.per_second, f.p50_us, f.p99_us, f.commands);
+      if (relay) {
+        const auto r = relay->stats();
+        fmt::print("         relay: head {}, delivered {}, lag {:.3f} s\n", r.head, r.delivered, r.lag_seconds);
+      }
       std::fflush(stdout);
     }
   }

@@ -134,6 +134,15 @@ std::string disposition(const std::string& file_name) {
 Response content(Api::Context& ctx, Call& call) {
   const std::string& id = call.params.get("id");
   auto owner = ctx.services.attachments.owner(id);
+  if (!owner && owner.error().code == Errc::not_found && !ctx.options.leader_url.empty()) {
+    // A follower holds no attachment bytes (they are not in the log): the leader has them
+    // and checks the caller there.
+    JsonWriter w;
+    w.begin_object().key("location").value(ctx.options.leader_url + call.request.target).end_object();
+    Response r = json_response(307, w.take());
+    r.set("Location", ctx.options.leader_url + call.request.target);
+    return r;
+  }
   if (!owner) return problem(owner.error());
   auto t = ctx.engine().ticket(*owner, call.who());
   if (!t) return problem(t.error());

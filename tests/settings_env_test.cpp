@@ -20,6 +20,7 @@ class EnvServer {
     argv.insert(argv.end(), env.begin(), env.end());
     argv.push_back(TICKETD_PATH);
     argv.insert(argv.end(), flags.begin(), flags.end());
+    argv.insert(argv.end(), {"--kafka", "off"});  // replication_process_test runs the embedded cluster
     std::tie(pid_, fd_) = spawn_with_stdout(argv);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (std::chrono::steady_clock::now() < deadline) {

@@ -178,7 +178,7 @@ TEST_CASE("ticketd opens the store, keeps what it held, and exits 0 on SIGTERM")
     const int fd = ::creat(log.c_str(), 0644);
     ::dup2(fd, 1);
     ::execl(TICKETD_PATH, TICKETD_PATH, "--data-dir", dir.str().c_str(), "--listen", "127.0.0.1:0", "--jwt-secret",
-            "ticketctl-test-secret-0123456789abcdef", static_cast<char*>(nullptr));
+            "ticketctl-test-secret-0123456789abcdef", "--kafka", "off", static_cast<char*>(nullptr));
     _exit(127);
   }
   std::string out;
