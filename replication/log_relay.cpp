@@ -66,7 +66,7 @@ struct LogRelay::Impl {
         {"enable.idempotence", "true"},
         {"acks", "all"},
         {"message.timeout.ms", "0"},  // never expire: wait for Kafka to come back
-        {"linger.ms", "2"},
+        {"linger.ms", "20"},
         {"queue.buffering.max.messages", std::to_string(2 * options.max_in_flight + 16)},
         {"log_level", "4"},
     };

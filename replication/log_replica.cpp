@@ -287,8 +287,13 @@ LogReplica::~LogReplica() { stop(); }
 Result<void> LogReplica::start() {
   const kafka::Settings settings{
       {"group.id", "ticketd-follower"},  // required by librdkafka; offsets live in the local log
-      {"enable.auto.commit", "false"},   {"enable.auto.offset.store", "false"},
-      {"auto.offset.reset", "earliest"}, {"log_level", "4"},
+      {"enable.auto.commit", "false"},
+      {"enable.auto.offset.store", "false"},
+      {"auto.offset.reset", "earliest"},
+      // A follower wants each record as soon as it is in the topic (lag), not big batches.
+      {"fetch.wait.max.ms", "10"},
+      {"fetch.error.backoff.ms", "10"},
+      {"log_level", "4"},
   };
   auto made = kafka::make_handle(RD_KAFKA_CONSUMER, impl_->bootstrap, settings, impl_.get());
   if (!made) return std::unexpected(made.error());
