@@ -252,15 +252,4 @@ inline std::string token(Role role, const std::string& tenant, const std::string
 
 inline std::pair<std::string, std::string> bearer(const std::string& jwt) { return {"Authorization", "Bearer " + jwt}; }
 
-// Retries `check` (read models are eventually consistent) for up to `limit`.
-template <class F>
-bool eventually(F&& check, std::chrono::milliseconds limit = std::chrono::milliseconds(10000)) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (check()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return check();
-}
-
 }  // namespace ticketd::test

@@ -22,15 +22,8 @@ using namespace ticketd::test;
 
 namespace {
 
-template <class F>
-bool wait_for(F&& check, std::chrono::seconds limit = std::chrono::seconds(60)) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (check()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return check();
-}
+// Everything in these tests waits on Kafka: a minute unless a test says otherwise.
+constexpr std::chrono::milliseconds kWait{60000};
 
 // A leader's data: an engine on RocksDB with its own subject keys.
 struct LeaderNode {
@@ -105,7 +98,7 @@ TEST_CASE("relay: every record byte for byte on ticketd.log, ticket events as Cl
     LogRelay relay(
         store, cluster->bootstrap(), [](const EventRecord&) { return std::string("acme"); }, clock);
     REQUIRE(relay.start());
-    REQUIRE(wait_for([&] { return relay.stats().delivered == head; }));
+    REQUIRE(eventually([&] { return relay.stats().delivered == head; }, kWait));
     CHECK(relay.stats().lag_seconds == 0);
     relay.stop();
   }
@@ -154,7 +147,7 @@ TEST_CASE("relay: every record byte for byte on ticketd.log, ticket events as Cl
     LogRelay relay(
         store, cluster->bootstrap(), [](const EventRecord&) { return std::string("acme"); }, clock);
     REQUIRE(relay.start());
-    REQUIRE(wait_for([&] { return relay.stats().delivered == head2; }));
+    REQUIRE(eventually([&] { return relay.stats().delivered == head2; }, kWait));
   }
   auto again = consume(cluster->bootstrap(), kLogTopic, {0}, head2 + 1, std::chrono::seconds(3));
   REQUIRE(again.size() == head2);
@@ -201,15 +194,15 @@ TEST_CASE("replica: an identical, verified log through broker outages, request e
   leader.ticket("Wombat after erasure", 0);
 
   const std::uint64_t head = leader.e.store->head().position;
-  REQUIRE_MESSAGE(wait_for([&] { return follower.store->head().position == head || replica.error(); }), "follower at ",
-                  follower.store->head().position, " of ", head);
+  REQUIRE_MESSAGE(eventually([&] { return follower.store->head().position == head || replica.error(); }, kWait),
+                  "follower at ", follower.store->head().position, " of ", head);
   REQUIRE(!replica.error());
   check_identical(*leader.e.store, *follower.store);
   auto chain = verify_chain(*follower.store);
   REQUIRE(chain);
   CHECK(chain->ok);
   CHECK(chain->checked == head);
-  CHECK(wait_for([&] { return applied.load() == static_cast<int>(head); }));
+  CHECK(eventually([&] { return applied.load() == static_cast<int>(head); }, kWait));
   CHECK(replica.stats().keys_adopted > 0);
   for (const auto& id : c1_keys) CHECK(!*follower.keys->key(id));  // destroyed on the follower too
   CHECK(follower.keys->pending_erasures()->empty());
@@ -257,11 +250,34 @@ TEST_CASE("replica: a gap, a duplicate with another hash or a broken chain stops
         *follower.store, follower.cipher, cluster->bootstrap(),
         [](const std::vector<std::string>&) { return Result<std::vector<FetchedKey>>{}; }, nullptr, follower.clock);
     REQUIRE(replica.start());
-    REQUIRE(wait_for([&] { return replica.error().has_value(); }, std::chrono::seconds(30)));
+    REQUIRE(eventually([&] { return replica.error().has_value(); }, std::chrono::milliseconds(30000)));
     CHECK_MESSAGE(replica.error()->message.find(c.says) != std::string::npos, replica.error()->message);
     CHECK(replica.stats().stopped);
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     CHECK(follower.store->head().position == c.kept);  // nothing after the fault, nothing skipped
     for (std::uint64_t p = 1; p <= c.kept; ++p) CHECK(*follower.store->read_raw(p) == raw[p]);
   }
+}
+
+TEST_CASE("relay: commands are acknowledged while every broker is down; the relay catches up when they return") {
+  auto cluster = *EmbeddedKafka::start();
+  LeaderNode leader;
+  SystemClock clock;
+  LogRelay relay(
+      *leader.e.store, cluster->bootstrap(), [](const EventRecord&) { return std::string("acme"); }, clock);
+  REQUIRE(relay.start());
+  leader.ticket("Numbat before", 1);
+  REQUIRE(eventually([&] { return relay.stats().delivered == leader.e.store->head().position; }, kWait));
+  for (int broker = 1; broker <= EmbeddedKafka::kBrokers; ++broker) REQUIRE(cluster->set_broker_up(broker, false));
+  for (int i = 0; i < 20; ++i) leader.ticket(fmt::format("Numbat{} while Kafka is down", i), 2);  // each acknowledged
+  const std::uint64_t head = leader.e.store->head().position;
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(relay.stats().delivered < head);  // nothing got through
+  CHECK(relay.stats().lag_seconds > 0);
+  for (int broker = 1; broker <= EmbeddedKafka::kBrokers; ++broker) REQUIRE(cluster->set_broker_up(broker, true));
+  REQUIRE(eventually([&] { return relay.stats().delivered == head; }, kWait));
+  relay.stop();
+  auto log = consume(cluster->bootstrap(), kLogTopic, {0}, head + 1, std::chrono::seconds(5));
+  REQUIRE(log.size() == head);  // each position once, in order
+  for (std::uint64_t p = 1; p <= head; ++p) CHECK(log[p - 1].value == *leader.e.store->read_raw(p));
 }

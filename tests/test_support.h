@@ -4,8 +4,10 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <string>
+#include <thread>
 
 #include "eventstore/event.h"
 
@@ -46,6 +48,17 @@ inline NewEvent make_event(std::string id, std::string type = "ticket.commented"
   e.correlation_id = "corr-1";
   e.data = std::move(data);
   return e;
+}
+
+// Retries `check` (read models, followers and relays are eventually consistent) for up to `limit`.
+template <class F>
+bool eventually(F&& check, std::chrono::milliseconds limit = std::chrono::milliseconds(10000)) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (check()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return check();
 }
 
 }  // namespace ticketd::test
