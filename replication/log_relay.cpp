@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <condition_variable>
 #include <deque>
 
@@ -105,11 +106,24 @@ struct LogRelay::Impl {
         rd_kafka_header_add(hdrs, h.name.data(), static_cast<ssize_t>(h.name.size()), h.value.data(),
                             static_cast<ssize_t>(h.value.size()));
       }
-      const auto err = rd_kafka_producev(
-          producer.get(), RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
-          RD_KAFKA_V_KEY(key.data(), key.size()), RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(hdrs),
-          RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<std::uintptr_t>(position))), RD_KAFKA_V_END);
+      std::array<rd_kafka_vu_t, 7> vus{};
+      vus[0].vtype = RD_KAFKA_VTYPE_TOPIC;
+      vus[0].u.cstr = topic;
+      vus[1].vtype = RD_KAFKA_VTYPE_PARTITION;
+      vus[1].u.i32 = partition;
+      vus[2].vtype = RD_KAFKA_VTYPE_KEY;
+      vus[2].u.mem = {const_cast<char*>(key.data()), key.size()};
+      vus[3].vtype = RD_KAFKA_VTYPE_VALUE;
+      vus[3].u.mem = {const_cast<char*>(value.data()), value.size()};
+      vus[4].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+      vus[4].u.i = RD_KAFKA_MSG_F_COPY;
+      vus[5].vtype = RD_KAFKA_VTYPE_HEADERS;
+      vus[5].u.headers = hdrs;
+      vus[6].vtype = RD_KAFKA_VTYPE_OPAQUE;
+      vus[6].u.ptr = reinterpret_cast<void*>(static_cast<std::uintptr_t>(position));
+      rd_kafka_error_t* error = rd_kafka_produceva(producer.get(), vus.data(), vus.size());
+      const auto err = error == nullptr ? RD_KAFKA_RESP_ERR_NO_ERROR : rd_kafka_error_code(error);
+      if (error != nullptr) rd_kafka_error_destroy(error);
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return true;  // the message owns hdrs now
       rd_kafka_headers_destroy(hdrs);
       if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {

@@ -75,17 +75,16 @@ inline void produce_raw(const std::string& bootstrap, const std::string& topic,
   rd_kafka_conf_set(conf, "log_level", "3", err, sizeof err);
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
   if (rk == nullptr) throw std::runtime_error(err);
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+  bool ok = rkt != nullptr;
   for (const auto& [key, value] : messages) {
-    rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(0),
-                      RD_KAFKA_V_KEY(key.data(), key.size()),
-                      RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-                      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+    ok = ok && rd_kafka_produce(rkt, 0, RD_KAFKA_MSG_F_COPY, const_cast<char*>(value.data()), value.size(), key.data(),
+                                key.size(), nullptr) == 0;
   }
-  if (rd_kafka_flush(rk, 30000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    rd_kafka_destroy(rk);
-    throw std::runtime_error("produce_raw: messages not delivered");
-  }
+  ok = ok && rd_kafka_flush(rk, 30000) == RD_KAFKA_RESP_ERR_NO_ERROR;
+  if (rkt != nullptr) rd_kafka_topic_destroy(rkt);
   rd_kafka_destroy(rk);
+  if (!ok) throw std::runtime_error("produce_raw: messages not produced and delivered");
 }
 
 }  // namespace ticketd::test
