@@ -59,12 +59,10 @@ Result<std::unique_ptr<ReplicationRole>> ReplicationRole::start(const Replicatio
                                                                 FieldCipher& cipher, CommandEngine& engine,
                                                                 const Clock& clock) {
   auto parts = std::make_unique<Parts>();
-  if (s.kafka == "off") {
-    if (s.follow.empty()) {
-      if (auto ok = promote_if_follower(store); !ok) return std::unexpected(ok.error());
-    }
-    return std::unique_ptr<ReplicationRole>(new ReplicationRole(std::move(parts)));
+  if (s.follow.empty()) {
+    if (auto ok = promote_if_follower(store); !ok) return std::unexpected(ok.error());
   }
+  if (s.kafka == "off") return std::unique_ptr<ReplicationRole>(new ReplicationRole(std::move(parts)));
   std::string bootstrap = s.kafka;
   if (s.kafka == "embedded") {
     auto cluster = EmbeddedKafka::start();
@@ -75,7 +73,6 @@ Result<std::unique_ptr<ReplicationRole>> ReplicationRole::start(const Replicatio
     std::ofstream(kafka_bootstrap_path(s.data_dir), std::ios::trunc) << bootstrap << "\n";
   }
   if (s.follow.empty()) {
-    if (auto ok = promote_if_follower(store); !ok) return std::unexpected(ok.error());
     // The embedded cluster starts empty: its topics get the whole log again.
     if (parts->embedded) {
       if (auto ok = LogRelay::store_checkpoint(store, 0); !ok) return std::unexpected(ok.error());

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <charconv>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -17,13 +18,11 @@ namespace ticketd {
 
 namespace {
 
+// A decimal position or offset, the whole of `text`.
 std::optional<std::uint64_t> to_number(std::string_view text) {
-  if (text.empty() || text.size() > 20) return std::nullopt;
   std::uint64_t n = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    n = n * 10 + static_cast<std::uint64_t>(c - '0');
-  }
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
   return n;
 }
 
