@@ -10,12 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "base/latency_histogram.h"
+
 namespace ticketd::http {
 
 class Metrics {
  public:
-  static constexpr std::array<double, 12> kLatencyBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                                          0.05,   0.1,   0.25,   0.5,   1,    5};
   // `routes`: "METHOD pattern" for each route index; index routes.size() = unmatched.
   explicit Metrics(std::vector<std::string> routes);
 
@@ -28,9 +28,7 @@ class Metrics {
  private:
   std::vector<std::string> routes_;
   std::vector<std::array<std::atomic<std::uint64_t>, 5>> by_route_;  // 1xx..5xx
-  std::array<std::atomic<std::uint64_t>, kLatencyBuckets.size() + 1> latency_{};
-  std::atomic<std::uint64_t> latency_sum_us_{0};
-  std::atomic<std::uint64_t> count_{0};
+  LatencyHistogram latency_;
 };
 
 }  // namespace ticketd::http

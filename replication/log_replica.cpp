@@ -74,6 +74,7 @@ struct LogReplica::Impl {
   std::atomic<std::int64_t> consumed_offset{0};
   std::atomic<std::uint64_t> duplicates{0};
   std::atomic<std::uint64_t> keys_adopted{0};
+  LatencyHistogram apply_lag;
   mutable std::mutex error_mu;
   std::optional<Error> error;
 
@@ -170,7 +171,10 @@ struct LogReplica::Impl {
                        {},
                        {}};
       }
-      if (!failed && applied) applied(*shared);
+      if (!failed) {
+        apply_lag.observe(std::chrono::duration_cast<std::chrono::microseconds>(clock.now() - shared->time));
+        if (applied) applied(*shared);
+      }
       std::lock_guard lock(pending_mu);
       if (failed && !append_error) {
         failed->message = fmt::format("replication stopped at position {}: {}", shared->position, failed->message);
@@ -359,6 +363,8 @@ ReplicaStats LogReplica::stats() const {
   }
   return s;
 }
+
+const LatencyHistogram& LogReplica::apply_lag() const { return impl_->apply_lag; }
 
 std::optional<Error> LogReplica::error() const {
   std::lock_guard lock(impl_->error_mu);

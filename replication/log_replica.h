@@ -36,6 +36,7 @@
 
 #include "base/clock.h"
 #include "base/error.h"
+#include "base/latency_histogram.h"
 #include "base/subject_keys.h"
 #include "events/field_cipher.h"
 #include "eventstore/event_store.h"
@@ -88,6 +89,11 @@ class LogReplica {
 
   [[nodiscard]] ReplicaStats stats() const;
   [[nodiscard]] std::optional<Error> error() const;
+  // For each record appended here: this machine's clock at the append's acknowledgement
+  // minus the record's time (the leader's clock when the command was handled), so it holds
+  // the leader's sync, the relay, Kafka and this follower; clock skew between the machines
+  // adds to it.
+  [[nodiscard]] const LatencyHistogram& apply_lag() const;
 
  private:
   struct Impl;

@@ -41,6 +41,8 @@ void ReplicaStatus::render_metrics(std::string& out) const {
   series(out, "ticketd_replica_lag_records", "gauge", "Records in ticketd.log not yet read.", s.lag_records);
   series(out, "ticketd_replica_lag_seconds", "gauge", "How old the follower's newest record is while it is behind.",
          s.lag_seconds);
+  replica_.apply_lag().render(out, "ticketd_replica_apply_lag_seconds",
+                              "Per record, from the leader handling the command to this follower's log holding it.");
   series(out, "ticketd_replica_duplicates_total", "counter", "Republished records dropped.", s.duplicates);
   series(out, "ticketd_replica_stopped", "gauge", "1 when replication stopped on an error (see /readyz).",
          s.stopped ? 1 : 0);

@@ -78,6 +78,15 @@ void write_commands(const ServerProcess& server, int n, int offset) {
   for (auto& t : writers) t.join();
 }
 
+// The follower's ticketd_replica_apply_lag_seconds_count.
+std::uint64_t follower_lag_count(HttpClient& http) {
+  const std::string body = http.request("GET", "/metrics").body;
+  const std::string name = "\nticketd_replica_apply_lag_seconds_count ";
+  const auto at = body.find(name);
+  if (at == std::string::npos) return 0;
+  return std::stoull(body.substr(at + name.size(), body.find('\n', at + 1) - at - name.size()));
+}
+
 std::string ctl(const TempDir& dir, const std::string& args) {
   return fmt::format("{} --data-dir {} {}", TICKETCTL_PATH, dir.str(), args);
 }
@@ -175,6 +184,8 @@ TEST_CASE("leader and follower: identical logs and answers, a killed leader, wri
   const std::uint64_t final_head = log_head(lh);
   CHECK(final_head > head);
   CHECK(eventually([&] { return log_head(fh) == final_head; }));
+  // Every record this follower appended is in its apply-lag histogram, once.
+  CHECK(follower_lag_count(fh) == final_head);
   CHECK(eventually(
       [&] { return lh.request("GET", "/metrics").body.find("ticketd_relay_lag_positions 0") != std::string::npos; }));
 

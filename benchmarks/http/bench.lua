@@ -4,6 +4,8 @@
 --   BENCH_IDS     file with one ticket id per line (comment, get)
 --   BENCH_QUERY   query string of the list phase
 --   BENCH_LABEL   first word of the summary line (RESULT for a measured run, WARMUP otherwise)
+--   BENCH_INTERVAL_MS  0: closed loop; otherwise each wrk thread sends one request per this
+--                 many milliseconds, on a fixed schedule (delay() below)
 --
 -- Every answer's status is counted (response() below); done() prints one line:
 --   <label> ok=<2xx answers> seconds=.. ok_rps=<2xx answers per second> p50_ms=.. p90_ms=..
@@ -35,6 +37,29 @@ function init(args)
   end
   wrk.headers["Authorization"] = "Bearer " .. token
   wrk.headers["Content-Type"] = "application/json"
+end
+
+local ffi = require("ffi")
+ffi.cdef[[
+  struct bench_timespec { long tv_sec; long tv_nsec; };
+  int clock_gettime(int clock, struct bench_timespec* ts);
+]]
+local function now_ms()
+  local ts = ffi.new("struct bench_timespec")
+  ffi.C.clock_gettime(1, ts)  -- CLOCK_MONOTONIC
+  return tonumber(ts.tv_sec) * 1000 + tonumber(ts.tv_nsec) / 1e6
+end
+local interval = tonumber(os.getenv("BENCH_INTERVAL_MS") or "0")
+local next_send = nil
+
+-- Paced runs: the wait until this thread's next slot (0 when behind: sent at once).
+function delay()
+  if interval <= 0 then return 0 end
+  local now = now_ms()
+  if next_send == nil then next_send = now end
+  next_send = next_send + interval
+  local wait = next_send - now
+  return wait > 0 and wait or 0
 end
 
 local n = 0
