@@ -22,6 +22,8 @@ inline std::string attachment_dir(const std::string& data_dir) { return data_dir
 inline std::string key_store_dir(const std::string& data_dir) { return data_dir + "/keys"; }
 
 // Streamed uploads waiting to be stored (emptied at start).
+// The sync adapters' store: connections, the webhook inbox, external links.
+inline std::string integration_dir(const std::string& data_dir) { return data_dir + "/integrations"; }
 inline std::string upload_dir(const std::string& data_dir) { return data_dir + "/uploads"; }
 
 // The bound HTTP address "HOST:PORT", written once ticketd accepts requests.

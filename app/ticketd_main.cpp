@@ -20,6 +20,7 @@
 #include <fstream>
 #include <thread>
 
+#include "adapters/integrations.h"
 #include "app/buffered_stdout_sink.h"
 #include "app/data_dir.h"
 #include "app/demo.h"
@@ -271,6 +272,20 @@ int main(int argc, char** argv) {
     }
   }
 
+  // The sync adapters take writes: a leader's only (a follower answers webhooks with 503).
+  std::unique_ptr<ticketd::IntegrationStore> integration_store;
+  std::unique_ptr<ticketd::Integrations> integrations;
+  if (!follower) {
+    auto opened = ticketd::IntegrationStore::open(ticketd::app::integration_dir(s.data_dir));
+    if (!opened) {
+      fmt::print(stderr, "ticketd: {}\n", opened.error().message);
+      return 1;
+    }
+    integration_store = std::move(*opened);
+    integrations = std::make_unique<ticketd::Integrations>(*engine, *integration_store, cipher, ids, clock);
+    integrations->start();
+  }
+
   ticketd::http::TokenVerifier verifier(
       keys, ticketd::http::TokenPolicy{s.jwt_issuer, s.jwt_audience, std::chrono::seconds(s.jwt_leeway_s)});
   ticketd::EicarScanner scanner;
@@ -285,7 +300,8 @@ int main(int argc, char** argv) {
   api_options.replication_secret = follower ? std::string() : s.replication_secret;
   auto api = std::make_unique<ticketd::http::Api>(
       ticketd::http::ApiServices{*engine, **attachments, *projector, ticketd::app::read_model_path(s.data_dir), clock,
-                                 ids, verifier, scanner, subject_keys->get(), (*replication)->view()},
+                                 ids, verifier, scanner, subject_keys->get(), (*replication)->view(),
+                                 integrations.get()},
       api_options);
   ticketd::http::ServerLimits limits;
   limits.idle_timeout = std::chrono::seconds(s.idle_timeout_s);
@@ -352,10 +368,13 @@ int main(int argc, char** argv) {
   }
   cv.notify_all();
   scheduler.join();
+  if (integrations) integrations->stop();
   (*replication)->stop();
   projector->stop();
   if (auto failed = projector->error()) spdlog::error("read models stopped: {}", failed->message);
   api.reset();
+  integrations.reset();
+  integration_store.reset();
   replication->reset();
   projector.reset();
   engine.reset();

@@ -190,11 +190,14 @@ Result<std::vector<NewEvent>> CommandHandler::to_records(const std::vector<Ticke
     } else {
       event_id = ids_.next_id();
     }
+    const std::string type(event_type_name(events[i]));
     auto data = encode_ticket_event(events[i], requester, cipher_);
+    if (data && request.origin) data = with_origin(std::move(*data), *request.origin, type, cipher_);
     if (!data) return std::unexpected(data.error());
-    NewEvent e = event_by(who, std::move(event_id), std::string(event_type_name(events[i])), now, std::move(*data));
+    NewEvent e = event_by(who, std::move(event_id), type, now, std::move(*data));
     e.schema = kTicketEventSchema;
     e.correlation_id = correlation;
+    e.causation_id = request.causation_id;
     out.push_back(std::move(e));
   }
   return out;

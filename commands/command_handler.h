@@ -33,6 +33,7 @@
 #include "commands/ticket_repository.h"
 #include "commands/user_directory.h"
 #include "domain/ticket_commands.h"
+#include "events/external_origin.h"
 #include "eventstore/event_store.h"
 
 namespace ticketd {
@@ -43,8 +44,10 @@ struct CommandRequest {
   std::string idempotency_key;            // "" = none
   std::string fingerprint;                // identifies the request body for idempotency
   std::string correlation_id;
-  std::string event_id_seed;          // "" = random ids; else "<seed>/<n>" (scheduler)
-  std::string idempotency_item = {};  // bulk: the item the key applies to ("" = the request)
+  std::string event_id_seed;                  // "" = random ids; else "<seed>/<n>" (scheduler)
+  std::string idempotency_item = {};          // bulk: the item the key applies to ("" = the request)
+  std::string causation_id = {};              // what caused the command ("" = nothing recorded)
+  std::optional<ExternalOrigin> origin = {};  // a sync adapter's change: added to every event
 };
 
 struct CommandOutcome {

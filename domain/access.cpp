@@ -47,6 +47,7 @@ constexpr std::array kRules{
     Rule{Action::bulk_change, "bulk_change", "bulk changes", kAdmins},
     Rule{Action::erase_subject, "erase_subject", "erasing a person's data", kAdmins},
     Rule{Action::export_subject, "export_subject", "exporting a person's data", kAdmins},
+    Rule{Action::configure_integrations, "configure_integrations", "configuring integrations", kAdmins},
     Rule{Action::create_ticket, "create_ticket", "creating tickets", kWorkers | roles({customer, integration})},
     Rule{Action::create_for_others, "create_for_others", "creating tickets for another requester",
          kWorkers | bit(integration)},
@@ -139,6 +140,8 @@ bool may_act_on(const Principal& who, const Ticket& t) {
   if (who.role != integration) return true;
   return std::any_of(t.external.begin(), t.external.end(), [&](const ExternalRef& e) { return e.system == who.sub; });
 }
+
+bool mirrors_external_workflow(const Principal& who) { return who.role == Role::integration; }
 
 bool may_import_as(const Principal& who, const std::string* system) {
   return who.role != integration || (system != nullptr && *system == who.sub);

@@ -30,21 +30,22 @@ namespace access {
 
 enum class Action {
   // Reading beyond single tickets (checked by the HTTP router).
-  read_work_queue,      // GET /queue
-  read_workload,        // GET /agents/workload
-  read_stats,           // GET /stats
-  read_reports,         // GET /reports/summary[.csv]
-  read_ticket_history,  // GET /tickets/{id}/history (events, as-of state)
-  read_event_log,       // GET /events (the log with hashes)
-  read_sla_policies,    // GET /sla/policies
-  change_sla_policies,  // PUT /sla/policies
-  list_tenants,         // GET /tenants (own subtree; see sees_all_tenants)
-  configure_tenants,    // PUT /tenants/{id}
-  read_users,           // GET /users
-  register_users,       // PUT /users/{sub}, with the roles may_grant() allows
-  bulk_change,          // POST /tickets/bulk
-  erase_subject,        // POST /privacy/erase (a subject of the actor's scope; any for a global admin)
-  export_subject,       // GET /privacy/export (the same scope)
+  read_work_queue,         // GET /queue
+  read_workload,           // GET /agents/workload
+  read_stats,              // GET /stats
+  read_reports,            // GET /reports/summary[.csv]
+  read_ticket_history,     // GET /tickets/{id}/history (events, as-of state)
+  read_event_log,          // GET /events (the log with hashes)
+  read_sla_policies,       // GET /sla/policies
+  change_sla_policies,     // PUT /sla/policies
+  list_tenants,            // GET /tenants (own subtree; see sees_all_tenants)
+  configure_tenants,       // PUT /tenants/{id}
+  read_users,              // GET /users
+  register_users,          // PUT /users/{sub}, with the roles may_grant() allows
+  bulk_change,             // POST /tickets/bulk
+  erase_subject,           // POST /privacy/erase (a subject of the actor's scope; any for a global admin)
+  export_subject,          // GET /privacy/export (the same scope)
+  configure_integrations,  // GET/PUT /integrations/{system}, its status and dead letters (own tenant)
   // Ticket commands (checked by decide(), after the ticket's scope).
   create_ticket,
   create_for_others,   // a requester other than oneself
@@ -115,6 +116,12 @@ enum class Action {
 // Whether `who` may create a ticket with external reference `system` (nullptr: none): an
 // integration must import with a reference of its own system.
 [[nodiscard]] bool may_import_as(const Principal& who, const std::string* system);
+
+// Whether `who` mirrors another system's workflow (an integration): between active
+// statuses and to resolved it follows that system, so it skips ticketd's transition table
+// and in_progress needs no assignee there (the external assignee is not a ticketd user).
+// Closing still needs a resolved ticket; reopening still goes to new or open.
+[[nodiscard]] bool mirrors_external_workflow(const Principal& who);
 
 // Whether `who` may see ticket `t` at all: it exists, its tenant is in scope
 // (`in_scope`), and it is the requester's own when sees_only_own_tickets(who).

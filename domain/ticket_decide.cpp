@@ -226,7 +226,9 @@ Outcome change_status(const Ticket& t, const ChangeStatus& c, const DecideContex
   // Role before state: a transition only staff may take is 403 for others in any status,
   // so a 409 (with its allowed next statuses) never shows them the staff workflow.
   if (!reopen && to != Status::closed && !may(who, Action::work_ticket)) return denied(Action::work_ticket);
-  if (!reopen && std::find(allowed.begin(), allowed.end(), to) == allowed.end()) {
+  const bool mirrors = access::mirrors_external_workflow(who);
+  const bool mirrored = mirrors && to != Status::closed && is_active(from) && from != to;
+  if (!reopen && !mirrored && std::find(allowed.begin(), allowed.end(), to) == allowed.end()) {
     return conflict(t, std::string("cannot go from ") + std::string(name_of(from)) + " to " + std::string(name_of(to)));
   }
   if (reopen) {
@@ -252,7 +254,7 @@ Outcome change_status(const Ticket& t, const ChangeStatus& c, const DecideContex
   }
   // start, wait, resolve: staff (and integrations mirroring an external system), checked above.
   if (to == Status::in_progress) {
-    if (!t.assignee) return conflict(t, "in_progress needs an assignee");
+    if (!t.assignee && !mirrors) return conflict(t, "in_progress needs an assignee");
     return Events{StatusChanged{from, to, "start", std::nullopt}};
   }
   if (to == Status::resolved) {

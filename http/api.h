@@ -17,6 +17,7 @@
 #include "attachments/attachment_scanner.h"
 #include "attachments/attachment_store.h"
 #include "commands/command_engine.h"
+#include "http/integrations_port.h"
 #include "http/rate_limiter.h"
 #include "http/replication_view.h"
 #include "http/router.h"
@@ -58,6 +59,7 @@ struct ApiServices {
   AttachmentScanner& scanner;
   SubjectKeys* subject_keys = nullptr;           // for GET /api/v1/replication/keys
   const ReplicationView* replication = nullptr;  // a relay or a follower: /readyz, /metrics
+  IntegrationsPort* integrations = nullptr;      // the sync adapters (a leader's): /api/v1/integrations
 };
 
 class Api final : public RequestSink {

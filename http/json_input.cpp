@@ -107,6 +107,39 @@ std::optional<std::vector<std::string>> JsonInput::strings(const char* key, std:
   return out;
 }
 
+std::optional<bool> JsonInput::boolean(const char* key) {
+  auto e = field(key);
+  if (!e || e->is_null()) return std::nullopt;
+  bool v = false;
+  if (e->get_bool().get(v) != simdjson::SUCCESS) {
+    add_error(key, "must be true or false");
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::optional<std::vector<std::pair<std::string, std::string>>> JsonInput::string_map(const char* key,
+                                                                                      std::size_t max_bytes) {
+  auto e = field(key);
+  if (!e || e->is_null()) return std::nullopt;
+  simdjson::dom::object object;
+  if (e->get_object().get(object) != simdjson::SUCCESS || object.size() > kMaxArrayItems) {
+    add_error(key, "must be an object of at most " + std::to_string(kMaxArrayItems) + " string values");
+    return std::nullopt;
+  }
+  std::vector<std::pair<std::string, std::string>> out;
+  for (auto [name, value] : object) {
+    std::string_view v;
+    if (value.get_string().get(v) != simdjson::SUCCESS || v.size() > max_bytes || name.size() > max_bytes ||
+        name.empty()) {
+      add_error(key, "must map names to strings, each of 1 to " + std::to_string(max_bytes) + " bytes");
+      return std::nullopt;
+    }
+    out.emplace_back(name, v);
+  }
+  return out;
+}
+
 std::optional<std::int64_t> JsonInput::integer(const char* key) {
   auto e = field(key);
   if (!e || e->is_null()) return std::nullopt;

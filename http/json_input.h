@@ -37,6 +37,10 @@ class JsonInput {
   std::optional<std::optional<std::string>> nullable_string(const char* key);
   std::optional<std::vector<std::string>> strings(const char* key, std::size_t max_bytes = kDefaultMaxString);
   std::optional<std::int64_t> integer(const char* key);
+  std::optional<bool> boolean(const char* key);
+  // An object of string values ({"In Review": "open"}), at most kMaxArrayItems members.
+  std::optional<std::vector<std::pair<std::string, std::string>>> string_map(const char* key,
+                                                                             std::size_t max_bytes = kDefaultMaxString);
   // An object field as a nested input sharing this one's errors (e.g. "resolution").
   std::optional<JsonInput> object(const char* key);
   // A value of a closed vocabulary; unknown values name the allowed ones.

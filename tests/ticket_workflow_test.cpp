@@ -163,6 +163,12 @@ Expect expected(const Action& a, Status s, Role r) {
   if (a.role_first && !role_ok) return Expect::forbidden;
   // "open" from an active status is no reopen but a staff transition: the role comes first.
   if (std::string(a.name) == "reopen" && !status_ok && !kWorkersAndSync.contains(r)) return Expect::forbidden;
+  // An integration mirrors its system's workflow: any change between active statuses, and
+  // to resolved from any active status (closing still needs resolved, reopening new or open).
+  if (const auto* c = std::get_if<ChangeStatus>(&a.command);
+      c && r == Role::integration && role_ok && c->target != Status::closed && kActive.contains(s) && c->target != s) {
+    return Expect::ok;
+  }
   if (!status_ok) return Expect::conflict;
   if (!role_ok) return Expect::forbidden;
   // Rules that narrow the table above, as docs/domain.md states them:

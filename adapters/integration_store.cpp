@@ -1,0 +1,214 @@
+#include "adapters/integration_store.h"
+
+#include <fmt/format.h>
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
+
+#include <charconv>
+#include <filesystem>
+#include <mutex>
+
+namespace ticketd {
+
+namespace {
+
+// Keys: a one-letter kind, then fields separated by \x1f (tenants and keys may hold '/').
+constexpr char kSep = '\x1f';
+std::string key_of(char kind, std::initializer_list<std::string_view> parts) {
+  std::string k(1, kind);
+  for (auto p : parts) {
+    k += kSep;
+    k += p;
+  }
+  return k;
+}
+constexpr std::string_view kInboxPrefix = "i\x1f";
+std::string inbox_key(std::uint64_t seq) { return fmt::format("{}{:020}", kInboxPrefix, seq); }
+constexpr std::string_view kDeliveryPrefix = "d\x1f";
+
+Result<void> checked(const rocksdb::Status& s) {
+  if (!s.ok()) return make_error(Errc::unavailable, "integration store: " + s.ToString());
+  return {};
+}
+
+std::optional<std::uint64_t> number(std::string_view text) {
+  std::uint64_t n = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return n;
+}
+
+class RocksIntegrationStore final : public IntegrationStore {
+ public:
+  explicit RocksIntegrationStore(rocksdb::DB* db) : db_(db) {
+    sync_.sync = true;
+    // The inbox's next sequence number and depth, from what it holds.
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    for (it->Seek(rocksdb::Slice(kInboxPrefix.data(), kInboxPrefix.size()));
+         it->Valid() && it->key().starts_with(rocksdb::Slice(kInboxPrefix.data(), kInboxPrefix.size())); it->Next()) {
+      ++depth_;
+      if (auto n = number(it->key().ToStringView().substr(kInboxPrefix.size()))) next_seq_ = *n + 1;
+    }
+  }
+
+  Result<std::optional<std::string>> connection(const std::string& tenant, const std::string& system) override {
+    return get(key_of('c', {tenant, system}));
+  }
+  Result<void> put_connection(const std::string& tenant, const std::string& system,
+                              const std::string& stored) override {
+    return checked(db_->Put(sync_, key_of('c', {tenant, system}), stored));
+  }
+
+  Result<Enqueued> enqueue(const std::string& tenant, const std::string& system, const std::string& delivery,
+                           const std::string& payload, Timestamp now) override {
+    const std::string seen = key_of('d', {tenant, system, delivery});
+    std::lock_guard lock(mu_);
+    auto known = get(seen);
+    if (!known) return std::unexpected(known.error());
+    if (*known) return Enqueued::duplicate;
+    if (depth_ >= kMaxInboxEntries) return Enqueued::full;
+    rocksdb::WriteBatch batch;
+    batch.Put(seen, std::to_string(now.time_since_epoch().count()));
+    const std::uint64_t seq = next_seq_;
+    batch.Put(inbox_key(seq), entry(tenant, system, delivery, payload));
+    if (auto ok = checked(db_->Write(sync_, &batch)); !ok) return std::unexpected(ok.error());
+    ++next_seq_;
+    ++depth_;
+    return Enqueued::accepted;
+  }
+
+  Result<std::vector<InboxEntry>> inbox(std::size_t max) override {
+    std::vector<InboxEntry> out;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    for (it->Seek(rocksdb::Slice(kInboxPrefix.data(), kInboxPrefix.size()));
+         it->Valid() && out.size() < max &&
+         it->key().starts_with(rocksdb::Slice(kInboxPrefix.data(), kInboxPrefix.size()));
+         it->Next()) {
+      auto seq = number(it->key().ToStringView().substr(kInboxPrefix.size()));
+      auto parsed = parse_entry(it->value().ToStringView());
+      if (!seq || !parsed) return make_error(Errc::internal, "integration store: a damaged inbox entry");
+      parsed->seq = *seq;
+      out.push_back(std::move(*parsed));
+    }
+    if (auto ok = checked(it->status()); !ok) return std::unexpected(ok.error());
+    return out;
+  }
+
+  Result<void> finish(std::uint64_t seq) override {
+    std::lock_guard lock(mu_);
+    if (auto ok = checked(db_->Delete(sync_, inbox_key(seq))); !ok) return ok;
+    if (depth_ > 0) --depth_;
+    return {};
+  }
+
+  std::size_t inbox_depth() const override {
+    std::lock_guard lock(mu_);
+    return depth_;
+  }
+
+  Result<std::size_t> forget_deliveries(Timestamp before) override {
+    constexpr std::size_t kBatch = 10'000;
+    rocksdb::WriteBatch batch;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    std::size_t n = 0;
+    for (it->Seek(rocksdb::Slice(kDeliveryPrefix.data(), kDeliveryPrefix.size()));
+         it->Valid() && n < kBatch &&
+         it->key().starts_with(rocksdb::Slice(kDeliveryPrefix.data(), kDeliveryPrefix.size()));
+         it->Next()) {
+      auto at = number(it->value().ToStringView());
+      if (at && static_cast<std::int64_t>(*at) < before.time_since_epoch().count()) {
+        batch.Delete(it->key());
+        ++n;
+      }
+    }
+    if (n > 0) {
+      if (auto ok = checked(db_->Write(sync_, &batch)); !ok) return std::unexpected(ok.error());
+    }
+    return n;
+  }
+
+  Result<std::optional<std::string>> ticket_of(const std::string& tenant, const std::string& system,
+                                               const std::string& key) override {
+    return get(key_of('x', {tenant, system, key}));
+  }
+  Result<void> link(const std::string& tenant, const std::string& system, const std::string& key,
+                    const std::string& ticket_id) override {
+    return checked(db_->Put(sync_, key_of('x', {tenant, system, key}), ticket_id));
+  }
+
+  Result<std::optional<Timestamp>> applied_updated(const std::string& tenant, const std::string& system,
+                                                   const std::string& key) override {
+    auto stored = get(key_of('u', {tenant, system, key}));
+    if (!stored) return std::unexpected(stored.error());
+    if (!*stored) return std::optional<Timestamp>();
+    auto us = number(**stored);
+    if (!us) return make_error(Errc::internal, "integration store: a damaged updated time");
+    return std::optional<Timestamp>(Timestamp{std::chrono::microseconds{static_cast<std::int64_t>(*us)}});
+  }
+  Result<void> set_applied_updated(const std::string& tenant, const std::string& system, const std::string& key,
+                                   Timestamp updated) override {
+    return checked(
+        db_->Put(sync_, key_of('u', {tenant, system, key}), std::to_string(updated.time_since_epoch().count())));
+  }
+
+  Result<std::optional<std::string>> status(const std::string& tenant, const std::string& system) override {
+    return get(key_of('s', {tenant, system}));
+  }
+  Result<void> put_status(const std::string& tenant, const std::string& system, const std::string& json) override {
+    return checked(db_->Put(sync_, key_of('s', {tenant, system}), json));
+  }
+
+ private:
+  Result<std::optional<std::string>> get(const std::string& key) {
+    std::string value;
+    const auto s = db_->Get(rocksdb::ReadOptions(), key, &value);
+    if (s.IsNotFound()) return std::optional<std::string>();
+    if (auto ok = checked(s); !ok) return std::unexpected(ok.error());
+    return std::optional<std::string>(std::move(value));
+  }
+
+  // An inbox entry: tenant, system and delivery, then the payload, each length-prefixed.
+  static std::string entry(const std::string& tenant, const std::string& system, const std::string& delivery,
+                           const std::string& payload) {
+    std::string out;
+    for (const std::string* part : {&tenant, &system, &delivery}) out += fmt::format("{}:{}", part->size(), *part);
+    out += payload;
+    return out;
+  }
+  static std::optional<InboxEntry> parse_entry(std::string_view value) {
+    InboxEntry e;
+    for (std::string* part : {&e.tenant, &e.system, &e.delivery}) {
+      const auto colon = value.find(':');
+      if (colon == std::string_view::npos) return std::nullopt;
+      auto n = number(value.substr(0, colon));
+      if (!n || colon + 1 + *n > value.size()) return std::nullopt;
+      *part = std::string(value.substr(colon + 1, *n));
+      value.remove_prefix(colon + 1 + *n);
+    }
+    e.payload = std::string(value);
+    return e;
+  }
+
+  std::unique_ptr<rocksdb::DB> db_;
+  rocksdb::WriteOptions sync_;
+  mutable std::mutex mu_;  // enqueue's check-then-write, and the counters
+  std::uint64_t next_seq_ = 1;
+  std::size_t depth_ = 0;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<IntegrationStore>> IntegrationStore::open(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  rocksdb::DB* db = nullptr;
+  const auto s = rocksdb::DB::Open(options, dir, &db);
+  if (!s.ok())
+    return make_error(Errc::unavailable, "cannot open the integration store in " + dir + ": " + s.ToString());
+  return std::unique_ptr<IntegrationStore>(std::make_unique<RocksIntegrationStore>(db));
+}
+
+}  // namespace ticketd

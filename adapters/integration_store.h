@@ -1,0 +1,80 @@
+// IntegrationStore: what the sync adapters keep beside the log, in their own RocksDB
+// database (<data-dir>/integrations; RocksDB headers stay in the .cpp):
+//   - each tenant's connection per system (as the caller stored it: secrets sealed),
+//   - the durable inbox of webhook deliveries, in arrival order, and the delivery ids
+//     seen (duplicates are dropped; ids are remembered for kDeliveryMemory),
+//   - the link of each external ticket to its ticketd ticket, and the external "updated"
+//     time of the newest change applied to it (older deliveries change nothing),
+//   - each integration's status (counters, unknown values, refused changes), as JSON.
+// Every write is synced before it returns. Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "base/timestamp.h"
+
+namespace ticketd {
+
+struct InboxEntry {
+  std::uint64_t seq = 0;  // arrival order
+  std::string tenant;
+  std::string system;
+  std::string delivery;  // the delivery id (or the body's SHA-256 when the system sends none)
+  std::string payload;   // as enqueued (the caller seals the body)
+};
+
+enum class Enqueued { accepted, duplicate, full };
+
+class IntegrationStore {
+ public:
+  // Deliveries waiting at most; beyond, a webhook answers 503 (the system retries).
+  static constexpr std::size_t kMaxInboxEntries = 100'000;
+  // How long a delivery id is remembered for dropping duplicates (Zammad retries for under a
+  // minute, Jira for hours).
+  static constexpr std::chrono::hours kDeliveryMemory{24 * 7};
+
+  // Opens (creating) the database in `dir`. Errc::unavailable when another process has it.
+  [[nodiscard]] static Result<std::unique_ptr<IntegrationStore>> open(const std::string& dir);
+  virtual ~IntegrationStore() = default;
+
+  [[nodiscard]] virtual Result<std::optional<std::string>> connection(const std::string& tenant,
+                                                                      const std::string& system) = 0;
+  [[nodiscard]] virtual Result<void> put_connection(const std::string& tenant, const std::string& system,
+                                                    const std::string& stored) = 0;
+
+  // Adds a delivery unless its id was seen (duplicate) or the inbox is full; `now` is
+  // when the id is remembered from.
+  [[nodiscard]] virtual Result<Enqueued> enqueue(const std::string& tenant, const std::string& system,
+                                                 const std::string& delivery, const std::string& payload,
+                                                 Timestamp now) = 0;
+  // The oldest `max` entries still in the inbox.
+  [[nodiscard]] virtual Result<std::vector<InboxEntry>> inbox(std::size_t max) = 0;
+  [[nodiscard]] virtual Result<void> finish(std::uint64_t seq) = 0;
+  [[nodiscard]] virtual std::size_t inbox_depth() const = 0;
+  // Forgets delivery ids remembered before `before` (a batch at most); how many.
+  [[nodiscard]] virtual Result<std::size_t> forget_deliveries(Timestamp before) = 0;
+
+  [[nodiscard]] virtual Result<std::optional<std::string>> ticket_of(const std::string& tenant,
+                                                                     const std::string& system,
+                                                                     const std::string& key) = 0;
+  [[nodiscard]] virtual Result<void> link(const std::string& tenant, const std::string& system, const std::string& key,
+                                          const std::string& ticket_id) = 0;
+  [[nodiscard]] virtual Result<std::optional<Timestamp>> applied_updated(const std::string& tenant,
+                                                                         const std::string& system,
+                                                                         const std::string& key) = 0;
+  [[nodiscard]] virtual Result<void> set_applied_updated(const std::string& tenant, const std::string& system,
+                                                         const std::string& key, Timestamp updated) = 0;
+
+  [[nodiscard]] virtual Result<std::optional<std::string>> status(const std::string& tenant,
+                                                                  const std::string& system) = 0;
+  [[nodiscard]] virtual Result<void> put_status(const std::string& tenant, const std::string& system,
+                                                const std::string& json) = 0;
+};
+
+}  // namespace ticketd

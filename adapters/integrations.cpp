@@ -1,0 +1,300 @@
+#include "adapters/integrations.h"
+
+#include <pthread.h>
+#include <spdlog/spdlog.h>
+
+#include <deque>
+
+#include "adapters/connection_codec.h"
+#include "adapters/payloads.h"
+#include "adapters/webhook_signature.h"
+#include "base/json_fields.h"
+#include "base/json_writer.h"
+
+namespace ticketd {
+
+namespace {
+
+constexpr std::string_view kInboxScope = "inbox";
+
+std::string subject_of(const std::string& tenant, const std::string& system) {
+  return "integration:" + tenant + "/" + system;
+}
+
+}  // namespace
+
+// What an integration met, for GET .../status; kept in the store as the JSON it renders.
+struct Integrations::Counters {
+  std::uint64_t received = 0, duplicates = 0, bad_signatures = 0, applied = 0, stale = 0, refused = 0, retried = 0;
+  std::map<std::string, std::uint64_t> unknown_statuses, unknown_priorities, unknown_types;
+  std::deque<std::string> refusals;  // newest last
+  std::string last_delivery_at, last_applied_at;
+
+  std::string json() const {
+    JsonWriter w;
+    w.begin_object();
+    w.key("received").value(received).key("duplicates").value(duplicates).key("bad_signatures").value(bad_signatures);
+    w.key("applied").value(applied).key("stale").value(stale).key("refused").value(refused);
+    w.key("retried").value(retried);
+    const std::pair<const char*, const std::map<std::string, std::uint64_t>*> maps[] = {
+        {"unknown_statuses", &unknown_statuses},
+        {"unknown_priorities", &unknown_priorities},
+        {"unknown_types", &unknown_types}};
+    for (const auto& [name, map] : maps) {
+      w.key(name).begin_object();
+      for (const auto& [value, n] : *map) w.key(value).value(n);
+      w.end_object();
+    }
+    w.key("refusals").begin_array();
+    for (const auto& r : refusals) w.value(r);
+    w.end_array();
+    w.key("last_delivery_at").value(last_delivery_at).key("last_applied_at").value(last_applied_at);
+    w.end_object();
+    return w.take();
+  }
+
+  static Counters parse(std::string_view json) {
+    Counters c;
+    simdjson::dom::parser parser;
+    simdjson::dom::element root;
+    if (parser.parse(json.data(), json.size()).get(root) != simdjson::SUCCESS) return c;
+    JsonFields in{root};
+    const std::pair<const char*, std::uint64_t*> numbers[] = {
+        {"received", &c.received}, {"duplicates", &c.duplicates}, {"bad_signatures", &c.bad_signatures},
+        {"applied", &c.applied},   {"stale", &c.stale},           {"refused", &c.refused},
+        {"retried", &c.retried}};
+    for (const auto& [name, field] : numbers) *field = static_cast<std::uint64_t>(in.opt_i64(name).value_or(0));
+    const std::pair<const char*, std::map<std::string, std::uint64_t>*> maps[] = {
+        {"unknown_statuses", &c.unknown_statuses},
+        {"unknown_priorities", &c.unknown_priorities},
+        {"unknown_types", &c.unknown_types}};
+    for (const auto& [name, map] : maps) {
+      simdjson::dom::object o;
+      if (root[name].get_object().get(o) != simdjson::SUCCESS) continue;
+      for (auto [value, n] : o) {
+        std::int64_t count = 0;
+        if (n.get_int64().get(count) == simdjson::SUCCESS)
+          (*map)[std::string(value)] = static_cast<std::uint64_t>(count);
+      }
+    }
+    for (auto& r : in.strs("refusals")) c.refusals.push_back(std::move(r));
+    c.last_delivery_at = in.opt_str("last_delivery_at").value_or("");
+    c.last_applied_at = in.opt_str("last_applied_at").value_or("");
+    return c;
+  }
+};
+
+Integrations::Integrations(CommandEngine& engine, IntegrationStore& store, FieldCipher& cipher, IdSource& ids,
+                           const Clock& clock)
+    : engine_(engine), store_(store), cipher_(cipher), ids_(ids), clock_(clock), inbound_(engine, store, ids) {}
+
+Integrations::~Integrations() { stop(); }
+
+void Integrations::start() {
+  if (worker_.joinable()) return;
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = false;
+    pending_ = true;  // what a previous run left
+  }
+  worker_ = std::thread([this] { run(); });
+  pthread_setname_np(worker_.native_handle(), "integrations");
+}
+
+void Integrations::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (worker_.joinable()) worker_.join();
+  std::lock_guard lock(mu_);
+  for (const auto& [key, c] : counters_) save(key.first, key.second);
+}
+
+Integrations::Counters& Integrations::counters(const std::string& tenant, const std::string& system) {
+  auto& slot = counters_[{tenant, system}];
+  if (!slot) {
+    auto stored = store_.status(tenant, system);
+    slot = std::make_unique<Counters>(stored && *stored ? Counters::parse(**stored) : Counters{});
+  }
+  return *slot;
+}
+
+void Integrations::save(const std::string& tenant, const std::string& system) {
+  if (auto ok = store_.put_status(tenant, system, counters(tenant, system).json()); !ok) {
+    spdlog::warn("integrations: cannot store the status of {}/{}: {}", tenant, system, ok.error().message);
+  }
+}
+
+Result<http::WebhookOutcome> Integrations::receive(const http::WebhookDelivery& d) {
+  const auto system = parse_external_system(d.system);
+  if (!system) return http::WebhookOutcome::not_configured;
+  auto stored = store_.connection(d.tenant, d.system);
+  if (!stored) return std::unexpected(stored.error());
+  if (!*stored) return http::WebhookOutcome::not_configured;
+  auto c = open_connection(**stored, cipher_);
+  if (!c) return std::unexpected(c.error());
+  if (!c->inbound) return http::WebhookOutcome::not_configured;
+  if (!signature_valid(*system, c->webhook_secret.value_or(""), d.headers, d.body)) {
+    std::lock_guard lock(mu_);
+    ++counters(d.tenant, d.system).bad_signatures;
+    return http::WebhookOutcome::bad_signature;
+  }
+  JsonWriter w;
+  w.begin_object();
+  FieldSealer sealer(cipher_, kInboxScope);
+  sealer.field(w, "body", subject_of(d.tenant, d.system), d.body);
+  w.end_object();
+  if (auto ok = sealer.status(); !ok) return std::unexpected(ok.error());
+  const Timestamp now = clock_.now();
+  auto enqueued = store_.enqueue(d.tenant, d.system, delivery_id(d.headers, d.body), w.take(), now);
+  if (!enqueued) return std::unexpected(enqueued.error());
+  std::lock_guard lock(mu_);
+  Counters& counts = counters(d.tenant, d.system);
+  switch (*enqueued) {
+    case Enqueued::full:
+      return make_error(Errc::unavailable, "the integration inbox is full; deliver again later");
+    case Enqueued::duplicate:
+      ++counts.duplicates;
+      return http::WebhookOutcome::duplicate;
+    case Enqueued::accepted:
+      break;
+  }
+  ++counts.received;
+  counts.last_delivery_at = format_rfc3339(now);
+  pending_ = true;
+  wake_.notify_all();
+  return http::WebhookOutcome::accepted;
+}
+
+Result<http::ConnectionSettings> Integrations::connection(const std::string& tenant, const std::string& system) {
+  auto stored = store_.connection(tenant, system);
+  if (!stored) return std::unexpected(stored.error());
+  if (!*stored) return make_error(Errc::not_found, "tenant " + tenant + " has no " + system + " connection");
+  return open_connection(**stored, cipher_);
+}
+
+Result<http::ConnectionSettings> Integrations::configure(const std::string& tenant, const std::string& system,
+                                                         http::ConnectionSettings settings, const Principal& by) {
+  auto current = connection(tenant, system);
+  if (!current && current.error().code != Errc::not_found) return std::unexpected(current.error());
+  if (current) {  // secrets left out keep their value
+    for (auto field :
+         {&http::ConnectionSettings::api_token, &http::ConnectionSettings::pat, &http::ConnectionSettings::token,
+          &http::ConnectionSettings::password, &http::ConnectionSettings::webhook_secret}) {
+      if (!(settings.*field)) settings.*field = (*current).*field;
+    }
+  }
+  auto sealed = seal_connection(settings, tenant, system, cipher_);
+  if (!sealed) return std::unexpected(sealed.error());
+  if (auto ok = store_.put_connection(tenant, system, *sealed); !ok) return std::unexpected(ok.error());
+  spdlog::info("integrations: {} connection of tenant {} configured by {}", system, tenant, by.sub);
+  return settings;
+}
+
+Result<std::string> Integrations::status(const std::string& tenant, const std::string& system) {
+  std::lock_guard lock(mu_);
+  std::string json = counters(tenant, system).json();
+  json.pop_back();
+  return json + fmt::format(",\"inbox_depth\":{}}}", store_.inbox_depth());
+}
+
+bool Integrations::apply(const InboxEntry& entry) {
+  auto record = [&](auto&& update) {
+    std::lock_guard lock(mu_);
+    Counters& c = counters(entry.tenant, entry.system);
+    update(c);
+    c.last_applied_at = format_rfc3339(clock_.now());
+    save(entry.tenant, entry.system);
+  };
+  auto refuse = [&](const std::string& why) {
+    record([&](Counters& c) {
+      ++c.refused;
+      c.refusals.push_back(why);
+      while (c.refusals.size() > kRefusalsShown) c.refusals.pop_front();
+    });
+    return true;
+  };
+  const auto system = parse_external_system(entry.system);
+  auto c = connection(entry.tenant, entry.system);
+  if (!system || !c) return refuse("delivery " + entry.delivery + ": the connection is gone");
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(entry.payload).get(root) != simdjson::SUCCESS) return refuse("a damaged inbox entry");
+  JsonFields in{root};
+  FieldOpener opener(cipher_, kInboxScope);
+  const std::string body = opener.field(in, "body");
+  if (!opener.status()) return false;  // the key store: try again
+  if (!in.ok) return refuse("a damaged inbox entry");
+  auto ticket = parse_webhook(*system, body);
+  if (!ticket) return refuse("delivery " + entry.delivery + ": " + ticket.error().message);
+  if (ticket->thin) {
+    return refuse("delivery " + entry.delivery + ": " + ticket->key +
+                  " names no fields and fetching it through the REST API is not built yet");
+  }
+  auto report = inbound_.apply(entry.tenant, *system, *c, *ticket, entry.delivery);
+  if (!report) {
+    spdlog::warn("integrations: delivery {} of {}/{} waits: {}", entry.delivery, entry.tenant, entry.system,
+                 report.error().message);
+    std::lock_guard lock(mu_);
+    ++counters(entry.tenant, entry.system).retried;
+    return false;
+  }
+  record([&](Counters& k) {
+    ++k.applied;
+    if (report->stale) ++k.stale;
+    for (const auto& v : report->unknown_statuses) ++k.unknown_statuses[v];
+    for (const auto& v : report->unknown_priorities) ++k.unknown_priorities[v];
+    for (const auto& v : report->unknown_types) ++k.unknown_types[v];
+    for (const auto& r : report->refused) {
+      ++k.refused;
+      k.refusals.push_back(r);
+    }
+    while (k.refusals.size() > kRefusalsShown) k.refusals.pop_front();
+  });
+  return true;
+}
+
+void Integrations::run() {
+  auto last_forget = std::chrono::steady_clock::now();
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      wake_.wait_for(lock, kRetryPause, [&] { return stopping_ || pending_; });
+      if (stopping_) return;
+      pending_ = false;
+    }
+    auto entries = store_.inbox(kInboxBatch);
+    if (!entries) {
+      spdlog::warn("integrations: cannot read the inbox: {}", entries.error().message);
+      continue;
+    }
+    bool all_done = true;
+    for (const InboxEntry& e : *entries) {
+      {
+        std::lock_guard lock(mu_);
+        if (stopping_) return;
+      }
+      if (!apply(e)) {
+        all_done = false;
+        break;  // keep the order: try this one again after the pause
+      }
+      if (auto ok = store_.finish(e.seq); !ok) {
+        spdlog::warn("integrations: cannot remove an applied inbox entry: {}", ok.error().message);
+        all_done = false;
+        break;
+      }
+    }
+    if (all_done && entries->size() == kInboxBatch) {
+      std::lock_guard lock(mu_);
+      pending_ = true;  // more waiting
+    }
+    if (std::chrono::steady_clock::now() - last_forget > std::chrono::minutes(10)) {
+      last_forget = std::chrono::steady_clock::now();
+      (void)store_.forget_deliveries(clock_.now() - IntegrationStore::kDeliveryMemory);
+    }
+  }
+}
+
+}  // namespace ticketd
