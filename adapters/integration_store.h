@@ -6,7 +6,9 @@
 //   - the link of each external ticket to its ticketd ticket, and the external "updated"
 //     time of the newest change applied to it (older deliveries change nothing),
 //   - each integration's status (counters, unknown values, refused changes), as JSON.
-// Every write is synced before it returns. Thread-safe.
+// enqueue() (see there), put_connection() and link() are synced before they return; the rest is not
+// (a power loss may bring back an applied inbox entry, which is applied again and writes
+// nothing twice, or forget an updated time or a status count). Thread-safe.
 #pragma once
 
 #include <chrono>
@@ -53,8 +55,10 @@ class IntegrationStore {
   [[nodiscard]] virtual Result<Enqueued> enqueue(const std::string& tenant, const std::string& system,
                                                  const std::string& delivery, const std::string& payload,
                                                  Timestamp now) = 0;
-  // The oldest `max` entries still in the inbox.
-  [[nodiscard]] virtual Result<std::vector<InboxEntry>> inbox(std::size_t max) = 0;
+  // The oldest `max` entries still in the inbox after sequence number `after` (the
+  // reader's position: reading on from it skips what it removed), or after the lowest
+  // entry still being written when that is lower.
+  [[nodiscard]] virtual Result<std::vector<InboxEntry>> inbox(std::uint64_t after, std::size_t max) = 0;
   [[nodiscard]] virtual Result<void> finish(std::uint64_t seq) = 0;
   [[nodiscard]] virtual std::size_t inbox_depth() const = 0;
   // Forgets delivery ids remembered before `before` (a batch at most); how many.

@@ -130,10 +130,8 @@ void Integrations::save(const std::string& tenant, const std::string& system) {
 Result<http::WebhookOutcome> Integrations::receive(const http::WebhookDelivery& d) {
   const auto system = parse_external_system(d.system);
   if (!system) return http::WebhookOutcome::not_configured;
-  auto stored = store_.connection(d.tenant, d.system);
-  if (!stored) return std::unexpected(stored.error());
-  if (!*stored) return http::WebhookOutcome::not_configured;
-  auto c = open_connection(**stored, cipher_);
+  auto c = connection(d.tenant, d.system);
+  if (!c && c.error().code == Errc::not_found) return http::WebhookOutcome::not_configured;
   if (!c) return std::unexpected(c.error());
   if (!c->inbound) return http::WebhookOutcome::not_configured;
   if (!signature_valid(*system, c->webhook_secret.value_or(""), d.headers, d.body)) {
@@ -169,10 +167,19 @@ Result<http::WebhookOutcome> Integrations::receive(const http::WebhookDelivery& 
 }
 
 Result<http::ConnectionSettings> Integrations::connection(const std::string& tenant, const std::string& system) {
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = connections_.find({tenant, system}); it != connections_.end()) return it->second;
+  }
   auto stored = store_.connection(tenant, system);
   if (!stored) return std::unexpected(stored.error());
   if (!*stored) return make_error(Errc::not_found, "tenant " + tenant + " has no " + system + " connection");
-  return open_connection(**stored, cipher_);
+  auto opened = open_connection(**stored, cipher_);
+  if (!opened) return opened;
+  std::lock_guard lock(mu_);
+  if (connections_.size() >= kMaxCachedConnections) connections_.clear();
+  connections_[{tenant, system}] = *opened;
+  return opened;
 }
 
 Result<http::ConnectionSettings> Integrations::configure(const std::string& tenant, const std::string& system,
@@ -188,7 +195,11 @@ Result<http::ConnectionSettings> Integrations::configure(const std::string& tena
   }
   auto sealed = seal_connection(settings, tenant, system, cipher_);
   if (!sealed) return std::unexpected(sealed.error());
-  if (auto ok = store_.put_connection(tenant, system, *sealed); !ok) return std::unexpected(ok.error());
+  {
+    std::lock_guard lock(mu_);  // no reader takes the old settings from the cache after this
+    connections_.erase({tenant, system});
+    if (auto ok = store_.put_connection(tenant, system, *sealed); !ok) return std::unexpected(ok.error());
+  }
   spdlog::info("integrations: {} connection of tenant {} configured by {}", system, tenant, by.sub);
   return settings;
 }
@@ -206,7 +217,10 @@ bool Integrations::apply(const InboxEntry& entry) {
     Counters& c = counters(entry.tenant, entry.system);
     update(c);
     c.last_applied_at = format_rfc3339(clock_.now());
-    save(entry.tenant, entry.system);
+    if (std::chrono::steady_clock::now() - last_saved_ >= kStatusSaveEvery) {
+      save(entry.tenant, entry.system);
+      last_saved_ = std::chrono::steady_clock::now();
+    }
   };
   auto refuse = [&](const std::string& why) {
     record([&](Counters& c) {
@@ -258,6 +272,7 @@ bool Integrations::apply(const InboxEntry& entry) {
 
 void Integrations::run() {
   auto last_forget = std::chrono::steady_clock::now();
+  std::uint64_t applied_up_to = 0;  // entries are applied in sequence order
   for (;;) {
     {
       std::unique_lock lock(mu_);
@@ -265,7 +280,7 @@ void Integrations::run() {
       if (stopping_) return;
       pending_ = false;
     }
-    auto entries = store_.inbox(kInboxBatch);
+    auto entries = store_.inbox(applied_up_to, kInboxBatch);
     if (!entries) {
       spdlog::warn("integrations: cannot read the inbox: {}", entries.error().message);
       continue;
@@ -285,6 +300,7 @@ void Integrations::run() {
         all_done = false;
         break;
       }
+      applied_up_to = e.seq;
     }
     if (all_done && entries->size() == kInboxBatch) {
       std::lock_guard lock(mu_);

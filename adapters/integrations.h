@@ -36,6 +36,10 @@ class Integrations final : public http::IntegrationsPort {
   static constexpr std::chrono::milliseconds kRetryPause{1000};
   // Refused changes kept in an integration's status (the newest).
   static constexpr std::size_t kRefusalsShown = 20;
+  // How often the worker stores the status counters (and at stop()).
+  static constexpr std::chrono::milliseconds kStatusSaveEvery{200};
+  // Opened connections kept in memory (all are dropped when more would be).
+  static constexpr std::size_t kMaxCachedConnections = 1024;
 
   Integrations(CommandEngine& engine, IntegrationStore& store, FieldCipher& cipher, IdSource& ids, const Clock& clock);
   ~Integrations() override;
@@ -77,6 +81,8 @@ class Integrations final : public http::IntegrationsPort {
   bool stopping_ = false;
   bool pending_ = false;
   std::map<std::pair<std::string, std::string>, std::unique_ptr<Counters>> counters_;
+  std::chrono::steady_clock::time_point last_saved_{};
+  std::map<std::pair<std::string, std::string>, http::ConnectionSettings> connections_;  // opened, by tenant and system
   std::thread worker_;
 };
 
