@@ -2,9 +2,8 @@
 // copies the subject keys its log names (replication/log_replica.h). Authenticated by the
 // shared replication secret (ApiOptions::replication_secret), not by a user's token: it
 // hands out key bytes, which no user role may read.
-#include <openssl/crypto.h>
-
 #include "base/base64.h"
+#include "base/hmac.h"
 #include "base/subject_keys.h"
 #include "http/api_context.h"
 
@@ -20,7 +19,7 @@ bool secret_matches(const Request& request, const std::string& secret) {
   constexpr std::string_view kBearer = "Bearer ";
   if (!header || !header->starts_with(kBearer)) return false;
   const std::string_view given = header->substr(kBearer.size());
-  return given.size() == secret.size() && CRYPTO_memcmp(given.data(), secret.data(), secret.size()) == 0;
+  return equal_constant_time(given, secret);
 }
 
 Response keys(Api::Context& ctx, Call& call) {
