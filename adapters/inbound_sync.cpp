@@ -154,6 +154,9 @@ Result<InboundReport> InboundSync::apply(const std::string& tenant, ExternalSyst
 
   for (const ExternalComment& c : t.comments) {
     if (c.body.empty()) continue;
+    auto ours = store_.pushed_comment(tenant, sys, c.id);  // the echo of one the outbox made
+    if (!ours) return std::unexpected(ours.error());
+    if (*ours) continue;
     AddComment add;
     add.comment_id = ids_.next_id();
     add.body = c.body;

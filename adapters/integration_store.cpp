@@ -12,6 +12,9 @@
 #include <mutex>
 #include <set>
 
+#include "base/json_fields.h"
+#include "base/json_writer.h"
+
 namespace ticketd {
 
 namespace {
@@ -46,6 +49,15 @@ class RocksIntegrationStore final : public IntegrationStore {
  public:
   explicit RocksIntegrationStore(rocksdb::DB* db) : db_(db) {
     sync_.sync = true;
+    // Dead-letter ids: one sequence across tenants, from the highest stored.
+    {
+      std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+      for (it->Seek("L"); it->Valid() && it->key().starts_with("L"); it->Next()) {
+        if (auto l = parse_letter(it->value().ToStringView()); l && l->id >= next_letter_.load()) {
+          next_letter_.store(l->id + 1);
+        }
+      }
+    }
     // The inbox's next sequence number and depth, from what it holds.
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
     for (it->Seek(rocksdb::Slice(kInboxPrefix.data(), kInboxPrefix.size()));
@@ -169,6 +181,65 @@ class RocksIntegrationStore final : public IntegrationStore {
         db_->Put(sync_, key_of('u', {tenant, system, key}), std::to_string(updated.time_since_epoch().count())));
   }
 
+  Result<std::optional<std::uint64_t>> outbox_position() override {
+    auto stored = get(std::string(1, 'o'));
+    if (!stored) return std::unexpected(stored.error());
+    if (!*stored) return std::optional<std::uint64_t>();
+    auto n = number(**stored);
+    if (!n) return make_error(Errc::internal, "integration store: a damaged outbox position");
+    return std::optional<std::uint64_t>(*n);
+  }
+  Result<void> set_outbox_position(std::uint64_t position) override {
+    return checked(db_->Put(sync_, std::string(1, 'o'), std::to_string(position)));
+  }
+  Result<void> mark_pushed_comment(const std::string& tenant, const std::string& system,
+                                   const std::string& comment_id) override {
+    return checked(db_->Put(sync_, key_of('e', {tenant, system, comment_id}), ""));
+  }
+  Result<bool> pushed_comment(const std::string& tenant, const std::string& system,
+                              const std::string& comment_id) override {
+    auto stored = get(key_of('e', {tenant, system, comment_id}));
+    if (!stored) return std::unexpected(stored.error());
+    return stored->has_value();
+  }
+
+  Result<std::uint64_t> put_dead_letter(DeadLetter l) override {
+    if (l.id == 0) l.id = next_letter_.fetch_add(1);
+    JsonWriter w;
+    w.begin_object().key("id").value(l.id).key("tenant").value(l.tenant).key("system").value(l.system);
+    w.key("key").value(l.key).key("position").value(l.position).key("error").value(l.error);
+    w.key("attempts").value(l.attempts).key("at").value(l.at).end_object();
+    if (auto ok = checked(db_->Put(sync_, letter_key(l.tenant, l.system, l.id), w.take())); !ok) {
+      return std::unexpected(ok.error());
+    }
+    return l.id;
+  }
+  Result<std::vector<DeadLetter>> dead_letters(const std::string& tenant, const std::string& system,
+                                               std::size_t max) override {
+    const std::string prefix = key_of('L', {tenant, system}) + kSep;
+    std::vector<DeadLetter> out;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    for (it->Seek(prefix); it->Valid() && out.size() < max && it->key().starts_with(prefix); it->Next()) {
+      auto l = parse_letter(it->value().ToStringView());
+      if (!l) return make_error(Errc::internal, "integration store: a damaged dead letter");
+      out.push_back(std::move(*l));
+    }
+    if (auto ok = checked(it->status()); !ok) return std::unexpected(ok.error());
+    return out;
+  }
+  Result<std::optional<DeadLetter>> dead_letter(const std::string& tenant, const std::string& system,
+                                                std::uint64_t id) override {
+    auto stored = get(letter_key(tenant, system, id));
+    if (!stored) return std::unexpected(stored.error());
+    if (!*stored) return std::optional<DeadLetter>();
+    auto l = parse_letter(**stored);
+    if (!l) return make_error(Errc::internal, "integration store: a damaged dead letter");
+    return std::optional<DeadLetter>(std::move(*l));
+  }
+  Result<void> remove_dead_letter(const std::string& tenant, const std::string& system, std::uint64_t id) override {
+    return checked(db_->Delete(sync_, letter_key(tenant, system, id)));
+  }
+
   Result<std::optional<std::string>> status(const std::string& tenant, const std::string& system) override {
     return get(key_of('s', {tenant, system}));
   }
@@ -183,6 +254,27 @@ class RocksIntegrationStore final : public IntegrationStore {
     if (s.IsNotFound()) return std::optional<std::string>();
     if (auto ok = checked(s); !ok) return std::unexpected(ok.error());
     return std::optional<std::string>(std::move(value));
+  }
+
+  static std::string letter_key(const std::string& tenant, const std::string& system, std::uint64_t id) {
+    return key_of('L', {tenant, system, fmt::format("{:020}", id)});
+  }
+  static std::optional<DeadLetter> parse_letter(std::string_view json) {
+    simdjson::dom::parser parser;
+    simdjson::dom::element root;
+    if (parser.parse(json.data(), json.size()).get(root) != simdjson::SUCCESS) return std::nullopt;
+    JsonFields in{root};
+    DeadLetter l;
+    l.id = static_cast<std::uint64_t>(in.i64("id"));
+    l.tenant = in.str("tenant");
+    l.system = in.str("system");
+    l.key = in.str("key");
+    l.position = static_cast<std::uint64_t>(in.i64("position"));
+    l.error = in.str("error");
+    l.attempts = static_cast<std::uint64_t>(in.i64("attempts"));
+    l.at = in.str("at");
+    if (!in.ok) return std::nullopt;
+    return l;
   }
 
   // An inbox entry: tenant, system and delivery, then the payload, each length-prefixed.
@@ -214,6 +306,7 @@ class RocksIntegrationStore final : public IntegrationStore {
   std::uint64_t next_seq_ = 1;
   std::set<std::uint64_t> writing_;
   std::atomic<std::size_t> depth_{0};
+  std::atomic<std::uint64_t> next_letter_{1};
 };
 
 }  // namespace

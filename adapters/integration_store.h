@@ -5,7 +5,8 @@
 //     seen (duplicates are dropped; ids are remembered for kDeliveryMemory),
 //   - the link of each external ticket to its ticketd ticket, and the external "updated"
 //     time of the newest change applied to it (older deliveries change nothing),
-//   - each integration's status (counters, unknown values, refused changes), as JSON.
+//   - each integration's status (counters, unknown values, refused changes), as JSON,
+//   - the outbox's position in the log, the comments it created, its dead letters.
 // enqueue() (see there), put_connection() and link() are synced before they return; the rest is not
 // (a power loss may bring back an applied inbox entry, which is applied again and writes
 // nothing twice, or forget an updated time or a status count). Thread-safe.
@@ -32,6 +33,19 @@ struct InboxEntry {
 };
 
 enum class Enqueued { accepted, duplicate, full };
+
+// A push the outbox gave up on (docs/integrations.md, "Dead letters"): the change is the
+// log record at `position`, read again for a retry (so an erasure holds for it too).
+struct DeadLetter {
+  std::uint64_t id = 0;
+  std::string tenant;
+  std::string system;
+  std::string key;  // the external ticket
+  std::uint64_t position = 0;
+  std::string error;
+  std::uint64_t attempts = 0;
+  std::string at;  // RFC 3339, when it was given up (or last retried)
+};
 
 class IntegrationStore {
  public:
@@ -74,6 +88,25 @@ class IntegrationStore {
                                                                          const std::string& key) = 0;
   [[nodiscard]] virtual Result<void> set_applied_updated(const std::string& tenant, const std::string& system,
                                                          const std::string& key, Timestamp updated) = 0;
+
+  // The outbox's position in the log (nullopt before its first run).
+  [[nodiscard]] virtual Result<std::optional<std::uint64_t>> outbox_position() = 0;
+  [[nodiscard]] virtual Result<void> set_outbox_position(std::uint64_t position) = 0;
+  // Comments the outbox created in a system, by the system's comment id: their webhook
+  // echo is not imported.
+  [[nodiscard]] virtual Result<void> mark_pushed_comment(const std::string& tenant, const std::string& system,
+                                                         const std::string& comment_id) = 0;
+  [[nodiscard]] virtual Result<bool> pushed_comment(const std::string& tenant, const std::string& system,
+                                                    const std::string& comment_id) = 0;
+
+  // Dead letters: put() assigns an id when `letter.id` is 0 and returns it.
+  [[nodiscard]] virtual Result<std::uint64_t> put_dead_letter(DeadLetter letter) = 0;
+  [[nodiscard]] virtual Result<std::vector<DeadLetter>> dead_letters(const std::string& tenant,
+                                                                     const std::string& system, std::size_t max) = 0;
+  [[nodiscard]] virtual Result<std::optional<DeadLetter>> dead_letter(const std::string& tenant,
+                                                                      const std::string& system, std::uint64_t id) = 0;
+  [[nodiscard]] virtual Result<void> remove_dead_letter(const std::string& tenant, const std::string& system,
+                                                        std::uint64_t id) = 0;
 
   [[nodiscard]] virtual Result<std::optional<std::string>> status(const std::string& tenant,
                                                                   const std::string& system) = 0;

@@ -85,8 +85,16 @@ struct Integrations::Counters {
 };
 
 Integrations::Integrations(CommandEngine& engine, IntegrationStore& store, FieldCipher& cipher, IdSource& ids,
-                           const Clock& clock)
-    : engine_(engine), store_(store), cipher_(cipher), ids_(ids), clock_(clock), inbound_(engine, store, ids) {}
+                           const Clock& clock, Outbox::Options outbox)
+    : engine_(engine),
+      store_(store),
+      cipher_(cipher),
+      ids_(ids),
+      clock_(clock),
+      inbound_(engine, store, ids),
+      outbox_(std::make_unique<Outbox>(
+          engine, store, cipher, [this](const std::string& t, const std::string& s) { return connection(t, s); }, clock,
+          outbox)) {}
 
 Integrations::~Integrations() { stop(); }
 
@@ -99,6 +107,7 @@ void Integrations::start() {
   }
   worker_ = std::thread([this] { run(); });
   pthread_setname_np(worker_.native_handle(), "integrations");
+  outbox_->start();
 }
 
 void Integrations::stop() {
@@ -108,6 +117,7 @@ void Integrations::stop() {
   }
   wake_.notify_all();
   if (worker_.joinable()) worker_.join();
+  outbox_->stop();
   std::lock_guard lock(mu_);
   for (const auto& [key, c] : counters_) save(key.first, key.second);
 }
@@ -209,6 +219,19 @@ Result<std::string> Integrations::status(const std::string& tenant, const std::s
   std::string json = counters(tenant, system).json();
   json.pop_back();
   return json + fmt::format(",\"inbox_depth\":{}}}", store_.inbox_depth());
+}
+
+Result<std::vector<http::DeadLetterView>> Integrations::dead_letters(const std::string& tenant,
+                                                                     const std::string& system) {
+  auto letters = store_.dead_letters(tenant, system, kMaxDeadLettersShown);
+  if (!letters) return std::unexpected(letters.error());
+  std::vector<http::DeadLetterView> out;
+  for (auto& l : *letters) out.push_back({l.id, l.key, l.position, l.error, l.attempts, l.at});
+  return out;
+}
+
+Result<bool> Integrations::retry_dead_letter(const std::string& tenant, const std::string& system, std::uint64_t id) {
+  return outbox_->retry(tenant, system, id);
 }
 
 bool Integrations::apply(const InboxEntry& entry) {

@@ -22,6 +22,7 @@
 
 #include "adapters/inbound_sync.h"
 #include "adapters/integration_store.h"
+#include "adapters/outbox.h"
 #include "base/clock.h"
 #include "base/ids.h"
 #include "commands/command_engine.h"
@@ -41,12 +42,14 @@ class Integrations final : public http::IntegrationsPort {
   // Opened connections kept in memory (all are dropped when more would be).
   static constexpr std::size_t kMaxCachedConnections = 1024;
 
-  Integrations(CommandEngine& engine, IntegrationStore& store, FieldCipher& cipher, IdSource& ids, const Clock& clock);
+  Integrations(CommandEngine& engine, IntegrationStore& store, FieldCipher& cipher, IdSource& ids, const Clock& clock,
+               Outbox::Options outbox = {});
   ~Integrations() override;
   Integrations(const Integrations&) = delete;
   Integrations& operator=(const Integrations&) = delete;
 
-  // Starts the inbox worker (it applies what a previous run left in the inbox first).
+  // Starts the inbox worker (it applies what a previous run left in the inbox first) and
+  // the outbox.
   void start();
   void stop();
 
@@ -57,6 +60,11 @@ class Integrations final : public http::IntegrationsPort {
                                                            http::ConnectionSettings settings,
                                                            const Principal& by) override;
   [[nodiscard]] Result<std::string> status(const std::string& tenant, const std::string& system) override;
+  [[nodiscard]] Result<std::vector<http::DeadLetterView>> dead_letters(const std::string& tenant,
+                                                                       const std::string& system) override;
+  [[nodiscard]] Result<bool> retry_dead_letter(const std::string& tenant, const std::string& system,
+                                               std::uint64_t id) override;
+  [[nodiscard]] Outbox::Stats outbox_stats() const { return outbox_->stats(); }
 
   // Deliveries not yet applied (all tenants).
   [[nodiscard]] std::size_t inbox_depth() const { return store_.inbox_depth(); }
@@ -75,6 +83,7 @@ class Integrations final : public http::IntegrationsPort {
   IdSource& ids_;
   const Clock& clock_;
   InboundSync inbound_;
+  std::unique_ptr<Outbox> outbox_;
 
   std::mutex mu_;
   std::condition_variable wake_;

@@ -1,6 +1,8 @@
 // The sync adapters' routes (docs/integrations.md): the signed webhook of each system,
 // which anyone may call (the signature is the authentication), and the admin's
 // connection settings and status. The work behind them is adapters/' (IntegrationsPort).
+#include <charconv>
+
 #include "http/api_context.h"
 #include "http/integrations_port.h"
 
@@ -148,6 +150,33 @@ Response get_status(Api::Context& ctx, Call& call) {
   return json_response(200, std::move(*json));
 }
 
+Response list_dead_letters(Api::Context& ctx, Call& call) {
+  const std::string& system = call.params.get("system");
+  if (auto no = unavailable(ctx, system)) return std::move(*no);
+  auto letters = ctx.services.integrations->dead_letters(call.who().tenant, system);
+  if (!letters) return problem(letters.error());
+  JsonWriter w;
+  w.begin_object().key("items").begin_array();
+  for (const auto& l : *letters) {
+    w.begin_object().key("id").value(l.id).key("key").value(l.key).key("position").value(l.position);
+    w.key("error").value(l.error).key("attempts").value(l.attempts).key("at").value(l.at).end_object();
+  }
+  w.end_array().end_object();
+  return json_ok(w);
+}
+
+Response retry_dead_letter(Api::Context& ctx, Call& call) {
+  const std::string& system = call.params.get("system");
+  if (auto no = unavailable(ctx, system)) return std::move(*no);
+  std::uint64_t id = 0;
+  const std::string& text = call.params.get("id");
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc() || end != text.data() + text.size()) return problem(404, "no such dead letter");
+  auto pushed = ctx.services.integrations->retry_dead_letter(call.who().tenant, system, id);
+  if (!pushed) return problem(pushed.error());
+  return json_response(200, *pushed ? R"({"status":"pushed"})" : R"({"status":"failed_again"})");
+}
+
 }  // namespace
 
 void add_integration_routes(Api::Context& ctx) {
@@ -173,6 +202,11 @@ void add_integration_routes(Api::Context& ctx) {
          {},
          "",
          {200, 403, 404}});
+  r.add("GET", "/api/v1/integrations/{system}/dead-letters", access::Action::configure_integrations,
+        bind(list_dead_letters), {"Pushes to the system the outbox gave up on", "", {}, "", {200, 403, 404}});
+  r.add("POST", "/api/v1/integrations/{system}/dead-letters/{id}/retry", access::Action::configure_integrations,
+        bind(retry_dead_letter),
+        {"Push a dead letter once more (removed when it goes through)", "", {}, "", {200, 403, 404}});
 }
 
 }  // namespace ticketd::http

@@ -46,6 +46,16 @@ struct ConnectionSettings {
   std::int64_t pull_interval_s = 0;  // 0: no periodic pull
 };
 
+// A push the outbox gave up on (docs/integrations.md, "Dead letters").
+struct DeadLetterView {
+  std::uint64_t id = 0;
+  std::string key;             // the external ticket
+  std::uint64_t position = 0;  // the log record whose change it is
+  std::string error;
+  std::uint64_t attempts = 0;
+  std::string at;
+};
+
 class IntegrationsPort {
  public:
   virtual ~IntegrationsPort() = default;
@@ -59,6 +69,14 @@ class IntegrationsPort {
   // secrets sealed. Returns what connection() then answers.
   [[nodiscard]] virtual Result<ConnectionSettings> configure(const std::string& tenant, const std::string& system,
                                                              ConnectionSettings settings, const Principal& by) = 0;
+  // The tenant's dead letters of the system, oldest first (at most kMaxDeadLettersShown).
+  static constexpr std::size_t kMaxDeadLettersShown = 500;
+  [[nodiscard]] virtual Result<std::vector<DeadLetterView>> dead_letters(const std::string& tenant,
+                                                                         const std::string& system) = 0;
+  // Pushes one again: true when it went through (and is gone), false when it failed again;
+  // Errc::not_found for no such letter.
+  [[nodiscard]] virtual Result<bool> retry_dead_letter(const std::string& tenant, const std::string& system,
+                                                       std::uint64_t id) = 0;
   // Counters, unknown statuses and priorities met, refused changes and the last sync, as JSON.
   [[nodiscard]] virtual Result<std::string> status(const std::string& tenant, const std::string& system) = 0;
 };

@@ -6,6 +6,8 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -13,10 +15,12 @@
 #include "adapters/integrations.h"
 #include "adapters/payloads.h"
 #include "adapters/webhook_signature.h"
+#include "base/base64.h"
 #include "base/hex.h"
 #include "base/hmac.h"
 #include "events/external_origin.h"
 #include "tests/engine_fixture.h"
+#include "tests/fake_http_server.h"
 
 using namespace ticketd;
 using namespace ticketd::test;
@@ -171,12 +175,16 @@ struct World {
   std::unique_ptr<Integrations> integrations = make();
 
   std::unique_ptr<Integrations> make() {
-    auto i = std::make_unique<Integrations>(e.engine, *store, e.cipher, e.ids, e.clock);
+    Outbox::Options quick;  // retries in milliseconds, for the test
+    quick.max_attempts = 3;
+    quick.first_backoff = std::chrono::milliseconds(20);
+    quick.call_timeout = std::chrono::milliseconds(2000);
+    auto i = std::make_unique<Integrations>(e.engine, *store, e.cipher, e.ids, e.clock, quick);
     i->start();
     return i;
   }
   void configure(const std::string& system, http::ConnectionSettings c = {}) {
-    c.base_url = "http://127.0.0.1:1";
+    if (c.base_url.empty()) c.base_url = "http://127.0.0.1:1";
     c.webhook_secret = kSecret;
     REQUIRE(integrations->configure("acme", system, c, admin()));
   }
@@ -383,4 +391,201 @@ TEST_CASE("connections keep their secrets sealed and never lose one a PUT leaves
   CHECK(now->api_token == "jira-api-token-secret");
   CHECK(now->webhook_secret == kSecret);
   CHECK(w.integrations->connection("acme", "zammad").error().code == Errc::not_found);
+}
+
+namespace {
+
+// Jira's transitions answer (rest/jira_transitions_atlassian_example.json) with the status
+// categories of a real Cloud site: "In Progress" is indeterminate, "Closed" done.
+std::string transitions() {
+  std::string body = fixture("rest/jira_transitions_atlassian_example.json");
+  for (auto [from, to] : {std::pair{"\"in-flight\"", "\"indeterminate\""}, std::pair{"\"completed\"", "\"done\""}}) {
+    for (auto at = body.find(from); at != std::string::npos; at = body.find(from))
+      body.replace(at, std::strlen(from), to);
+  }
+  return body;
+}
+
+std::size_t count(const std::vector<FakeRequest>& requests, const std::string& method, const std::string& target) {
+  std::size_t n = 0;
+  for (const auto& r : requests) n += r.method == method && r.target == target ? 1 : 0;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("jira outbound: comments, priority and status pushed once; echoes and system changes not sent back") {
+  std::atomic<int> comment_failures{0};  // answers to fail the next comment calls with
+  std::atomic<int> comment_status{500};
+  FakeHttpServer jira([&](const FakeRequest& r) -> FakeReply {
+    if (r.target == "/rest/api/2/issue/TES-41/comment") {
+      if (comment_failures > 0) {
+        --comment_failures;
+        return {comment_status.load(), R"({"errorMessages":["busy"],"errors":{}})", comment_status == 429 ? "0" : ""};
+      }
+      return {201, R"({"id":"20001","body":"ok"})", ""};
+    }
+    if (r.target == "/rest/api/3/issue/TES-41/transitions" && r.method == "GET") return {200, transitions(), ""};
+    if (r.target == "/rest/api/3/issue/TES-41/transitions") return {204, "", ""};
+    if (r.target == "/rest/api/3/issue/TES-41" && r.method == "PUT") return {204, "", ""};
+    return {404, R"({"errorMessages":["Issue does not exist"],"errors":{}})", ""};
+  });
+  World w;
+  w.e.add_user("a1", Role::agent);
+  http::ConnectionSettings c;
+  c.base_url = jira.url();
+  c.email = "bot@example.com";
+  c.api_token = "tok";
+  c.outbound = true;
+  w.configure("jira", c);
+  REQUIRE(*w.integrations->receive(signed_jira(fixture("jira_issue_created.json"), "o-1")) ==
+          http::WebhookOutcome::accepted);
+  w.drain();
+  const std::string id = w.ticket("jira", "TES-41").id;
+  auto agent_does = [&](TicketCommand command) {
+    auto done = w.e.engine.execute(id, std::move(command), as(agent("a1")));
+    REQUIRE_MESSAGE(done, done.error().message);
+  };
+  auto eventually_calls = [&](const std::string& method, const std::string& target, std::size_t n) {
+    CHECK_MESSAGE(eventually([&] { return count(jira.requests(), method, target) == n; }), method, " ", target);
+  };
+
+  // A public reply by an agent reaches Jira once, as a public JSM comment, with Basic auth.
+  agent_does(AddComment{"c-1", "We are on it", Visibility::public_, {}, {}});
+  eventually_calls("POST", "/rest/api/2/issue/TES-41/comment", 1);
+  auto sent = jira.requests();
+  auto it = std::find_if(sent.begin(), sent.end(), [](const auto& r) { return r.method == "POST"; });
+  REQUIRE(it != sent.end());
+  CHECK(it->body.find("We are on it") != std::string::npos);
+  CHECK(it->body.find(R"("key":"sd.public.comment","value":{"internal":false})") != std::string::npos);
+  CHECK(it->authorization == "Basic " + base64_encode("bot@example.com:tok"));
+  // Jira's webhook for that comment (id 20001) is its echo: nothing is written.
+  std::string echo = fixture("jira_comment_created.json");
+  echo.replace(echo.find(R"("id": "10019")"), 13, R"("id": "20001")");
+  REQUIRE(*w.integrations->receive(signed_jira(echo, "o-2")) == http::WebhookOutcome::accepted);
+  // A comment made in Jira is imported and not sent back.
+  REQUIRE(*w.integrations->receive(signed_jira(fixture("jira_comment_created.json"), "o-3")) ==
+          http::WebhookOutcome::accepted);
+  w.drain();
+  Ticket t = w.ticket("jira", "TES-41");
+  REQUIRE(t.comments.size() == 2);
+  CHECK(t.comments[0].body == "We are on it");
+  CHECK(t.comments[1].body == "Added a comment");
+  CHECK(eventually([&] { return w.integrations->outbox_stats().echoes_skipped >= 1; }));
+  eventually_calls("POST", "/rest/api/2/issue/TES-41/comment", 1);
+
+  // Priority: a PUT of the issue with Jira's name for it.
+  agent_does(UpdateTicket{{}, {}, {}, {}, Priority::urgent, {}, {}});
+  eventually_calls("PUT", "/rest/api/3/issue/TES-41", 1);
+  sent = jira.requests();
+  CHECK(std::any_of(sent.begin(), sent.end(),
+                    [](const auto& r) { return r.body == R"({"fields":{"priority":{"name":"Highest"}}})"; }));
+
+  // Status: in progress goes through the transition whose target is indeterminate.
+  agent_does(AssignTicket{"a1", std::nullopt, false});  // new -> open: Jira offers no "new" transition here
+  agent_does(ChangeStatus{Status::in_progress, std::nullopt});
+  eventually_calls("POST", "/rest/api/3/issue/TES-41/transitions", 1);
+  sent = jira.requests();
+  CHECK(std::any_of(sent.begin(), sent.end(), [](const auto& r) { return r.body == R"({"transition":{"id":"2"}})"; }));
+  // The assignment's "open" found no transition: a dead letter, visible to admins.
+  REQUIRE(eventually([&] { return w.integrations->dead_letters("acme", "jira")->size() == 1; }));
+  auto letters = *w.integrations->dead_letters("acme", "jira");
+  CHECK(letters[0].key == "TES-41");
+  CHECK(letters[0].error.find("offers no transition to a new status") != std::string::npos);
+
+  // 429 with Retry-After, then success: pushed once more, after a retry.
+  comment_status = 429;
+  comment_failures = 1;
+  const auto retried = w.integrations->outbox_stats().retried_calls;
+  agent_does(AddComment{"c-2", "Still on it", Visibility::internal, {}, {}});
+  eventually_calls("POST", "/rest/api/2/issue/TES-41/comment", 3);  // the 429, then the 201
+  CHECK(w.integrations->outbox_stats().retried_calls == retried + 1);
+
+  // 500 every time: after 3 attempts a dead letter; replayed once Jira is back.
+  comment_status = 500;
+  comment_failures = 3;
+  agent_does(AddComment{"c-3", "Third time", Visibility::public_, {}, {}});
+  REQUIRE(eventually([&] { return w.integrations->dead_letters("acme", "jira")->size() == 2; }));
+  letters = *w.integrations->dead_letters("acme", "jira");
+  CHECK(letters[1].error.find("HTTP 500") != std::string::npos);
+  CHECK(letters[1].error.find("after 3 attempts") != std::string::npos);
+  auto replayed = w.integrations->retry_dead_letter("acme", "jira", letters[1].id);
+  REQUIRE(replayed);
+  CHECK(*replayed);
+  CHECK(w.integrations->dead_letters("acme", "jira")->size() == 1);
+  sent = jira.requests();
+  CHECK(std::count_if(sent.begin(), sent.end(), [](const auto& r) {
+          return r.body.find("Third time") != std::string::npos;
+        }) == 4);  // three failed calls and the replay
+  CHECK(w.integrations->retry_dead_letter("acme", "jira", 999).error().code == Errc::not_found);
+}
+
+TEST_CASE("smax and zammad outbound: FAILED inside HTTP 200 is a dead letter; zammad notes and states") {
+  FakeHttpServer smax([&](const FakeRequest& r) -> FakeReply {
+    if (r.target.starts_with("/auth/authentication-endpoint/authenticate/login")) return {200, "token-abc", ""};
+    if (r.target == "/rest/t1/ems/bulk") {
+      return {
+          200,
+          R"({"entity_result_list":[{"entity":{"entity_type":"Request","properties":{"Id":"42"}},)"
+          R"("completion_status":"FAILED","errorDetails":{"message":"Request is closed"}}],"meta":{"completion_status":"FAILED"}})",
+          ""};
+    }
+    if (r.target == "/rest/t1/collaboration/comments/Request/42")
+      return {200, fixture("rest/smax_comment_create_response_docs.json"), ""};
+    return {404, "not found", ""};
+  });
+  FakeHttpServer zammad([&](const FakeRequest& r) -> FakeReply {
+    if (r.target == "/api/v1/ticket_articles") return {201, R"({"id":777,"ticket_id":81})", ""};
+    if (r.target == "/api/v1/tickets/81") return {200, R"({"id":81})", ""};
+    return {404, R"({"error":"Not Found"})", ""};
+  });
+  World w;
+  w.e.add_user("a1", Role::agent);
+  http::ConnectionSettings s;
+  s.base_url = smax.url();
+  s.tenant_id = "t1";
+  s.login = "bot";
+  s.password = "pw";
+  s.outbound = true;
+  w.configure("smax", s);
+  http::ConnectionSettings z;
+  z.base_url = zammad.url();
+  z.token = "ztok";
+  z.outbound = true;
+  w.configure("zammad", z);
+  // An SMAX request and a Zammad ticket, imported.
+  http::WebhookDelivery smax_hook{
+      "acme",
+      "smax",
+      {{"x-webhook-secret", kSecret}},
+      R"({"entities":[{"entity_type":"Request","properties":{"Id":"42","DisplayLabel":"VPN down","Status":"RequestStatusReady","Priority":"HighPriority","LastUpdateTime":1560353119448}}]})"};
+  REQUIRE(*w.integrations->receive(smax_hook) == http::WebhookOutcome::accepted);
+  const std::string zbody = fixture("zammad_webhook.json");
+  http::WebhookDelivery zammad_hook{
+      "acme", "zammad", {{"x-hub-signature", hub(HmacDigest::sha1, kSecret, zbody)}}, zbody};
+  REQUIRE(*w.integrations->receive(zammad_hook) == http::WebhookOutcome::accepted);
+  w.drain();
+  const std::string smax_id = w.ticket("smax", "42").id;
+  const std::string zammad_id = w.ticket("zammad", "81").id;
+
+  // SMAX: a comment goes through (after the login, with its cookie); a status update comes
+  // back FAILED inside a 200: a dead letter at once, not retried.
+  REQUIRE(w.e.engine.execute(smax_id, AddComment{"s-1", "Rebooted the gateway", Visibility::public_, {}, {}},
+                             as(agent("a1"))));
+  REQUIRE(w.e.engine.execute(smax_id, AssignTicket{"a1", std::nullopt, false}, as(agent("a1"))));
+  REQUIRE(w.e.engine.execute(smax_id, ChangeStatus{Status::in_progress, std::nullopt}, as(agent("a1"))));
+  REQUIRE(eventually([&] { return w.integrations->dead_letters("acme", "smax")->size() == 1; }));
+  auto letters = *w.integrations->dead_letters("acme", "smax");
+  CHECK(letters[0].error.find("FAILED for 42 Request is closed") != std::string::npos);
+  CHECK(count(smax.requests(), "POST", "/rest/t1/ems/bulk") == 1);
+  CHECK(count(smax.requests(), "POST", "/rest/t1/collaboration/comments/Request/42") == 1);
+
+  // Zammad: an internal note, then the state.
+  REQUIRE(w.e.engine.execute(zammad_id, AddComment{"z-1", "Called the customer", Visibility::internal, {}, {}},
+                             as(agent("a1"))));
+  REQUIRE(eventually([&] { return count(zammad.requests(), "POST", "/api/v1/ticket_articles") == 1; }));
+  auto sent = zammad.requests();
+  CHECK(sent.front().authorization == "Token token=ztok");
+  CHECK(sent.front().body.find(R"("internal":true)") != std::string::npos);
+  CHECK(sent.front().body.find(R"("ticket_id":"81")") != std::string::npos);
 }
