@@ -168,7 +168,11 @@ class RocksIntegrationStore final : public IntegrationStore {
 
   Result<std::optional<Timestamp>> applied_updated(const std::string& tenant, const std::string& system,
                                                    const std::string& key) override {
-    auto stored = get(key_of('u', {tenant, system, key}));
+    return time_at(key_of('u', {tenant, system, key}));
+  }
+  // A time stored as its microseconds since the epoch.
+  Result<std::optional<Timestamp>> time_at(const std::string& k) {
+    auto stored = get(k);
     if (!stored) return std::unexpected(stored.error());
     if (!*stored) return std::optional<Timestamp>();
     auto us = number(**stored);
@@ -179,6 +183,26 @@ class RocksIntegrationStore final : public IntegrationStore {
                                    Timestamp updated) override {
     return checked(
         db_->Put(sync_, key_of('u', {tenant, system, key}), std::to_string(updated.time_since_epoch().count())));
+  }
+
+  Result<std::vector<std::pair<std::string, std::string>>> connections() override {
+    std::vector<std::pair<std::string, std::string>> out;
+    const std::string prefix(1, 'c');
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    for (it->Seek(prefix + kSep); it->Valid() && it->key().starts_with(prefix + kSep); it->Next()) {
+      const std::string_view k = it->key().ToStringView().substr(2);
+      const auto sep = k.find(kSep);
+      if (sep == std::string_view::npos) continue;
+      out.emplace_back(std::string(k.substr(0, sep)), std::string(k.substr(sep + 1)));
+    }
+    if (auto ok = checked(it->status()); !ok) return std::unexpected(ok.error());
+    return out;
+  }
+  Result<std::optional<Timestamp>> pull_watermark(const std::string& tenant, const std::string& system) override {
+    return time_at(key_of('w', {tenant, system}));
+  }
+  Result<void> set_pull_watermark(const std::string& tenant, const std::string& system, Timestamp at) override {
+    return checked(db_->Put(sync_, key_of('w', {tenant, system}), std::to_string(at.time_since_epoch().count())));
   }
 
   Result<std::optional<std::uint64_t>> outbox_position() override {

@@ -89,6 +89,14 @@ class IntegrationStore {
   [[nodiscard]] virtual Result<void> set_applied_updated(const std::string& tenant, const std::string& system,
                                                          const std::string& key, Timestamp updated) = 0;
 
+  // Every configured connection, as (tenant, system).
+  [[nodiscard]] virtual Result<std::vector<std::pair<std::string, std::string>>> connections() = 0;
+  // The pull's watermark: the newest updated time a pull of the connection saw.
+  [[nodiscard]] virtual Result<std::optional<Timestamp>> pull_watermark(const std::string& tenant,
+                                                                        const std::string& system) = 0;
+  [[nodiscard]] virtual Result<void> set_pull_watermark(const std::string& tenant, const std::string& system,
+                                                        Timestamp at) = 0;
+
   // The outbox's position in the log (nullopt before its first run).
   [[nodiscard]] virtual Result<std::optional<std::uint64_t>> outbox_position() = 0;
   [[nodiscard]] virtual Result<void> set_outbox_position(std::uint64_t position) = 0;

@@ -6,6 +6,7 @@
 #include <deque>
 
 #include "adapters/connection_codec.h"
+#include "adapters/external_fetch.h"
 #include "adapters/payloads.h"
 #include "adapters/webhook_signature.h"
 #include "base/json_fields.h"
@@ -25,17 +26,18 @@ std::string subject_of(const std::string& tenant, const std::string& system) {
 
 // What an integration met, for GET .../status; kept in the store as the JSON it renders.
 struct Integrations::Counters {
-  std::uint64_t received = 0, duplicates = 0, bad_signatures = 0, applied = 0, stale = 0, refused = 0, retried = 0;
+  std::uint64_t received = 0, duplicates = 0, bad_signatures = 0, applied = 0, stale = 0, refused = 0, retried = 0,
+                pulled = 0;
   std::map<std::string, std::uint64_t> unknown_statuses, unknown_priorities, unknown_types;
   std::deque<std::string> refusals;  // newest last
-  std::string last_delivery_at, last_applied_at;
+  std::string last_delivery_at, last_applied_at, last_pull_at;
 
   std::string json() const {
     JsonWriter w;
     w.begin_object();
     w.key("received").value(received).key("duplicates").value(duplicates).key("bad_signatures").value(bad_signatures);
     w.key("applied").value(applied).key("stale").value(stale).key("refused").value(refused);
-    w.key("retried").value(retried);
+    w.key("retried").value(retried).key("pulled").value(pulled);
     const std::pair<const char*, const std::map<std::string, std::uint64_t>*> maps[] = {
         {"unknown_statuses", &unknown_statuses},
         {"unknown_priorities", &unknown_priorities},
@@ -49,6 +51,7 @@ struct Integrations::Counters {
     for (const auto& r : refusals) w.value(r);
     w.end_array();
     w.key("last_delivery_at").value(last_delivery_at).key("last_applied_at").value(last_applied_at);
+    w.key("last_pull_at").value(last_pull_at);
     w.end_object();
     return w.take();
   }
@@ -62,7 +65,7 @@ struct Integrations::Counters {
     const std::pair<const char*, std::uint64_t*> numbers[] = {
         {"received", &c.received}, {"duplicates", &c.duplicates}, {"bad_signatures", &c.bad_signatures},
         {"applied", &c.applied},   {"stale", &c.stale},           {"refused", &c.refused},
-        {"retried", &c.retried}};
+        {"retried", &c.retried},   {"pulled", &c.pulled}};
     for (const auto& [name, field] : numbers) *field = static_cast<std::uint64_t>(in.opt_i64(name).value_or(0));
     const std::pair<const char*, std::map<std::string, std::uint64_t>*> maps[] = {
         {"unknown_statuses", &c.unknown_statuses},
@@ -80,6 +83,7 @@ struct Integrations::Counters {
     for (auto& r : in.strs("refusals")) c.refusals.push_back(std::move(r));
     c.last_delivery_at = in.opt_str("last_delivery_at").value_or("");
     c.last_applied_at = in.opt_str("last_applied_at").value_or("");
+    c.last_pull_at = in.opt_str("last_pull_at").value_or("");
     return c;
   }
 };
@@ -266,11 +270,22 @@ bool Integrations::apply(const InboxEntry& entry) {
   if (!in.ok) return refuse("a damaged inbox entry");
   auto ticket = parse_webhook(*system, body);
   if (!ticket) return refuse("delivery " + entry.delivery + ": " + ticket.error().message);
-  if (ticket->thin) {
-    return refuse("delivery " + entry.delivery + ": " + ticket->key +
-                  " names no fields and fetching it through the REST API is not built yet");
+  if (ticket->thin) {  // the body names the ticket only: read it from the system
+    auto fetched = fetch_ticket(*system, *c, ticket->key, client_);
+    if (!fetched && fetched.error().code == Errc::unavailable) {
+      spdlog::warn("integrations: {}/{} cannot be read now; delivery {} waits", entry.tenant, entry.system,
+                   entry.delivery);
+      std::lock_guard lock(mu_);
+      ++counters(entry.tenant, entry.system).retried;
+      return false;
+    }
+    if (!fetched)
+      return refuse("delivery " + entry.delivery + ": fetching " + ticket->key + ": " + fetched.error().message);
+    ticket = std::move(fetched);
   }
+  std::unique_lock applying(apply_mu_);
   auto report = inbound_.apply(entry.tenant, *system, *c, *ticket, entry.delivery);
+  applying.unlock();
   if (!report) {
     spdlog::warn("integrations: delivery {} of {}/{} waits: {}", entry.delivery, entry.tenant, entry.system,
                  report.error().message);
@@ -291,6 +306,78 @@ bool Integrations::apply(const InboxEntry& entry) {
     while (k.refusals.size() > kRefusalsShown) k.refusals.pop_front();
   });
   return true;
+}
+
+Result<Integrations::PullReport> Integrations::pull(const std::string& tenant, const std::string& system,
+                                                    std::optional<Timestamp> since) {
+  const auto sys = parse_external_system(system);
+  if (!sys) return make_error(Errc::not_found, "no adapter for " + system);
+  auto c = connection(tenant, system);
+  if (!c) return std::unexpected(c.error());
+  std::lock_guard applying(apply_mu_);
+  PullReport report;
+  if (since) {
+    report.since = *since;
+  } else {
+    auto mark = store_.pull_watermark(tenant, system);
+    if (!mark) return std::unexpected(mark.error());
+    report.since = *mark ? **mark - kPullOverlap : clock_.now() - kFirstPullWindow;
+  }
+  const std::string delivery = "pull:" + format_rfc3339(clock_.now());
+  Timestamp newest = report.since;
+  std::string cursor;
+  for (;;) {
+    if (report.pages >= kMaxPullPages) break;
+    auto page = fetch_changed(*sys, *c, report.since, cursor, client_);
+    if (!page) return std::unexpected(page.error());
+    ++report.pages;
+    for (const ExternalTicket& t : page->tickets) {
+      auto applied = inbound_.apply(tenant, *sys, *c, t, delivery);
+      if (!applied) return std::unexpected(applied.error());
+      ++report.tickets;
+      report.refused += applied->refused.size();
+      if (t.updated && *t.updated > newest) newest = *t.updated;
+      std::lock_guard lock(mu_);
+      Counters& k = counters(tenant, system);
+      for (const auto& v : applied->unknown_statuses) ++k.unknown_statuses[v];
+      for (const auto& v : applied->unknown_priorities) ++k.unknown_priorities[v];
+      for (const auto& v : applied->unknown_types) ++k.unknown_types[v];
+      for (const auto& r : applied->refused) k.refusals.push_back(r);
+      while (k.refusals.size() > kRefusalsShown) k.refusals.pop_front();
+    }
+    if (!page->next) break;
+    cursor = *page->next;
+  }
+  if (auto ok = store_.set_pull_watermark(tenant, system, newest); !ok) return std::unexpected(ok.error());
+  std::lock_guard lock(mu_);
+  Counters& k = counters(tenant, system);
+  k.last_pull_at = format_rfc3339(clock_.now());
+  k.pulled += report.tickets;
+  save(tenant, system);
+  return report;
+}
+
+Result<http::SyncReport> Integrations::sync(const std::string& tenant, const std::string& system,
+                                            std::optional<Timestamp> since) {
+  auto pulled = pull(tenant, system, since);
+  if (!pulled) return std::unexpected(pulled.error());
+  return http::SyncReport{pulled->pages, pulled->tickets, pulled->refused, format_rfc3339(pulled->since)};
+}
+
+void Integrations::pull_due() {
+  auto all = store_.connections();
+  if (!all) return;
+  for (const auto& [tenant, system] : *all) {
+    auto c = connection(tenant, system);
+    if (!c || c->pull_interval_s <= 0 || !c->inbound) continue;
+    auto& last = last_pull_[{tenant, system}];
+    const auto now = std::chrono::steady_clock::now();
+    if (last.time_since_epoch().count() != 0 && now - last < std::chrono::seconds(c->pull_interval_s)) continue;
+    last = now;
+    if (auto pulled = pull(tenant, system); !pulled) {
+      spdlog::warn("integrations: the pull of {}/{} failed: {}", tenant, system, pulled.error().message);
+    }
+  }
 }
 
 void Integrations::run() {
@@ -329,6 +416,7 @@ void Integrations::run() {
       std::lock_guard lock(mu_);
       pending_ = true;  // more waiting
     }
+    pull_due();
     if (std::chrono::steady_clock::now() - last_forget > std::chrono::minutes(10)) {
       last_forget = std::chrono::steady_clock::now();
       (void)store_.forget_deliveries(clock_.now() - IntegrationStore::kDeliveryMemory);

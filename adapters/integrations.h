@@ -66,6 +66,23 @@ class Integrations final : public http::IntegrationsPort {
                                                std::uint64_t id) override;
   [[nodiscard]] Outbox::Stats outbox_stats() const { return outbox_->stats(); }
 
+  // Pull sync (docs/integrations.md, "Pull"): every ticket the system changed since
+  // `since` (default: the stored watermark minus kPullOverlap, else kFirstPullWindow ago),
+  // page by page, through the same mapping as a webhook; the newest updated time seen
+  // becomes the watermark. The periodic pull of a connection with pull_interval_s runs it
+  // on the inbox worker.
+  struct PullReport {
+    std::size_t pages = 0, tickets = 0, refused = 0;
+    Timestamp since{};
+  };
+  static constexpr std::chrono::minutes kPullOverlap{5};  // JQL dates stop at minutes
+  static constexpr std::chrono::hours kFirstPullWindow{24};
+  static constexpr std::size_t kMaxPullPages = 1000;
+  [[nodiscard]] Result<PullReport> pull(const std::string& tenant, const std::string& system,
+                                        std::optional<Timestamp> since = std::nullopt);
+  [[nodiscard]] Result<http::SyncReport> sync(const std::string& tenant, const std::string& system,
+                                              std::optional<Timestamp> since) override;
+
   // Deliveries not yet applied (all tenants).
   [[nodiscard]] std::size_t inbox_depth() const { return store_.inbox_depth(); }
 
@@ -74,6 +91,8 @@ class Integrations final : public http::IntegrationsPort {
   void run();
   // Applies one entry: true when it is done with (applied or refused for good).
   bool apply(const InboxEntry& entry);
+  // Runs the pulls that are due.
+  void pull_due();
   Counters& counters(const std::string& tenant, const std::string& system);  // under mu_
   void save(const std::string& tenant, const std::string& system);           // under mu_
 
@@ -83,7 +102,10 @@ class Integrations final : public http::IntegrationsPort {
   IdSource& ids_;
   const Clock& clock_;
   InboundSync inbound_;
+  RestClient client_{std::chrono::seconds(10)};
   std::unique_ptr<Outbox> outbox_;
+  std::mutex apply_mu_;  // one application at a time: the inbox worker's, a pull's
+  std::map<std::pair<std::string, std::string>, std::chrono::steady_clock::time_point> last_pull_;  // worker only
 
   std::mutex mu_;
   std::condition_variable wake_;

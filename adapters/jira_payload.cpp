@@ -73,17 +73,27 @@ void read_fields(element fields, ExternalTicket& t) {
 
 }  // namespace
 
+Result<ExternalTicket> parse_jira_issue(simdjson::dom::element issue) {
+  ExternalTicket t;
+  t.key = text(issue, {"key"}).value_or("");
+  if (t.key.empty()) return make_error(Errc::validation, "the Jira issue has no key");
+  t.event = "jira:issue";
+  if (auto fields = at(issue, {"fields"})) read_fields(*fields, t);
+  return t;
+}
+
 Result<ExternalTicket> parse_jira_webhook(std::string_view body) {
   simdjson::dom::parser parser;
   element root;
   if (parser.parse(body.data(), body.size()).get(root) != simdjson::SUCCESS || !root.is_object()) {
     return make_error(Errc::validation, "the Jira webhook body is not a JSON object");
   }
-  ExternalTicket t;
+  auto issue = at(root, {"issue"});
+  if (!issue) return make_error(Errc::validation, "the Jira webhook names no issue (issue.key)");
+  auto parsed = parse_jira_issue(*issue);
+  if (!parsed) return make_error(Errc::validation, "the Jira webhook names no issue (issue.key)");
+  ExternalTicket t = std::move(*parsed);
   t.event = text(root, {"webhookEvent"}).value_or("");
-  t.key = text(root, {"issue", "key"}).value_or("");
-  if (t.key.empty()) return make_error(Errc::validation, "the Jira webhook names no issue (issue.key)");
-  if (auto fields = at(root, {"issue", "fields"})) read_fields(*fields, t);
   t.actor = person(root, {"user"});
   if (auto comment = at(root, {"comment"})) {
     ExternalComment c;

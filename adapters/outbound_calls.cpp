@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "adapters/payload_fields.h"
-#include "base/base64.h"
+#include "adapters/system_auth.h"
 #include "base/json_writer.h"
 
 namespace ticketd {
@@ -11,11 +11,6 @@ namespace ticketd {
 namespace {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
-
-std::string trimmed(std::string url) {
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  return url;
-}
 
 PushResult from_answer(const Result<RestResponse>& answer, const std::string& what) {
   PushResult r;
@@ -50,11 +45,6 @@ std::optional<std::string> backwards(const std::vector<std::pair<std::string, st
 
 // ---- Jira ----
 
-Headers jira_auth(const http::ConnectionSettings& c) {
-  if (c.pat && !c.pat->empty()) return {{"Authorization", "Bearer " + *c.pat}};
-  return {{"Authorization", "Basic " + base64_encode(c.email + ":" + c.api_token.value_or(""))}};
-}
-
 std::string jira_category(Status s) {
   switch (s) {
     case Status::new_:
@@ -71,10 +61,10 @@ std::string jira_category(Status s) {
   return "new";
 }
 
-PushResult jira(const http::ConnectionSettings& c, const OutboundChange& ch, const RestClient& client) {
+PushResult jira(const http::ConnectionSettings& c, const Headers& auth, const OutboundChange& ch,
+                const RestClient& client) {
   const std::string issue =
-      trimmed(c.base_url) + "/rest/api/" + (ch.kind == OutboundChange::Kind::comment ? "2" : "3") + "/issue/" + ch.key;
-  const Headers auth = jira_auth(c);
+      base_of(c) + "/rest/api/" + (ch.kind == OutboundChange::Kind::comment ? "2" : "3") + "/issue/" + ch.key;
   switch (ch.kind) {
     case OutboundChange::Kind::comment: {
       JsonWriter w;
@@ -131,14 +121,14 @@ PushResult jira(const http::ConnectionSettings& c, const OutboundChange& ch, con
 
 // ---- Zammad ----
 
-PushResult zammad(const http::ConnectionSettings& c, const OutboundChange& ch, const RestClient& client) {
-  const Headers auth{{"Authorization", "Token token=" + c.token.value_or("")}};
+PushResult zammad(const http::ConnectionSettings& c, const Headers& auth, const OutboundChange& ch,
+                  const RestClient& client) {
   JsonWriter w;
   w.begin_object();
   if (ch.kind == OutboundChange::Kind::comment) {
     w.key("ticket_id").value(ch.key).key("body").value(ch.text).key("type").value("note");
     w.key("internal").value(!ch.is_public).key("content_type").value("text/plain").end_object();
-    auto answer = client.send({"POST", trimmed(c.base_url) + "/api/v1/ticket_articles", auth, w.take()});
+    auto answer = client.send({"POST", base_of(c) + "/api/v1/ticket_articles", auth, w.take()});
     auto r = from_answer(answer, "zammad article");
     if (r.outcome == PushResult::Outcome::done) r.external_id = id_of(answer->body, {"id"});
     return r;
@@ -149,24 +139,14 @@ PushResult zammad(const http::ConnectionSettings& c, const OutboundChange& ch, c
     w.key("priority").value(external_priority(ExternalSystem::zammad, c, ch.priority));
   }
   w.end_object();
-  return from_answer(client.send({"PUT", trimmed(c.base_url) + "/api/v1/tickets/" + ch.key, auth, w.take()}),
-                     "zammad ticket");
+  return from_answer(client.send({"PUT", base_of(c) + "/api/v1/tickets/" + ch.key, auth, w.take()}), "zammad ticket");
 }
 
 // ---- SMAX ----
 
-PushResult smax(const http::ConnectionSettings& c, const OutboundChange& ch, const RestClient& client) {
-  JsonWriter login;
-  login.begin_object().key("login").value(c.login).key("password").value(c.password.value_or("")).end_object();
-  auto token =
-      client.send({"POST",
-                   trimmed(c.base_url) + "/auth/authentication-endpoint/authenticate/login?TENANTID=" + c.tenant_id,
-                   {},
-                   login.take()});
-  auto logged_in = from_answer(token, "smax login");
-  if (logged_in.outcome != PushResult::Outcome::done) return logged_in;
-  const Headers auth{{"Cookie", "LWSSO_COOKIE_KEY=" + token->body}};
-  const std::string base = trimmed(c.base_url) + "/rest/" + c.tenant_id;
+PushResult smax(const http::ConnectionSettings& c, const Headers& auth, const OutboundChange& ch,
+                const RestClient& client) {
+  const std::string base = base_of(c) + "/rest/" + c.tenant_id;
   JsonWriter w;
   if (ch.kind == OutboundChange::Kind::comment) {
     w.begin_object().key("IsSystem").value(false).key("Body").value(ch.text);
@@ -254,13 +234,18 @@ std::string external_priority(ExternalSystem system, const http::ConnectionSetti
 
 PushResult push_change(ExternalSystem system, const http::ConnectionSettings& c, const OutboundChange& change,
                        const RestClient& client) {
+  auto auth = auth_headers(system, c, client);
+  if (!auth) {
+    const bool again = auth.error().code == Errc::unavailable;
+    return {again ? PushResult::Outcome::retry : PushResult::Outcome::failed, auth.error().message, {}, {}};
+  }
   switch (system) {
     case ExternalSystem::jira:
-      return jira(c, change, client);
+      return jira(c, *auth, change, client);
     case ExternalSystem::zammad:
-      return zammad(c, change, client);
+      return zammad(c, *auth, change, client);
     case ExternalSystem::smax:
-      return smax(c, change, client);
+      return smax(c, *auth, change, client);
   }
   return {PushResult::Outcome::failed, "unknown system", {}, {}};
 }

@@ -30,6 +30,11 @@ namespace ticketd {
 // RequestedByPerson, and the Comments property (a JSON string).
 [[nodiscard]] Result<ExternalTicket> parse_smax_entity(simdjson::dom::element entity);
 
+// One issue object ({key, fields}) as the REST API (GET issue, search pages) and webhooks
+// carry it; one Zammad ticket object (GET tickets/{id}?expand=true, search pages).
+[[nodiscard]] Result<ExternalTicket> parse_jira_issue(simdjson::dom::element issue);
+[[nodiscard]] Result<ExternalTicket> parse_zammad_ticket(simdjson::dom::element ticket);
+
 // Jira and Zammad time stamps ("2019-02-15T19:15:40.477-0800", "2020-11-13T14:34:35.282Z").
 [[nodiscard]] std::optional<Timestamp> parse_external_time(std::string_view text);
 

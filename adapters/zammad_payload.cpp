@@ -31,6 +31,21 @@ std::optional<std::string> named(element e, std::string_view key) {
 
 }  // namespace
 
+Result<ExternalTicket> parse_zammad_ticket(simdjson::dom::element ticket) {
+  ExternalTicket t;
+  t.key = text(ticket, {"id"}).value_or("");
+  if (t.key.empty()) return make_error(Errc::validation, "the Zammad ticket has no id");
+  t.event = "zammad:ticket";
+  t.subject = text(ticket, {"title"});
+  t.status = named(ticket, "state");
+  t.status_category = text(ticket, {"state", "state_type", "name"});  // when Zammad expands it
+  t.priority = named(ticket, "priority");
+  if (auto updated = text(ticket, {"updated_at"})) t.updated = parse_external_time(*updated);
+  t.reporter = person(ticket, {"customer"});
+  t.actor = person(ticket, {"updated_by"});
+  return t;
+}
+
 Result<ExternalTicket> parse_zammad_webhook(std::string_view body) {
   simdjson::dom::parser parser;
   element root;
@@ -38,17 +53,11 @@ Result<ExternalTicket> parse_zammad_webhook(std::string_view body) {
     return make_error(Errc::validation, "the Zammad webhook body is not a JSON object");
   }
   auto ticket = at(root, {"ticket"});
-  ExternalTicket t;
-  if (ticket) t.key = text(*ticket, {"id"}).value_or("");
-  if (t.key.empty()) return make_error(Errc::validation, "the Zammad webhook names no ticket (ticket.id)");
+  if (!ticket) return make_error(Errc::validation, "the Zammad webhook names no ticket (ticket.id)");
+  auto parsed = parse_zammad_ticket(*ticket);
+  if (!parsed) return make_error(Errc::validation, "the Zammad webhook names no ticket (ticket.id)");
+  ExternalTicket t = std::move(*parsed);
   t.event = "zammad:" + text(root, {"trigger"}).value_or("ticket");
-  t.subject = text(*ticket, {"title"});
-  t.status = named(*ticket, "state");
-  t.status_category = text(*ticket, {"state", "state_type", "name"});  // when Zammad expands it
-  t.priority = named(*ticket, "priority");
-  if (auto updated = text(*ticket, {"updated_at"})) t.updated = parse_external_time(*updated);
-  t.reporter = person(*ticket, {"customer"});
-  t.actor = person(*ticket, {"updated_by"});
   auto article = at(root, {"article"});
   if (article && article->is_object() && text(*article, {"sender"}) != "System") {
     ExternalComment c;

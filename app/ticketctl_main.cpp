@@ -22,6 +22,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "adapters/rest_client.h"
 #include "app/data_dir.h"
 #include "base/timestamp.h"
 #include "commands/ticket_repository.h"
@@ -230,12 +231,18 @@ int run_replay(const std::string& data_dir, const std::string& stream, const std
   return 0;
 }
 
-int run_token(const std::string& data_dir, std::string secret, const std::string& role_text, ticketd::Principal who,
-              std::int64_t ttl_seconds) {
+// The HS256 secret: --jwt-secret, or the demo's file in the data directory ("" if neither).
+std::string secret_or_demo(const std::string& data_dir, std::string secret) {
   if (secret.empty()) {
     std::ifstream in(ticketd::app::demo_secret_path(data_dir));
     std::getline(in, secret);
   }
+  return secret;
+}
+
+int run_token(const std::string& data_dir, std::string secret, const std::string& role_text, ticketd::Principal who,
+              std::int64_t ttl_seconds) {
+  secret = secret_or_demo(data_dir, std::move(secret));
   if (secret.empty()) {
     fmt::print(stderr, "ticketctl: token: no secret: pass --jwt-secret or set TICKETD_JWT_SECRET\n");
     return 2;
@@ -257,6 +264,56 @@ int run_token(const std::string& data_dir, std::string secret, const std::string
     return 1;
   }
   fmt::print("{}\n", *token);
+  return 0;
+}
+
+// Asks the running ticketd to pull `system` for `tenant` (POST /api/v1/integrations/{system}/sync)
+// as a short-lived admin of the tenant; prints its report.
+int run_sync(const std::string& data_dir, std::string secret, const std::string& url, const std::string& system,
+             const std::string& tenant, const std::string& since) {
+  secret = secret_or_demo(data_dir, std::move(secret));
+  if (secret.empty()) {
+    fmt::print(stderr, "ticketctl: sync: no secret: pass --jwt-secret or set TICKETD_JWT_SECRET\n");
+    return 2;
+  }
+  std::string base = url;
+  if (base.empty()) {
+    std::ifstream in(ticketd::app::http_addr_path(data_dir));
+    std::string addr;
+    std::getline(in, addr);
+    if (addr.empty()) {
+      fmt::print(stderr, "ticketctl: sync: no --url and no {} (is ticketd running?)\n",
+                 ticketd::app::http_addr_path(data_dir));
+      return 2;
+    }
+    base = "http://" + addr;
+  }
+  const auto now = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+  auto token = ticketd::http::mint_hs256(secret, ticketd::Principal{"ticketctl", tenant, ticketd::Role::admin, "", ""},
+                                         ticketd::Timestamp{now.time_since_epoch()}, std::chrono::seconds(300));
+  if (!token) {
+    fmt::print(stderr, "ticketctl: sync: {}\n", token.error().message);
+    return 1;
+  }
+  std::string target = base + "/api/v1/integrations/" + system + "/sync";
+  if (!since.empty()) {
+    if (!ticketd::parse_rfc3339(since)) {
+      fmt::print(stderr, "ticketctl: sync: --since must be an RFC 3339 time (2025-01-31T10:00:00Z)\n");
+      return 2;
+    }
+    target += "?since=" + since;
+  }
+  ticketd::RestClient client(std::chrono::minutes(10));
+  auto answer = client.send({"POST", target, {{"Authorization", "Bearer " + *token}}, ""});
+  if (!answer) {
+    fmt::print(stderr, "ticketctl: sync: {}\n", answer.error().message);
+    return 1;
+  }
+  if (answer->status != 200) {
+    fmt::print(stderr, "ticketctl: sync: ticketd answered {}: {}\n", answer->status, answer->body);
+    return 1;
+  }
+  fmt::print("{}\n", answer->body);
   return 0;
 }
 
@@ -378,6 +435,14 @@ int main(int argc, char** argv) {
   token->add_option("--name", who.name, "display name claim");
   token->add_option("--email", who.email, "email claim");
 
+  std::string sync_system, sync_tenant, sync_since, sync_url;
+  auto* sync = cli.add_subcommand("sync", "ask the running ticketd to pull an integration's changed tickets");
+  sync->add_option("--system", sync_system, "jira, zammad or smax")->required();
+  sync->add_option("--tenant", sync_tenant, "the tenant whose connection to pull")->required();
+  sync->add_option("--since", sync_since, "RFC 3339 time (default: the last pull, with an overlap)");
+  sync->add_option("--url", sync_url, "ticketd's http://HOST:PORT (default: <data-dir>/http.addr)");
+  sync->add_option("--jwt-secret", secret, "the HS256 secret")->envname("TICKETD_JWT_SECRET");
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -389,6 +454,7 @@ int main(int argc, char** argv) {
   if (*replay) return run_replay(data_dir, stream, as_of, state, sealed);
   if (*backup_keys) return run_backup_keys(data_dir, backup_to);
   if (*restore_keys) return run_restore_keys(data_dir, restore_from);
+  if (*sync) return run_sync(data_dir, secret, sync_url, sync_system, sync_tenant, sync_since);
   if (*token) {
     if (who.tenant.empty() || who.sub.empty()) {
       fmt::print(stderr, "ticketctl: token: --tenant and --sub must not be empty\n");

@@ -177,6 +177,23 @@ Response retry_dead_letter(Api::Context& ctx, Call& call) {
   return json_response(200, *pushed ? R"({"status":"pushed"})" : R"({"status":"failed_again"})");
 }
 
+Response sync(Api::Context& ctx, Call& call) {
+  const std::string& system = call.params.get("system");
+  if (auto no = unavailable(ctx, system)) return std::move(*no);
+  std::optional<Timestamp> since;
+  if (auto text = call.request.param("since")) {
+    since = parse_rfc3339(*text);
+    if (!since) return invalid_field("since", "must be an RFC 3339 time");
+  }
+  auto done = ctx.services.integrations->sync(call.who().tenant, system, since);
+  if (!done) return problem(done.error());
+  JsonWriter w;
+  w.begin_object().key("since").value(done->since).key("pages").value(static_cast<std::uint64_t>(done->pages));
+  w.key("tickets").value(static_cast<std::uint64_t>(done->tickets));
+  w.key("refused").value(static_cast<std::uint64_t>(done->refused)).end_object();
+  return json_ok(w);
+}
+
 }  // namespace
 
 void add_integration_routes(Api::Context& ctx) {
@@ -202,6 +219,12 @@ void add_integration_routes(Api::Context& ctx) {
          {},
          "",
          {200, 403, 404}});
+  r.add("POST", "/api/v1/integrations/{system}/sync", access::Action::configure_integrations, bind(sync),
+        {"Pull the tickets the system changed since a time (default: the last pull) through the mapping",
+         "",
+         {"since"},
+         "",
+         {200, 400, 403, 404, 422, 503}});
   r.add("GET", "/api/v1/integrations/{system}/dead-letters", access::Action::configure_integrations,
         bind(list_dead_letters), {"Pushes to the system the outbox gave up on", "", {}, "", {200, 403, 404}});
   r.add("POST", "/api/v1/integrations/{system}/dead-letters/{id}/retry", access::Action::configure_integrations,

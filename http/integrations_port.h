@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/timestamp.h"
 #include "domain/principal.h"
 
 namespace ticketd::http {
@@ -56,6 +57,12 @@ struct DeadLetterView {
   std::string at;
 };
 
+// What one pull sync did (docs/integrations.md, "Pull").
+struct SyncReport {
+  std::size_t pages = 0, tickets = 0, refused = 0;
+  std::string since;  // RFC 3339: the time the pull asked from
+};
+
 class IntegrationsPort {
  public:
   virtual ~IntegrationsPort() = default;
@@ -77,6 +84,11 @@ class IntegrationsPort {
   // Errc::not_found for no such letter.
   [[nodiscard]] virtual Result<bool> retry_dead_letter(const std::string& tenant, const std::string& system,
                                                        std::uint64_t id) = 0;
+  // Pulls every ticket the system changed since `since` (nullopt: since the last pull, with
+  // an overlap) through the inbound mapping, page by page. Errc::unavailable when the system
+  // cannot be reached, validation for answers that are not its API's.
+  [[nodiscard]] virtual Result<SyncReport> sync(const std::string& tenant, const std::string& system,
+                                                std::optional<Timestamp> since) = 0;
   // Counters, unknown statuses and priorities met, refused changes and the last sync, as JSON.
   [[nodiscard]] virtual Result<std::string> status(const std::string& tenant, const std::string& system) = 0;
 };

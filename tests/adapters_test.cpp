@@ -335,16 +335,92 @@ TEST_CASE("zammad: the first article is the description; unknown values are repo
   CHECK(t.priority == Priority::urgent);
 }
 
-TEST_CASE("smax: an id-only delivery is refused and reported (no REST fetch yet)") {
+TEST_CASE("smax: an id-only delivery is read through the REST API; a 404 is refused and reported") {
+  FakeHttpServer smax([&](const FakeRequest& r) -> FakeReply {
+    if (r.target.starts_with("/auth/authentication-endpoint/authenticate/login")) return {200, "token-xyz", ""};
+    if (r.target == "/rest/t1/ems/Request/159551?layout=FULL_LAYOUT") {
+      return {200,
+              R"({"entities":[{"entity_type":"Request","properties":{"Id":"159551","DisplayLabel":"Printer offline",)"
+              R"("Description":"Floor 3","Status":"RequestStatusInProgress","Priority":"LowPriority",)"
+              R"("LastUpdateTime":1560353119448,"RequestedByPerson":"10015"}}],"meta":{"completion_status":"OK"}})",
+              ""};
+    }
+    return {404, "no such request", ""};
+  });
   World w;
-  w.configure("smax");
+  http::ConnectionSettings c;
+  c.base_url = smax.url();
+  c.tenant_id = "t1";
+  c.login = "bot";
+  c.password = "pw";
+  w.configure("smax", c);
   http::WebhookDelivery d{"acme", "smax", {{"x-webhook-secret", kSecret}}, R"({"id":"159551"})"};
   REQUIRE(*w.integrations->receive(d) == http::WebhookOutcome::accepted);
   w.drain();
-  CHECK_FALSE(*w.store->ticket_of("acme", "smax", "159551"));
+  Ticket t = w.ticket("smax", "159551");
+  CHECK(t.subject == "Printer offline");
+  CHECK(t.status == Status::in_progress);
+  CHECK(t.priority == Priority::low);
+  CHECK(t.requester == "smax:10015");
+  auto sent = smax.requests();
+  REQUIRE(sent.size() == 2);
+  CHECK(sent[1].authorization.empty());  // SMAX's token travels as a cookie, not Authorization
+  http::WebhookDelivery gone{"acme", "smax", {{"x-webhook-secret", kSecret}}, R"({"id":"404404"})"};
+  REQUIRE(*w.integrations->receive(gone) == http::WebhookOutcome::accepted);
+  w.drain();
+  CHECK_FALSE(*w.store->ticket_of("acme", "smax", "404404"));
   const std::string status = w.status("smax");
   CAPTURE(status);
-  CHECK(status.find("fetching it through the REST API is not built yet") != std::string::npos);
+  CHECK(status.find("fetching 404404") != std::string::npos);
+  CHECK(status.find("HTTP 404") != std::string::npos);
+}
+
+TEST_CASE("pull sync: Jira's search pages, with nextPageToken, then from the watermark") {
+  simdjson::dom::parser parser;
+  const std::string created = fixture("jira_issue_created.json");
+  const std::string issue = std::string(simdjson::minify(parser.parse(created)["issue"].value()));
+  auto with_key = [&](int n) {
+    std::string i = issue;
+    i.replace(i.find(R"("key":"TES-41")"), 14, fmt::format(R"("key":"PULL-{}")", n));
+    return i;
+  };
+  FakeHttpServer jira([&](const FakeRequest& r) -> FakeReply {
+    if (!r.target.starts_with("/rest/api/3/search/jql?")) return {404, "{}", ""};
+    if (r.target.find("nextPageToken=t2") != std::string::npos) {
+      return {200, fmt::format(R"({{"issues":[{}],"isLast":true}})", with_key(3)), ""};
+    }
+    return {200, fmt::format(R"({{"issues":[{},{}],"nextPageToken":"t2","isLast":false}})", with_key(1), with_key(2)),
+            ""};
+  });
+  World w;
+  http::ConnectionSettings c;
+  c.base_url = jira.url();
+  c.project = "TES";
+  c.email = "bot@example.com";
+  c.api_token = "tok";
+  w.configure("jira", c);
+  auto pulled = w.integrations->pull("acme", "jira", parse_rfc3339("2019-02-01T00:00:00Z"));
+  REQUIRE_MESSAGE(pulled, pulled.error().message);
+  CHECK(pulled->pages == 2);
+  CHECK(pulled->tickets == 3);
+  for (int n = 1; n <= 3; ++n) CHECK(w.ticket("jira", fmt::format("PULL-{}", n)).subject == "Unit test summary");
+  auto sent = jira.requests();
+  REQUIRE(sent.size() == 2);
+  // The JQL, URL-encoded by Boost.URL: the project, updated >= in minutes, oldest first.
+  CHECK(sent[0].target.find("jql=project%20=%20%22TES%22%20AND%20updated%20%3E=%20%222019-02-01%2000:00%22%20ORDER%"
+                            "20BY%20updated%20ASC") != std::string::npos);
+  CHECK(sent[0].target.find("fields=*all") != std::string::npos);
+  // The next pull starts at the newest updated time seen, minus the overlap.
+  auto again = w.integrations->pull("acme", "jira");
+  REQUIRE(again);
+  CHECK(again->since == *parse_rfc3339("2019-02-16T03:01:52.971Z") - Integrations::kPullOverlap);
+  CHECK(again->tickets == 3);  // the same issues again: nothing new written
+  CHECK(w.ticket("jira", "PULL-1").version == 1);
+  // The periodic pull (the API allows 30 s and more; the port takes what it is given).
+  c.pull_interval_s = 1;
+  w.configure("jira", c);
+  CHECK(eventually([&] { return jira.requests().size() >= 6; }));
+  CHECK(w.status("jira").find(R"("pulled":)") != std::string::npos);
 }
 
 TEST_CASE("deliveries left in the inbox by a stop are applied at the next start, once") {

@@ -740,6 +740,7 @@ TEST_CASE("operations: healthz, readyz, metrics, request ids, OpenAPI lists ever
       {"put", "/api/v1/integrations/{system}"},
       {"get", "/api/v1/integrations/{system}/status"},
       {"get", "/api/v1/integrations/{system}/dead-letters"},
+      {"post", "/api/v1/integrations/{system}/sync"},
       {"post", "/api/v1/integrations/{system}/dead-letters/{id}/retry"}};
   for (const auto& [method, path] : contract) {
     simdjson::dom::element op;

@@ -11,7 +11,9 @@
 
 #include "base/hex.h"
 #include "base/hmac.h"
+#include "tests/fake_http_server.h"
 #include "tests/http_fixture.h"
+#include "tests/process_support.h"
 #include "tests/test_support.h"
 
 using namespace ticketd;
@@ -133,4 +135,36 @@ TEST_CASE("integrations over HTTP: a kill -9 after acknowledged deliveries loses
   for (int i = 0; i < kDeliveries; ++i) CHECK(all.count(fmt::format("Kill {}", i)) == 1);
   // And the same deliveries once more are duplicates.
   CHECK(deliver(http, issue(0), "k-0").status == 200);
+}
+
+TEST_CASE("ticketctl sync asks the running ticketd to pull, and reports what it did") {
+  const std::string created = fixture("jira_issue_created.json");
+  simdjson::dom::parser parser;
+  const std::string issue = std::string(simdjson::minify(parser.parse(created)["issue"].value()));
+  FakeHttpServer jira([&](const FakeRequest& r) -> FakeReply {
+    if (r.target.starts_with("/rest/api/3/search/jql?"))
+      return {200, R"({"issues":[)" + issue + R"(],"isLast":true})", ""};
+    return {404, "{}", ""};
+  });
+  TempDir dir;
+  ServerProcess server(dir.str());
+  HttpClient http = server.client();
+  auto put = http.request("PUT", "/api/v1/integrations/jira",
+                          R"({"base_url":")" + jira.url() +
+                              R"(","credentials":{"email":"b@example.com","api_token":"t"},)"
+                              R"("webhook_secret":"s"})",
+                          {bearer(token(Role::admin, "acme", "ada"))});
+  REQUIRE(put.status == 200);
+  const auto ok =
+      run_command(fmt::format("{} --data-dir {} sync --system jira --tenant acme --since 2019-01-01T00:00:00Z "
+                              "--jwt-secret {}",
+                              TICKETCTL_PATH, dir.str(), kTestSecret));
+  CHECK_MESSAGE(ok.exit_code == 0, ok.out);
+  CHECK(ok.out.find(R"("tickets":1)") != std::string::npos);
+  CHECK(subjects(http).count("Unit test summary") == 1);
+  const auto bad =
+      run_command(fmt::format("{} --data-dir {} sync --system jira --tenant acme --since yesterday --jwt-secret {}",
+                              TICKETCTL_PATH, dir.str(), kTestSecret));
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.out.find("RFC 3339") != std::string::npos);
 }
