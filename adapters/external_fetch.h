@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "adapters/external_ticket.h"
-#include "adapters/rest_client.h"
 #include "http/integrations_port.h"
+#include "http/rest_client.h"
 
 namespace ticketd {
 

@@ -17,9 +17,9 @@
 #include <string>
 
 #include "adapters/external_ticket.h"
-#include "adapters/rest_client.h"
 #include "domain/ticket_vocabulary.h"
 #include "http/integrations_port.h"
+#include "http/rest_client.h"
 
 namespace ticketd {
 

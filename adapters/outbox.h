@@ -25,10 +25,10 @@
 
 #include "adapters/integration_store.h"
 #include "adapters/outbound_calls.h"
-#include "adapters/rest_client.h"
 #include "commands/command_engine.h"
 #include "eventstore/log_follower.h"
 #include "http/integrations_port.h"
+#include "http/rest_client.h"
 
 namespace ticketd {
 

@@ -22,7 +22,6 @@
 #include <filesystem>
 #include <fstream>
 
-#include "adapters/rest_client.h"
 #include "app/data_dir.h"
 #include "base/timestamp.h"
 #include "commands/ticket_repository.h"
@@ -31,6 +30,7 @@
 #include "eventstore/chain_verifier.h"
 #include "eventstore/event_store.h"
 #include "eventstore/record_codec.h"
+#include "http/rest_client.h"
 #include "http/tokens.h"
 #include "privacy/subject_key_store.h"
 #include "projections/projection_runner.h"

@@ -665,3 +665,90 @@ TEST_CASE("smax and zammad outbound: FAILED inside HTTP 200 is a dead letter; za
   CHECK(sent.front().body.find(R"("internal":true)") != std::string::npos);
   CHECK(sent.front().body.find(R"("ticket_id":"81")") != std::string::npos);
 }
+
+TEST_CASE("outbound: a system that answers too slowly times out, is retried, then dead-lettered") {
+  std::atomic<bool> slow{true};
+  FakeHttpServer zammad([&](const FakeRequest& r) -> FakeReply {
+    if (slow && r.target == "/api/v1/ticket_articles") std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+    if (r.target == "/api/v1/ticket_articles") return {201, R"({"id":901})", ""};
+    return {200, "{}", ""};
+  });
+  World w;  // calls time out after 2 s, 3 attempts
+  w.e.add_user("a1", Role::agent);
+  http::ConnectionSettings z;
+  z.base_url = zammad.url();
+  z.token = "ztok";
+  z.outbound = true;
+  w.configure("zammad", z);
+  const std::string body = fixture("zammad_webhook.json");
+  http::WebhookDelivery hook{"acme", "zammad", {{"x-hub-signature", hub(HmacDigest::sha1, kSecret, body)}}, body};
+  REQUIRE(*w.integrations->receive(hook) == http::WebhookOutcome::accepted);
+  w.drain();
+  const std::string id = w.ticket("zammad", "81").id;
+  REQUIRE(w.e.engine.execute(id, AddComment{"z-9", "Anyone there?", Visibility::public_, {}, {}}, as(agent("a1"))));
+  REQUIRE(eventually([&] { return w.integrations->dead_letters("acme", "zammad")->size() == 1; },
+                     std::chrono::seconds(30)));
+  auto letters = *w.integrations->dead_letters("acme", "zammad");
+  CAPTURE(letters[0].error);
+  CHECK(letters[0].error.find("after 3 attempts") != std::string::npos);
+  CHECK(w.integrations->outbox_stats().retried_calls == 2);
+  slow = false;
+  auto replayed = w.integrations->retry_dead_letter("acme", "zammad", letters[0].id);
+  REQUIRE(replayed);
+  CHECK(*replayed);
+}
+
+TEST_CASE("pull sync: Zammad's pages end on a short page; SMAX's when total_count is reached") {
+  simdjson::dom::parser parser;
+  const std::string ticket = fixture("rest/zammad_ticket_get_zammad_py.json");
+  auto zammad_ticket = [&](int id) {
+    std::string t = std::string(simdjson::minify(parser.parse(ticket).value()));
+    t.replace(t.find(R"("id":1,)"), 7, fmt::format(R"("id":{},)", 5000 + id));
+    t.replace(t.find(R"("title":"Welcome to Zammad!")"), 28, fmt::format(R"("title":"Pulled {}")", id));
+    return t;
+  };
+  FakeHttpServer zammad([&](const FakeRequest& r) -> FakeReply {
+    if (!r.target.starts_with("/api/v1/tickets/search?")) return {404, "{}", ""};
+    std::string page = "[";
+    const bool first = r.target.find("page=1&") != std::string::npos;
+    for (int i = 0; i < (first ? 100 : 1); ++i) page += (i ? "," : "") + zammad_ticket(first ? i : 100 + i);
+    return {200, page + "]", ""};
+  });
+  FakeHttpServer smax([&](const FakeRequest& r) -> FakeReply {
+    if (r.target.starts_with("/auth/")) return {200, "tok", ""};
+    if (!r.target.starts_with("/rest/t1/ems/Request?")) return {404, "no", ""};
+    const bool first = r.target.find("skip=0") != std::string::npos;
+    std::string entities;
+    for (int i = 0; i < 2; ++i) {
+      const int n = (first ? 0 : 2) + i;
+      entities += fmt::format(
+          R"({}{{"entity_type":"Request","properties":{{"Id":"{}","DisplayLabel":"Request {}","Status":"RequestStatusReady","LastUpdateTime":{}}}}})",
+          i ? "," : "", 700 + n, n, 1560353119448 + n);
+    }
+    return {200, fmt::format(R"({{"entities":[{}],"meta":{{"completion_status":"OK","total_count":4}}}})", entities),
+            ""};
+  });
+  World w;
+  http::ConnectionSettings z;
+  z.base_url = zammad.url();
+  z.token = "t";
+  w.configure("zammad", z);
+  auto pulled = w.integrations->pull("acme", "zammad", parse_rfc3339("2025-01-01T00:00:00Z"));
+  REQUIRE_MESSAGE(pulled, pulled.error().message);
+  CHECK(pulled->pages == 2);
+  CHECK(pulled->tickets == 101);
+  CHECK(w.ticket("zammad", "5100").subject == "Pulled 100");
+  CHECK(zammad.requests()[0].target.find("expand=true") != std::string::npos);
+
+  http::ConnectionSettings s;
+  s.base_url = smax.url();
+  s.tenant_id = "t1";
+  s.login = "bot";
+  s.password = "pw";
+  w.configure("smax", s);
+  auto smax_pulled = w.integrations->pull("acme", "smax", parse_rfc3339("2019-01-01T00:00:00Z"));
+  REQUIRE_MESSAGE(smax_pulled, smax_pulled.error().message);
+  CHECK(smax_pulled->pages == 2);
+  CHECK(smax_pulled->tickets == 4);
+  CHECK(w.ticket("smax", "703").subject == "Request 3");
+}

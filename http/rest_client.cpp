@@ -1,4 +1,4 @@
-#include "adapters/rest_client.h"
+#include "http/rest_client.h"
 
 #include <openssl/ssl.h>
 
@@ -20,22 +20,36 @@ using tcp = boost::asio::ip::tcp;
 
 namespace {
 
+// Runs the io_context until the operation started on it completes; its error, if any,
+// as an exception (the stream's expiry makes a late one fail with beast::error::timeout:
+// Beast's deadlines hold for asynchronous operations only, hence these).
+void finish(boost::asio::io_context& io, const beast::error_code& ec) {
+  io.run();
+  io.restart();
+  if (ec) throw beast::system_error(ec);
+}
+
 template <class Stream>
-RestResponse round_trip(Stream& stream, const bhttp::request<bhttp::string_body>& request) {
-  bhttp::write(stream, request);
+RestResponse round_trip(boost::asio::io_context& io, Stream& stream,
+                        const bhttp::request<bhttp::string_body>& request) {
+  beast::error_code ec;
+  bhttp::async_write(stream, request, [&](beast::error_code e, std::size_t) { ec = e; });
+  finish(io, ec);
   beast::flat_buffer buffer;
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(RestClient::kMaxResponseBytes);
-  bhttp::read(stream, buffer, parser);
+  bhttp::async_read(stream, buffer, parser, [&](beast::error_code e, std::size_t) { ec = e; });
+  finish(io, ec);
   RestResponse out;
   out.status = static_cast<int>(parser.get().result_int());
   out.body = std::move(parser.get().body());
   if (auto it = parser.get().find(bhttp::field::retry_after); it != parser.get().end()) {
     const std::string_view v = it->value();
     long seconds = 0;
-    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), seconds);
-    if (ec == std::errc() && end == v.data() + v.size() && seconds >= 0)
+    const auto [end, parsed] = std::from_chars(v.data(), v.data() + v.size(), seconds);
+    if (parsed == std::errc() && end == v.data() + v.size() && seconds >= 0) {
       out.retry_after = std::chrono::seconds(seconds);
+    }
   }
   return out;
 }
@@ -67,13 +81,15 @@ Result<RestResponse> RestClient::send(const RestRequest& r) const {
   try {
     boost::asio::io_context io;
     tcp::resolver resolver(io);
+    const auto endpoints = resolver.resolve(host, port);
+    beast::error_code ec;
     if (!tls) {
       beast::tcp_stream stream(io);
-      stream.expires_after(timeout_);
-      stream.connect(resolver.resolve(host, port));
-      auto out = round_trip(stream, request);
-      beast::error_code ignored;
-      stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+      stream.expires_after(timeout_);  // the whole exchange
+      stream.async_connect(endpoints, [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
+      finish(io, ec);
+      auto out = round_trip(io, stream, request);
+      stream.socket().shutdown(tcp::socket::shutdown_both, ec);
       return out;
     }
     ssl::context context(ssl::context::tls_client);
@@ -85,11 +101,13 @@ Result<RestResponse> RestClient::send(const RestRequest& r) const {
     }
     stream.set_verify_callback(ssl::host_name_verification(host));
     beast::get_lowest_layer(stream).expires_after(timeout_);
-    beast::get_lowest_layer(stream).connect(resolver.resolve(host, port));
-    stream.handshake(ssl::stream_base::client);
-    auto out = round_trip(stream, request);
-    beast::error_code ignored;
-    stream.shutdown(ignored);
+    beast::get_lowest_layer(stream).async_connect(endpoints,
+                                                  [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
+    finish(io, ec);
+    stream.async_handshake(ssl::stream_base::client, [&](beast::error_code e) { ec = e; });
+    finish(io, ec);
+    auto out = round_trip(io, stream, request);
+    beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_both, ec);
     return out;
   } catch (const std::exception& e) {
     return make_error(Errc::unavailable, r.method + " " + host + ": " + e.what());
