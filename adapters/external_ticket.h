@@ -38,6 +38,7 @@ struct ExternalAttachment {
   std::uint64_t size = 0;
   std::string url;
   std::string content_type;
+  bool is_public = false;  // Zammad: its article's visibility; Jira: internal
 };
 
 struct ExternalTicket {

@@ -164,6 +164,20 @@ Result<InboundReport> InboundSync::apply(const std::string& tenant, ExternalSyst
     auto ok = run("comment " + c.id + " on " + t.key, add, sys + "/" + t.key + "/comment/" + c.id);
     if (!ok) return std::unexpected(ok.error());
   }
+  // Files stay in the system: each is a reference (name, size, type, URL), no bytes fetched.
+  for (const ExternalAttachment& f : t.attachments) {
+    if (f.url.empty() || f.name.empty() || f.id.empty()) continue;
+    AddAttachment add;
+    add.attachment.id = ids_.next_id();
+    add.attachment.file_name = f.name;
+    add.attachment.content_type = f.content_type.empty() ? "application/octet-stream" : f.content_type;
+    add.attachment.size = f.size;
+    add.attachment.visibility = f.is_public ? Visibility::public_ : Visibility::internal;
+    add.attachment.scan_verdict = "external";
+    add.attachment.url = f.url;
+    auto ok = run("attachment " + f.id + " on " + t.key, add, sys + "/" + t.key + "/attachment/" + f.id);
+    if (!ok) return std::unexpected(ok.error());
+  }
   return report;
 }
 

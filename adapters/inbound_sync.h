@@ -11,7 +11,9 @@
 //     (by the system's updated time, kept in the store): then only its comments count;
 //   - each comment is an AddComment with the event id "<system>/<key>/comment/<id>/0",
 //     so a comment delivered twice is stored once; a comment the outbox created there (its
-//     echo) is skipped.
+//     echo) is skipped;
+//   - each attachment is an AddAttachment reference (name, size, type, URL; no bytes) with
+//     the event id "<system>/<key>/attachment/<id>/0".
 // Event ids of the other commands derive from the delivery id, so re-applying a delivery
 // after a crash writes nothing twice. What the domain refuses (a 409 or 422: e.g. "in
 // progress" for a ticket nobody is assigned to) and values no map knows are reported, not

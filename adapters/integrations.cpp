@@ -259,6 +259,7 @@ bool Integrations::apply(const InboxEntry& entry) {
   };
   const auto system = parse_external_system(entry.system);
   auto c = connection(entry.tenant, entry.system);
+  if (!c && c.error().code != Errc::not_found) return false;  // the store or the key store: try again
   if (!system || !c) return refuse("delivery " + entry.delivery + ": the connection is gone");
   simdjson::dom::parser parser;
   simdjson::dom::element root;

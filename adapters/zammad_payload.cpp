@@ -75,6 +75,7 @@ Result<ExternalTicket> parse_zammad_webhook(std::string_view body) {
         a.size = static_cast<std::uint64_t>(payload::integer(f, {"size"}).value_or(0));
         a.url = text(f, {"url"}).value_or("");
         a.content_type = text(f, {"preferences", "Content-Type"}).value_or("");
+        a.is_public = c.is_public;
         if (!a.id.empty()) t.attachments.push_back(std::move(a));
       }
     }

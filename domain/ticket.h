@@ -46,6 +46,9 @@ struct AttachmentMeta {
   std::string uploader;
   Visibility visibility = Visibility::public_;
   std::string scan_verdict;  // what the scan hook said ("clean", ...)
+  // Set for a file that stays in an external system (a sync adapter's reference): where it
+  // is. Such an attachment has no bytes here and no sha256.
+  std::string url;
   friend bool operator==(const AttachmentMeta&, const AttachmentMeta&) = default;
 };
 

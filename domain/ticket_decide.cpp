@@ -308,7 +308,10 @@ Outcome comment(const Ticket& t, const AddComment& c, const DecideContext& ctx) 
 
 Outcome attach(const Ticket& t, const AddAttachment& a, const DecideContext& ctx) {
   const Principal& who = ctx.principal;
-  if (!may(who, Action::attach)) return denied(Action::attach);
+  const bool reference = !a.attachment.url.empty();  // a file that stays in an external system
+  if (reference ? !may(who, Action::link_external) : !may(who, Action::attach)) {
+    return denied(reference ? Action::link_external : Action::attach);
+  }
   if (a.attachment.visibility == Visibility::internal && !may(who, Action::write_internal)) {
     return denied(Action::write_internal);
   }
@@ -319,7 +322,14 @@ Outcome attach(const Ticket& t, const AddAttachment& a, const DecideContext& ctx
       m.file_name.find_first_of("/\\") != std::string::npos || m.file_name == "." || m.file_name == "..") {
     errors.add("file_name", "must be 1-255 bytes of UTF-8 without path separators");
   }
-  if (m.sha256.size() != 64) errors.add("sha256", "must be 64 hex digits");
+  if (reference) {
+    if (m.url.size() > TicketLimits::kMaxUrlBytes || !valid_utf8(m.url) ||
+        (!m.url.starts_with("https://") && !m.url.starts_with("http://"))) {
+      errors.add("url", "must be an http(s) URL of at most 2,048 bytes");
+    }
+  } else if (m.sha256.size() != 64) {
+    errors.add("sha256", "must be 64 hex digits");
+  }
   if (!errors.empty()) return errors.error();
   AttachmentAdded e{m};
   e.attachment.uploader = who.sub;

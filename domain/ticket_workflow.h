@@ -36,6 +36,7 @@ struct TicketLimits {
   static constexpr std::size_t kMaxAttachmentsPerComment = 20;
   static constexpr std::size_t kFeedbackCommentMaxBytes = 4096;
   static constexpr std::size_t kFieldMaxBytes = 200;  // ids, categories, queues, refs
+  static constexpr std::size_t kMaxUrlBytes = 2048;   // an external attachment's URL
 };
 
 struct DecideContext {

@@ -75,6 +75,8 @@ void write_attachment(JsonWriter& w, const AttachmentMeta& a, FieldSealer& seal)
   w.key("content_type").value(a.content_type).key("size").value(a.size).key("sha256").value(a.sha256);
   w.key("uploader").value(a.uploader).key("visibility").value(name_of(a.visibility));
   w.key("scan_verdict").value(a.scan_verdict);
+  // An external reference only; sealed like the name (a URL may carry it).
+  if (!a.url.empty()) seal.field(w, "url", a.uploader, a.url);
 }
 
 AttachmentMeta read_attachment(JsonFields& in, FieldOpener& open) {
@@ -87,6 +89,7 @@ AttachmentMeta read_attachment(JsonFields& in, FieldOpener& open) {
   a.uploader = in.str("uploader");
   a.visibility = in.enumerated<Visibility>("visibility", parse_visibility);
   a.scan_verdict = in.str("scan_verdict");
+  if (in.has("url")) a.url = open.field(in, "url");
   return a;
 }
 

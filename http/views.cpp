@@ -157,6 +157,7 @@ void write_attachment(JsonWriter& w, const AttachmentMeta& a) {
   w.key("id").value(a.id).key("file_name").value(a.file_name).key("content_type").value(a.content_type);
   w.key("size").value(a.size).key("sha256").value(a.sha256).key("uploader").value(a.uploader);
   w.key("visibility").value(name_of(a.visibility)).key("scan_verdict").value(a.scan_verdict);
+  if (!a.url.empty()) w.key("url").value(a.url);  // in an external system: no content here
   w.end_object();
 }
 

@@ -308,6 +308,28 @@ TEST_CASE("zammad: the first article is the description; unknown values are repo
   CHECK(t.priority == Priority::medium);
   CHECK(t.status == Status::open);
   CHECK(t.requester == "zammad:8");
+  // The article's file is a reference: name, size, type and URL, no bytes here.
+  REQUIRE(t.attachments.size() == 1);
+  CHECK(t.attachments[0].file_name == "image1.jpeg");
+  CHECK(t.attachments[0].size == 35574);
+  CHECK(t.attachments[0].content_type == "image/jpeg");
+  CHECK(t.attachments[0].url == "https://zammad.example.com/api/v1/ticket_attachment/81/104/174");
+  CHECK(t.attachments[0].visibility == Visibility::public_);
+  CHECK(t.attachments[0].sha256.empty());
+  // In the log the URL is sealed like the name.
+  auto records = w.e.store->read_stream(t.id, 1, 20);
+  REQUIRE(records);
+  for (const auto& r : *records) CHECK(r.data.find("zammad.example.com") == std::string::npos);
+  // Only admins, global admins and integrations add references; an agent is refused.
+  w.e.add_user("a1", Role::agent);
+  AttachmentMeta reference;
+  reference.id = "ref-1";
+  reference.file_name = "log.txt";
+  reference.content_type = "text/plain";
+  reference.url = "https://files.example.com/log.txt";
+  CHECK(w.e.engine.execute(t.id, AddAttachment{reference}, as(agent("a1"))).error().code == Errc::forbidden);
+  reference.url = "ftp://files.example.com/log.txt";
+  CHECK(w.e.engine.execute(t.id, AddAttachment{reference}, as(admin())).error().code == Errc::validation);
 
   // A state and a priority of this installation that no map names: kept out, reported.
   std::string custom = body;

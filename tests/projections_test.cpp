@@ -80,7 +80,8 @@ void write_history(Engine& e, int tickets, int steps, unsigned seed) {
                          std::string(64, 'a'),
                          "",
                          rng() % 2 ? Visibility::public_ : Visibility::internal,
-                         "clean"};
+                         "clean",
+                         ""};
         command = AddAttachment{a};
         break;
       }
@@ -208,7 +209,7 @@ TEST_CASE("internal words never reach a customer: search, lists, counts, comment
   REQUIRE(e.engine.execute(id, AddComment{"c2", "Please try safe mode", Visibility::public_, {}, {}}, as(agent())));
   REQUIRE(e.engine.execute(id,
                            AddAttachment{AttachmentMeta{"att-1", "notes.txt", "text/plain", 3, std::string(64, 'b'), "",
-                                                        Visibility::internal, "clean"}},
+                                                        Visibility::internal, "clean", ""}},
                            as(agent())));
   auto runner = runner_for(*e.store, dir.sub("rm.sqlite"));
   REQUIRE(runner->catch_up());
