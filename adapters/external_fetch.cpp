@@ -21,7 +21,7 @@ Result<std::string> get(ExternalSystem system, const http::ConnectionSettings& c
   auto answer = client.send({"GET", std::string(url.buffer()), *auth, ""});
   if (!answer) return std::unexpected(answer.error());
   const int s = answer->status;
-  if (s == 429 || s >= 500) return make_error(Errc::unavailable, fmt::format("GET {}: HTTP {}", url.path(), s));
+  if (answer->worth_retrying()) return make_error(Errc::unavailable, fmt::format("GET {}: HTTP {}", url.path(), s));
   if (s < 200 || s >= 300) return make_error(Errc::validation, fmt::format("GET {}: HTTP {}", url.path(), s));
   return std::move(answer->body);
 }

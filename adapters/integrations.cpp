@@ -32,6 +32,21 @@ struct Integrations::Counters {
   std::deque<std::string> refusals;  // newest last
   std::string last_delivery_at, last_applied_at, last_pull_at;
 
+  // One refused change, the newest kRefusalsShown kept.
+  void refuse(std::string why) {
+    ++refused;
+    refusals.push_back(std::move(why));
+    while (refusals.size() > kRefusalsShown) refusals.pop_front();
+  }
+  // What one application of an external ticket met.
+  void note(const InboundReport& report) {
+    if (report.stale) ++stale;
+    for (const auto& v : report.unknown_statuses) ++unknown_statuses[v];
+    for (const auto& v : report.unknown_priorities) ++unknown_priorities[v];
+    for (const auto& v : report.unknown_types) ++unknown_types[v];
+    for (const auto& r : report.refused) refuse(r);
+  }
+
   std::string json() const {
     JsonWriter w;
     w.begin_object();
@@ -250,11 +265,7 @@ bool Integrations::apply(const InboxEntry& entry) {
     }
   };
   auto refuse = [&](const std::string& why) {
-    record([&](Counters& c) {
-      ++c.refused;
-      c.refusals.push_back(why);
-      while (c.refusals.size() > kRefusalsShown) c.refusals.pop_front();
-    });
+    record([&](Counters& c) { c.refuse(why); });
     return true;
   };
   const auto system = parse_external_system(entry.system);
@@ -296,15 +307,7 @@ bool Integrations::apply(const InboxEntry& entry) {
   }
   record([&](Counters& k) {
     ++k.applied;
-    if (report->stale) ++k.stale;
-    for (const auto& v : report->unknown_statuses) ++k.unknown_statuses[v];
-    for (const auto& v : report->unknown_priorities) ++k.unknown_priorities[v];
-    for (const auto& v : report->unknown_types) ++k.unknown_types[v];
-    for (const auto& r : report->refused) {
-      ++k.refused;
-      k.refusals.push_back(r);
-    }
-    while (k.refusals.size() > kRefusalsShown) k.refusals.pop_front();
+    k.note(*report);
   });
   return true;
 }
@@ -339,12 +342,7 @@ Result<Integrations::PullReport> Integrations::pull(const std::string& tenant, c
       report.refused += applied->refused.size();
       if (t.updated && *t.updated > newest) newest = *t.updated;
       std::lock_guard lock(mu_);
-      Counters& k = counters(tenant, system);
-      for (const auto& v : applied->unknown_statuses) ++k.unknown_statuses[v];
-      for (const auto& v : applied->unknown_priorities) ++k.unknown_priorities[v];
-      for (const auto& v : applied->unknown_types) ++k.unknown_types[v];
-      for (const auto& r : applied->refused) k.refusals.push_back(r);
-      while (k.refusals.size() > kRefusalsShown) k.refusals.pop_front();
+      counters(tenant, system).note(*applied);
     }
     if (!page->next) break;
     cursor = *page->next;

@@ -22,7 +22,7 @@ PushResult from_answer(const Result<RestResponse>& answer, const std::string& wh
   if (s >= 200 && s < 300) return r;
   r.error = fmt::format("{}: HTTP {}: {}", what, s, answer->body.substr(0, 200));
   r.retry_after = answer->retry_after;
-  r.outcome = (s == 429 || s >= 500) ? PushResult::Outcome::retry : PushResult::Outcome::failed;
+  r.outcome = answer->worth_retrying() ? PushResult::Outcome::retry : PushResult::Outcome::failed;
   return r;
 }
 

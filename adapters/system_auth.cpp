@@ -26,7 +26,7 @@ Result<RestHeaders> auth_headers(ExternalSystem system, const http::ConnectionSe
                                 {},
                                 login.take()});
       if (!token) return std::unexpected(token.error());
-      if (token->status == 429 || token->status >= 500) {
+      if (token->worth_retrying()) {
         return make_error(Errc::unavailable, "smax login: HTTP " + std::to_string(token->status));
       }
       if (token->status != 200 || token->body.empty()) {

@@ -22,6 +22,7 @@
 #include "adapters/integrations.h"
 #include "base/hex.h"
 #include "base/hmac.h"
+#include "benchmarks/bench_exit.h"
 #include "commands/command_engine.h"
 #include "eventstore/event_store.h"
 #include "privacy/subject_key_store.h"
@@ -30,23 +31,8 @@
 using namespace ticketd;
 using Steady = std::chrono::steady_clock;
 
-namespace {
-
-[[noreturn]] void fail(const std::string& why) {
-  fmt::print(stderr, "outbound_bench: {}\n", why);
-  std::exit(1);
-}
-
-template <class T>
-T must(Result<T> r, const char* what) {
-  if (!r) fail(std::string(what) + ": " + r.error().message);
-  return std::move(*r);
-}
-void must(Result<void> r, const char* what) {
-  if (!r) fail(std::string(what) + ": " + r.error().message);
-}
-
-}  // namespace
+using bench::fail;
+using bench::must;
 
 int main(int argc, char** argv) {
   CLI::App cli{"outbound push benchmark"};

@@ -29,6 +29,7 @@
 
 #include "base/clock.h"
 #include "base/subject_keys.h"
+#include "benchmarks/bench_exit.h"
 #include "events/field_cipher.h"
 #include "eventstore/event_store.h"
 #include "replication/embedded_kafka.h"
@@ -41,19 +42,8 @@ namespace {
 using namespace ticketd;
 using Steady = std::chrono::steady_clock;
 
-[[noreturn]] void fail(const std::string& what) {
-  fmt::print(stderr, "replication_bench: {}\n", what);
-  std::exit(1);
-}
-
-template <class T>
-T must(Result<T> r, const char* what) {
-  if (!r) fail(std::string(what) + ": " + r.error().message);
-  return std::move(*r);
-}
-void must(Result<void> r, const char* what) {
-  if (!r) fail(std::string(what) + ": " + r.error().message);
-}
+using bench::fail;
+using bench::must;
 
 NewEvent comment_event(std::uint64_t n, Timestamp now) {
   NewEvent e;

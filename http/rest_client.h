@@ -24,6 +24,9 @@ struct RestResponse {
   int status = 0;
   std::string body;
   std::optional<std::chrono::seconds> retry_after;  // Retry-After in seconds, when sent
+
+  // 429 and 5xx: the system may take the same call later (the adapters' one rule).
+  [[nodiscard]] bool worth_retrying() const { return status == 429 || status >= 500; }
 };
 
 class RestClient {
