@@ -196,16 +196,15 @@ Result<http::WebhookOutcome> Integrations::receive(const http::WebhookDelivery& 
 }
 
 Result<http::ConnectionSettings> Integrations::connection(const std::string& tenant, const std::string& system) {
-  {
-    std::lock_guard lock(mu_);
-    if (auto it = connections_.find({tenant, system}); it != connections_.end()) return it->second;
-  }
+  // The store is read under the lock: a reader that read the old settings before a configure() could
+  // otherwise put them back into the cache after configure() cleared it.
+  std::lock_guard lock(mu_);
+  if (auto it = connections_.find({tenant, system}); it != connections_.end()) return it->second;
   auto stored = store_.connection(tenant, system);
   if (!stored) return std::unexpected(stored.error());
   if (!*stored) return make_error(Errc::not_found, "tenant " + tenant + " has no " + system + " connection");
   auto opened = open_connection(**stored, cipher_);
   if (!opened) return opened;
-  std::lock_guard lock(mu_);
   if (connections_.size() >= kMaxCachedConnections) connections_.clear();
   connections_[{tenant, system}] = *opened;
   return opened;
