@@ -25,7 +25,8 @@ struct Mapping {
 };
 constexpr Mapping kMaps[] = {{"status_map", &http::ConnectionSettings::status_map},
                              {"priority_map", &http::ConnectionSettings::priority_map},
-                             {"type_map", &http::ConnectionSettings::type_map}};
+                             {"type_map", &http::ConnectionSettings::type_map},
+                             {"account_map", &http::ConnectionSettings::account_map}};
 
 }  // namespace
 
@@ -45,6 +46,7 @@ Result<std::string> seal_connection(const http::ConnectionSettings& c, const std
     w.end_array();
   }
   w.key("inbound").value(c.inbound).key("outbound").value(c.outbound).key("pull_interval_s").value(c.pull_interval_s);
+  w.key("max_calls_in_flight").value(c.max_calls_in_flight);
   w.end_object();
   if (auto ok = sealer.status(); !ok) return std::unexpected(ok.error());
   return w.take();
@@ -82,6 +84,7 @@ Result<http::ConnectionSettings> open_connection(std::string_view stored, const 
   c.inbound = in.boolean("inbound");
   c.outbound = in.boolean("outbound");
   c.pull_interval_s = in.i64("pull_interval_s");
+  c.max_calls_in_flight = in.opt_i64("max_calls_in_flight").value_or(http::ConnectionSettings::kDefaultCallsInFlight);
   if (auto ok = opener.status(); !ok) return std::unexpected(ok.error());
   if (!in.ok) return make_error(Errc::internal, "a stored connection does not match its schema");
   return c;

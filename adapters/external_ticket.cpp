@@ -17,7 +17,7 @@ std::string_view name_of(ExternalSystem s) {
 }
 
 std::optional<ExternalSystem> parse_external_system(std::string_view name) {
-  for (auto s : {ExternalSystem::jira, ExternalSystem::zammad, ExternalSystem::smax}) {
+  for (auto s : kExternalSystems) {
     if (name_of(s) == name) return s;
   }
   return std::nullopt;
@@ -33,6 +33,16 @@ Result<ExternalTicket> parse_webhook(ExternalSystem system, std::string_view bod
       return parse_smax_webhook(body);
   }
   return make_error(Errc::internal, "unknown system");
+}
+
+void fill_missing(ExternalTicket& t, const ExternalTicket& full) {
+  for (auto field : {&ExternalTicket::subject, &ExternalTicket::description, &ExternalTicket::status,
+                     &ExternalTicket::status_category, &ExternalTicket::priority, &ExternalTicket::type}) {
+    if (!(t.*field)) t.*field = full.*field;
+  }
+  if (!t.updated) t.updated = full.updated;
+  if (t.reporter.id.empty()) t.reporter = full.reporter;
+  t.partial = false;
 }
 
 std::optional<Timestamp> parse_external_time(std::string_view text) {

@@ -15,6 +15,8 @@
 namespace ticketd {
 
 enum class ExternalSystem { jira, zammad, smax };
+inline constexpr ExternalSystem kExternalSystems[] = {ExternalSystem::jira, ExternalSystem::zammad,
+                                                      ExternalSystem::smax};
 
 [[nodiscard]] std::string_view name_of(ExternalSystem s);
 [[nodiscard]] std::optional<ExternalSystem> parse_external_system(std::string_view name);
@@ -59,6 +61,15 @@ struct ExternalTicket {
   // The payload names the ticket but not its fields (SMAX's {"id"}): the adapter fetches
   // it through the REST API before mapping.
   bool thin = false;
+  // The payload leaves out fields it usually carries (a Jira comment delivery's issue has
+  // no summary or status; a Zammad trigger may send the ticket without its state): the
+  // adapter reads the ticket and fills them in (fill_missing), or maps the payload as it
+  // is when the system cannot be read.
+  bool partial = false;
 };
+
+// Sets each field `t` leaves out (nullopt or empty) from `full`, the same ticket read
+// through the REST API; what `t` says (its comments, attachments, time) stays.
+void fill_missing(ExternalTicket& t, const ExternalTicket& full);
 
 }  // namespace ticketd

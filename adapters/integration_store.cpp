@@ -205,16 +205,16 @@ class RocksIntegrationStore final : public IntegrationStore {
     return checked(db_->Put(sync_, key_of('w', {tenant, system}), std::to_string(at.time_since_epoch().count())));
   }
 
-  Result<std::optional<std::uint64_t>> outbox_position() override {
-    auto stored = get(std::string(1, 'o'));
+  Result<std::optional<std::uint64_t>> outbox_position(std::string_view system) override {
+    auto stored = get(key_of('o', {system}));
     if (!stored) return std::unexpected(stored.error());
     if (!*stored) return std::optional<std::uint64_t>();
     auto n = number(**stored);
     if (!n) return make_error(Errc::internal, "integration store: a damaged outbox position");
     return std::optional<std::uint64_t>(*n);
   }
-  Result<void> set_outbox_position(std::uint64_t position) override {
-    return checked(db_->Put(sync_, std::string(1, 'o'), std::to_string(position)));
+  Result<void> set_outbox_position(std::string_view system, std::uint64_t position) override {
+    return checked(db_->Put(sync_, key_of('o', {system}), std::to_string(position)));
   }
   Result<void> mark_pushed_comment(const std::string& tenant, const std::string& system,
                                    const std::string& comment_id) override {

@@ -97,9 +97,9 @@ class IntegrationStore {
   [[nodiscard]] virtual Result<void> set_pull_watermark(const std::string& tenant, const std::string& system,
                                                         Timestamp at) = 0;
 
-  // The outbox's position in the log (nullopt before its first run).
-  [[nodiscard]] virtual Result<std::optional<std::uint64_t>> outbox_position() = 0;
-  [[nodiscard]] virtual Result<void> set_outbox_position(std::uint64_t position) = 0;
+  // The position in the log of the system's outbox (nullopt before its first run).
+  [[nodiscard]] virtual Result<std::optional<std::uint64_t>> outbox_position(std::string_view system) = 0;
+  [[nodiscard]] virtual Result<void> set_outbox_position(std::string_view system, std::uint64_t position) = 0;
   // Comments the outbox created in a system, by the system's comment id: their webhook
   // echo is not imported.
   [[nodiscard]] virtual Result<void> mark_pushed_comment(const std::string& tenant, const std::string& system,

@@ -28,6 +28,9 @@ std::string subject_of(const std::string& tenant, const std::string& system) {
 struct Integrations::Counters {
   std::uint64_t received = 0, duplicates = 0, bad_signatures = 0, applied = 0, stale = 0, refused = 0, retried = 0,
                 pulled = 0;
+  // Partial deliveries completed by a read of the ticket; those mapped as they came because
+  // the system could not be read.
+  std::uint64_t refetched = 0, refetch_failed = 0;
   std::map<std::string, std::uint64_t> unknown_statuses, unknown_priorities, unknown_types;
   std::deque<std::string> refusals;  // newest last
   std::string last_delivery_at, last_applied_at, last_pull_at;
@@ -53,6 +56,7 @@ struct Integrations::Counters {
     w.key("received").value(received).key("duplicates").value(duplicates).key("bad_signatures").value(bad_signatures);
     w.key("applied").value(applied).key("stale").value(stale).key("refused").value(refused);
     w.key("retried").value(retried).key("pulled").value(pulled);
+    w.key("refetched").value(refetched).key("refetch_failed").value(refetch_failed);
     const std::pair<const char*, const std::map<std::string, std::uint64_t>*> maps[] = {
         {"unknown_statuses", &unknown_statuses},
         {"unknown_priorities", &unknown_priorities},
@@ -77,10 +81,16 @@ struct Integrations::Counters {
     simdjson::dom::element root;
     if (parser.parse(json.data(), json.size()).get(root) != simdjson::SUCCESS) return c;
     JsonFields in{root};
-    const std::pair<const char*, std::uint64_t*> numbers[] = {
-        {"received", &c.received}, {"duplicates", &c.duplicates}, {"bad_signatures", &c.bad_signatures},
-        {"applied", &c.applied},   {"stale", &c.stale},           {"refused", &c.refused},
-        {"retried", &c.retried},   {"pulled", &c.pulled}};
+    const std::pair<const char*, std::uint64_t*> numbers[] = {{"received", &c.received},
+                                                              {"duplicates", &c.duplicates},
+                                                              {"bad_signatures", &c.bad_signatures},
+                                                              {"applied", &c.applied},
+                                                              {"stale", &c.stale},
+                                                              {"refused", &c.refused},
+                                                              {"retried", &c.retried},
+                                                              {"pulled", &c.pulled},
+                                                              {"refetched", &c.refetched},
+                                                              {"refetch_failed", &c.refetch_failed}};
     for (const auto& [name, field] : numbers) *field = static_cast<std::uint64_t>(in.opt_i64(name).value_or(0));
     const std::pair<const char*, std::map<std::string, std::uint64_t>*> maps[] = {
         {"unknown_statuses", &c.unknown_statuses},
@@ -105,15 +115,13 @@ struct Integrations::Counters {
 
 Integrations::Integrations(CommandEngine& engine, IntegrationStore& store, FieldCipher& cipher, IdSource& ids,
                            const Clock& clock, Outbox::Options outbox)
-    : engine_(engine),
-      store_(store),
-      cipher_(cipher),
-      ids_(ids),
-      clock_(clock),
-      inbound_(engine, store, ids),
-      outbox_(std::make_unique<Outbox>(
-          engine, store, cipher, [this](const std::string& t, const std::string& s) { return connection(t, s); }, clock,
-          outbox)) {}
+    : engine_(engine), store_(store), cipher_(cipher), ids_(ids), clock_(clock), inbound_(engine, store, ids) {
+  for (auto system : kExternalSystems) {
+    outboxes_.push_back(std::make_unique<Outbox>(
+        system, engine, store, cipher, [this](const std::string& t, const std::string& s) { return connection(t, s); },
+        clock, outbox));
+  }
+}
 
 Integrations::~Integrations() { stop(); }
 
@@ -126,7 +134,7 @@ void Integrations::start() {
   }
   worker_ = std::thread([this] { run(); });
   pthread_setname_np(worker_.native_handle(), "integrations");
-  outbox_->start();
+  for (auto& o : outboxes_) o->start();
 }
 
 void Integrations::stop() {
@@ -136,7 +144,7 @@ void Integrations::stop() {
   }
   wake_.notify_all();
   if (worker_.joinable()) worker_.join();
-  outbox_->stop();
+  for (auto& o : outboxes_) o->stop();
   std::lock_guard lock(mu_);
   for (const auto& [key, c] : counters_) save(key.first, key.second);
 }
@@ -249,7 +257,22 @@ Result<std::vector<http::DeadLetterView>> Integrations::dead_letters(const std::
 }
 
 Result<bool> Integrations::retry_dead_letter(const std::string& tenant, const std::string& system, std::uint64_t id) {
-  return outbox_->retry(tenant, system, id);
+  const auto s = parse_external_system(system);
+  if (!s) return make_error(Errc::not_found, "no system " + system);
+  return outboxes_[static_cast<std::size_t>(*s)]->retry(tenant, id);
+}
+
+Outbox::Stats Integrations::outbox_stats() const {
+  Outbox::Stats sum{UINT64_MAX};
+  for (const auto& o : outboxes_) {
+    const auto s = o->stats();
+    sum.position = std::min(sum.position, s.position);
+    sum.pushed += s.pushed;
+    sum.retried_calls += s.retried_calls;
+    sum.dead_lettered += s.dead_lettered;
+    sum.echoes_skipped += s.echoes_skipped;
+  }
+  return sum;
 }
 
 bool Integrations::apply(const InboxEntry& entry) {
@@ -293,6 +316,10 @@ bool Integrations::apply(const InboxEntry& entry) {
     if (!fetched)
       return refuse("delivery " + entry.delivery + ": fetching " + ticket->key + ": " + fetched.error().message);
     ticket = std::move(fetched);
+  } else if (ticket->partial) {  // fields left out: read them, or map what came
+    auto fetched = fetch_ticket(*system, *c, ticket->key, client_);
+    if (fetched) fill_missing(*ticket, *fetched);
+    record([&](Counters& n) { ++(fetched ? n.refetched : n.refetch_failed); });
   }
   std::unique_lock applying(apply_mu_);
   auto report = inbound_.apply(entry.tenant, *system, *c, *ticket, entry.delivery);

@@ -49,7 +49,7 @@ class Integrations final : public http::IntegrationsPort {
   Integrations& operator=(const Integrations&) = delete;
 
   // Starts the inbox worker (it applies what a previous run left in the inbox first) and
-  // the outbox.
+  // the outboxes.
   void start();
   void stop();
 
@@ -64,7 +64,8 @@ class Integrations final : public http::IntegrationsPort {
                                                                        const std::string& system) override;
   [[nodiscard]] Result<bool> retry_dead_letter(const std::string& tenant, const std::string& system,
                                                std::uint64_t id) override;
-  [[nodiscard]] Outbox::Stats outbox_stats() const { return outbox_->stats(); }
+  // The outboxes' counters added up; position: the lowest.
+  [[nodiscard]] Outbox::Stats outbox_stats() const;
 
   // Pull sync (docs/integrations.md, "Pull"): every ticket the system changed since
   // `since` (default: the stored watermark minus kPullOverlap, else kFirstPullWindow ago),
@@ -103,8 +104,8 @@ class Integrations final : public http::IntegrationsPort {
   const Clock& clock_;
   InboundSync inbound_;
   RestClient client_{std::chrono::seconds(10)};
-  std::unique_ptr<Outbox> outbox_;
-  std::mutex apply_mu_;  // one application at a time: the inbox worker's, a pull's
+  std::vector<std::unique_ptr<Outbox>> outboxes_;  // one per system, in ExternalSystem order
+  std::mutex apply_mu_;                            // one application at a time: the inbox worker's, a pull's
   std::map<std::pair<std::string, std::string>, std::chrono::steady_clock::time_point> last_pull_;  // worker only
 
   std::mutex mu_;

@@ -109,6 +109,7 @@ Result<ExternalTicket> parse_jira_webhook(std::string_view body) {
       if (auto updated = text(*comment, {"updated"})) t.updated = parse_external_time(*updated);
     }
   }
+  t.partial = !t.subject || !t.status;
   // The changelog of an update says a resolution was cleared (a reopen).
   simdjson::dom::array items;
   if (root["changelog"]["items"].get_array().get(items) == simdjson::SUCCESS) {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+
 #include "adapters/payload_fields.h"
 #include "adapters/system_auth.h"
 #include "base/json_writer.h"
@@ -34,6 +36,14 @@ std::string id_of(const std::string& body, std::initializer_list<std::string_vie
 }
 
 // ---- names ----
+
+void account_or_null(JsonWriter& w, const std::optional<std::string>& account) {
+  if (account) {
+    w.value(*account);
+  } else {
+    w.null();
+  }
+}
 
 template <class T>
 std::optional<std::string> backwards(const std::vector<std::pair<std::string, std::string>>& map, T value) {
@@ -108,6 +118,13 @@ PushResult jira(const http::ConnectionSettings& c, const Headers& auth, const Ou
       w.begin_object().key("transition").begin_object().key("id").value(chosen).end_object().end_object();
       return from_answer(client.send({"POST", issue + "/transitions", auth, w.take()}), "jira transition");
     }
+    case OutboundChange::Kind::assignment: {
+      JsonWriter w;
+      w.begin_object();
+      account_or_null(w.key(c.pat ? "name" : "accountId"), ch.account);
+      w.end_object();
+      return from_answer(client.send({"PUT", issue + "/assignee", auth, w.take()}), "jira assignee");
+    }
     case OutboundChange::Kind::priority: {
       JsonWriter w;
       w.begin_object().key("fields").begin_object().key("priority").begin_object();
@@ -120,6 +137,19 @@ PushResult jira(const http::ConnectionSettings& c, const Headers& auth, const Ou
 }
 
 // ---- Zammad ----
+
+constexpr const char* kZammadNobody = "1";  // Zammad's "-" user: an unassigned ticket's owner
+
+// Zammad's ids are numbers; an account that is not one is sent as it is (and refused there).
+void zammad_id(JsonWriter& w, const std::string& account) {
+  std::int64_t n = 0;
+  auto [end, err] = std::from_chars(account.data(), account.data() + account.size(), n);
+  if (err == std::errc() && end == account.data() + account.size()) {
+    w.value(n);
+  } else {
+    w.value(account);
+  }
+}
 
 PushResult zammad(const http::ConnectionSettings& c, const Headers& auth, const OutboundChange& ch,
                   const RestClient& client) {
@@ -135,6 +165,9 @@ PushResult zammad(const http::ConnectionSettings& c, const Headers& auth, const 
   }
   if (ch.kind == OutboundChange::Kind::status) {
     w.key("state").value(external_status(ExternalSystem::zammad, c, ch.status));
+  } else if (ch.kind == OutboundChange::Kind::assignment) {
+    w.key("owner_id");
+    zammad_id(w, ch.account.value_or(kZammadNobody));
   } else {
     w.key("priority").value(external_priority(ExternalSystem::zammad, c, ch.priority));
   }
@@ -161,6 +194,8 @@ PushResult smax(const http::ConnectionSettings& c, const Headers& auth, const Ou
   w.key("properties").begin_object().key("Id").value(ch.key);
   if (ch.kind == OutboundChange::Kind::status) {
     w.key("Status").value(external_status(ExternalSystem::smax, c, ch.status));
+  } else if (ch.kind == OutboundChange::Kind::assignment) {
+    account_or_null(w.key("AssignedToPerson"), ch.account);
   } else {
     w.key("Priority").value(external_priority(ExternalSystem::smax, c, ch.priority));
   }
@@ -232,8 +267,21 @@ std::string external_priority(ExternalSystem system, const http::ConnectionSetti
   return std::string(name_of(p));
 }
 
-PushResult push_change(ExternalSystem system, const http::ConnectionSettings& c, const OutboundChange& change,
+std::optional<std::string> external_account(const http::ConnectionSettings& c, const std::string& user) {
+  for (const auto& [account, to] : c.account_map) {
+    if (to == user) return account;
+  }
+  return std::nullopt;
+}
+
+PushResult push_change(ExternalSystem system, const http::ConnectionSettings& c, OutboundChange change,
                        const RestClient& client) {
+  if (change.kind == OutboundChange::Kind::assignment && change.assignee) {
+    change.account = external_account(c, *change.assignee);
+    if (!change.account) {
+      return {PushResult::Outcome::failed, "the account_map has no account for user " + *change.assignee, {}, {}};
+    }
+  }
   auto auth = auth_headers(system, c, client);
   if (!auth) {
     const bool again = auth.error().code == Errc::unavailable;

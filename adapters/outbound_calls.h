@@ -2,12 +2,18 @@
 // (docs/integrations.md, "Outbound"), and how their answers are read:
 //   jira    comment: POST /rest/api/2/issue/{key}/comment with the sd.public.comment
 //           property; status: GET then POST /rest/api/3/issue/{key}/transitions, the
-//           transition whose target's statusCategory.key matches; priority: PUT the issue.
-//   zammad  comment: POST /api/v1/ticket_articles (a note, internal or not); status and
-//           priority: PUT /api/v1/tickets/{id}.
-//   smax    comment: POST /rest/{tenant}/collaboration/comments/Request/{id}; status and
-//           priority: POST /rest/{tenant}/ems/bulk UPDATE, every entity's completion_status
-//           checked (FAILED comes inside HTTP 200); a login first (LWSSO_COOKIE_KEY).
+//           transition whose target's statusCategory.key matches; priority: PUT the issue;
+//           assignment: PUT /rest/api/3/issue/{key}/assignee {"accountId"} ({"name"} with a
+//           PAT: Data Center).
+//   zammad  comment: POST /api/v1/ticket_articles (a note, internal or not); status,
+//           priority and assignment (owner_id; 1, Zammad's nobody, to unassign): PUT
+//           /api/v1/tickets/{id}.
+//   smax    comment: POST /rest/{tenant}/collaboration/comments/Request/{id}; status,
+//           priority and assignment (AssignedToPerson): POST /rest/{tenant}/ems/bulk UPDATE,
+//           every entity's completion_status checked (FAILED comes inside HTTP 200); a login
+//           first (LWSSO_COOKIE_KEY).
+// An assignment names the system's account through the connection's account_map; a ticketd
+// user without an entry fails for good (the dead letter names the user).
 // 429, 503, other 5xx and transport failures are worth retrying (Retry-After honoured by
 // the caller); other answers fail for good.
 #pragma once
@@ -24,13 +30,15 @@
 namespace ticketd {
 
 struct OutboundChange {
-  enum class Kind { comment, status, priority };
+  enum class Kind { comment, status, priority, assignment };
   Kind kind = Kind::comment;
   std::string key;  // the external ticket
   std::string text;
   bool is_public = false;
   Status status = Status::open;
   Priority priority = Priority::medium;
+  std::optional<std::string> assignee;  // a ticketd user id; nullopt: unassigned
+  std::optional<std::string> account;   // the system's account of `assignee` (push_change sets it)
 };
 
 struct PushResult {
@@ -42,11 +50,12 @@ struct PushResult {
 };
 
 [[nodiscard]] PushResult push_change(ExternalSystem system, const http::ConnectionSettings& connection,
-                                     const OutboundChange& change, const RestClient& client);
+                                     OutboundChange change, const RestClient& client);
 
 // The system's name for a ticketd value: the connection's map read backwards (its first
 // entry naming the value), else the default. Exposed for the tests.
 [[nodiscard]] std::string external_status(ExternalSystem system, const http::ConnectionSettings& c, Status s);
 [[nodiscard]] std::string external_priority(ExternalSystem system, const http::ConnectionSettings& c, Priority p);
+[[nodiscard]] std::optional<std::string> external_account(const http::ConnectionSettings& c, const std::string& user);
 
 }  // namespace ticketd

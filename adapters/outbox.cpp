@@ -3,6 +3,9 @@
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <map>
+
 #include "events/streams.h"
 #include "events/ticket_event_codec.h"
 
@@ -25,6 +28,11 @@ std::optional<OutboundChange> change_of(const TicketEvent& e) {
     c.status = changed->to;
     return c;
   }
+  if (const auto* assigned = std::get_if<TicketAssigned>(&e)) {
+    c.kind = OutboundChange::Kind::assignment;
+    c.assignee = assigned->after;
+    return c;
+  }
   if (const auto* updated = std::get_if<TicketUpdated>(&e)) {
     for (const auto& f : updated->changes) {
       if (f.field != "priority") continue;
@@ -40,9 +48,11 @@ std::optional<OutboundChange> change_of(const TicketEvent& e) {
 
 }  // namespace
 
-Outbox::Outbox(CommandEngine& engine, IntegrationStore& store, const FieldCipher& cipher, ConnectionOf connection_of,
-               const Clock& clock, Options options)
-    : engine_(engine),
+Outbox::Outbox(ExternalSystem system, CommandEngine& engine, IntegrationStore& store, const FieldCipher& cipher,
+               ConnectionOf connection_of, const Clock& clock, Options options)
+    : system_(system),
+      name_(name_of(system)),
+      engine_(engine),
       store_(store),
       cipher_(cipher),
       connection_of_(std::move(connection_of)),
@@ -59,7 +69,7 @@ void Outbox::start() {
     stopping_ = false;
   }
   thread_ = std::thread([this] { run(); });
-  pthread_setname_np(thread_.native_handle(), "outbox");
+  pthread_setname_np(thread_.native_handle(), ("outbox-" + name_).c_str());
 }
 
 void Outbox::stop() {
@@ -75,121 +85,166 @@ Outbox::Stats Outbox::stats() const {
   return {position_.load(), pushed_.load(), retried_calls_.load(), dead_lettered_.load(), echoes_.load()};
 }
 
-PushResult Outbox::push_with_retries(ExternalSystem system, const http::ConnectionSettings& c,
-                                     const OutboundChange& change, int max_attempts) {
-  auto backoff = options_.first_backoff;
-  for (int attempt = 1;; ++attempt) {
-    PushResult r = push_change(system, c, change, client_);
-    if (r.outcome != PushResult::Outcome::retry) return r;
-    if (attempt >= max_attempts) {
-      r.outcome = PushResult::Outcome::failed;
-      r.error = fmt::format("{} (after {} attempts)", r.error, attempt);
-      return r;
-    }
-    retried_calls_.fetch_add(1);
-    auto wait = backoff;
-    if (r.retry_after && *r.retry_after > wait)
-      wait = std::chrono::duration_cast<std::chrono::milliseconds>(*r.retry_after);
-    std::unique_lock lock(mu_);
-    if (wake_.wait_for(lock, wait, [&] { return stopping_; })) return r;  // outcome retry: stopping
-    backoff = std::min(backoff * 2, options_.max_backoff);
-  }
-}
-
-Result<bool> Outbox::push_record(const EventRecord& r, const Only* only) {
-  if (!streams::is_ticket(r.stream)) return true;
+Result<std::vector<Outbox::Push>> Outbox::pushes_of(const EventRecord& r, const std::string* only_key) {
+  std::vector<Push> out;
+  if (!streams::is_ticket(r.stream)) return out;
   auto decoded = decode_ticket_event(r.type, r.data, cipher_);
   if (!decoded) {
     if (decoded.error().code == Errc::unavailable) return std::unexpected(decoded.error());
     spdlog::warn("outbox: position {} does not decode; not pushed: {}", r.position, decoded.error().message);
-    return true;
+    return out;
   }
   auto change = change_of(*decoded);
-  if (!change) return true;
+  if (!change) return out;
   const std::string tenant = engine_.tenant_of(r);
   auto ticket = engine_.ticket(r.stream, system_principal(tenant));
-  if (!ticket) return ticket.error().code == Errc::not_found ? Result<bool>(true) : std::unexpected(ticket.error());
-  bool all = true;
+  if (!ticket) {
+    if (ticket.error().code == Errc::not_found) return out;
+    return std::unexpected(ticket.error());
+  }
   for (const ExternalRef& ref : (*ticket)->external) {
-    if (only && (ref.system != only->system || ref.key != only->key)) continue;
+    if (ref.system != name_ || (only_key && ref.key != *only_key)) continue;
     if (r.actor.role == "integration" && r.actor.sub == ref.system) {  // it came from there
       echoes_.fetch_add(1);
       continue;
     }
-    const auto system = parse_external_system(ref.system);
-    if (!system) continue;
     auto c = connection_of_(tenant, ref.system);
     if (!c) {
       if (c.error().code == Errc::not_found) continue;
       return std::unexpected(c.error());
     }
     if (!c->outbound) continue;
-    change->key = ref.key;
-    std::lock_guard pushing(push_mu_);
-    PushResult result = push_with_retries(*system, *c, *change, only ? 1 : options_.max_attempts);
-    if (result.outcome == PushResult::Outcome::done) {
-      pushed_.fetch_add(1);
-      if (change->kind == OutboundChange::Kind::comment && !result.external_id.empty()) {
-        if (auto ok = store_.mark_pushed_comment(tenant, ref.system, result.external_id); !ok) {
-          return std::unexpected(ok.error());
+    Push p{r.position, tenant, std::move(*c), *change};
+    p.change.key = ref.key;
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+Result<bool> Outbox::push(const Push& p, int max_attempts, DeadLetter* letter) {
+  auto backoff = options_.first_backoff;
+  PushResult result;
+  for (int attempt = 1;; ++attempt) {
+    result = push_change(system_, p.connection, p.change, client_);
+    if (result.outcome != PushResult::Outcome::retry) break;
+    if (attempt >= max_attempts) {
+      result.outcome = PushResult::Outcome::failed;
+      result.error = fmt::format("{} (after {} attempts)", result.error, attempt);
+      break;
+    }
+    retried_calls_.fetch_add(1);
+    auto wait = backoff;
+    if (result.retry_after && *result.retry_after > wait)
+      wait = std::chrono::duration_cast<std::chrono::milliseconds>(*result.retry_after);
+    std::unique_lock lock(mu_);
+    if (wake_.wait_for(lock, wait, [&] { return stopping_; })) {
+      return make_error(Errc::unavailable, "the outbox is stopping");
+    }
+    backoff = std::min(backoff * 2, options_.max_backoff);
+  }
+  if (result.outcome == PushResult::Outcome::done) {
+    pushed_.fetch_add(1);
+    if (p.change.kind == OutboundChange::Kind::comment && !result.external_id.empty()) {
+      if (auto ok = store_.mark_pushed_comment(p.tenant, name_, result.external_id); !ok) {
+        return std::unexpected(ok.error());
+      }
+    }
+    return true;
+  }
+  DeadLetter fresh{0, p.tenant, name_, p.change.key, p.position, result.error, 1, format_rfc3339(clock_.now())};
+  if (letter) {
+    fresh = *letter;
+    fresh.error = result.error;
+    ++fresh.attempts;
+    fresh.at = format_rfc3339(clock_.now());
+  }
+  // The error may quote the system's answer: it goes to the dead letter, not the log.
+  spdlog::warn("outbox: {} of tenant {} gave up on position {} (a dead letter)", name_, p.tenant, p.position);
+  if (auto ok = store_.put_dead_letter(fresh); !ok) return std::unexpected(ok.error());
+  if (!letter) dead_lettered_.fetch_add(1);
+  return false;
+}
+
+Result<void> Outbox::push_all(const std::vector<Push>& pushes) {
+  // tenant -> external ticket -> its pushes in log order
+  std::map<std::string, std::map<std::string, std::vector<const Push*>>> grouped;
+  for (const Push& p : pushes) grouped[p.tenant][p.change.key].push_back(&p);
+  for (auto& [tenant, tickets] : grouped) {
+    std::vector<const std::vector<const Push*>*> queues;
+    for (auto& [key, queue] : tickets) queues.push_back(&queue);
+    const auto limit = static_cast<std::size_t>(std::clamp<std::int64_t>(
+        queues.front()->front()->connection.max_calls_in_flight, 1, http::ConnectionSettings::kMaxCallsInFlight));
+    std::atomic<std::size_t> next{0};
+    std::mutex failed_mu;
+    std::optional<Error> failed;
+    auto work = [&] {
+      for (std::size_t i = next.fetch_add(1); i < queues.size(); i = next.fetch_add(1)) {
+        for (const Push* p : *queues[i]) {
+          if (auto done = push(*p, options_.max_attempts, nullptr); !done) {
+            std::lock_guard lock(failed_mu);
+            if (!failed) failed = done.error();
+            next.store(queues.size());  // take no further ticket
+            return;
+          }
         }
       }
-      continue;
-    }
-    if (result.outcome == PushResult::Outcome::retry) return make_error(Errc::unavailable, "the outbox is stopping");
-    all = false;
-    DeadLetter letter{0, tenant, ref.system, ref.key, r.position, result.error, 1, format_rfc3339(clock_.now())};
-    if (only) {
-      letter = *only->letter;
-      letter.error = result.error;
-      ++letter.attempts;
-      letter.at = format_rfc3339(clock_.now());
-    }
-    // The error may quote the system's answer: it goes to the dead letter, not the log.
-    spdlog::warn("outbox: {} of tenant {} gave up on position {} (a dead letter)", ref.system, tenant, r.position);
-    if (auto ok = store_.put_dead_letter(letter); !ok) return std::unexpected(ok.error());
-    if (!only) dead_lettered_.fetch_add(1);
+    };
+    std::vector<std::thread> helpers;
+    for (std::size_t n = 1; n < std::min(limit, queues.size()); ++n) helpers.emplace_back(work);
+    work();
+    for (auto& t : helpers) t.join();
+    if (failed) return std::unexpected(*failed);
   }
-  return all;
+  return {};
 }
 
 Result<void> Outbox::handle(std::span<const EventRecord> batch) {
+  std::vector<Push> pushes;
+  std::uint64_t last = position_.load();
   for (const EventRecord& r : batch) {
-    if (r.position <= position_.load()) continue;
-    auto pushed = push_record(r, nullptr);
-    if (!pushed) return std::unexpected(pushed.error());
-    position_.store(r.position);
+    if (r.position <= last) continue;
+    auto more = pushes_of(r, nullptr);
+    if (!more) return std::unexpected(more.error());
+    std::move(more->begin(), more->end(), std::back_inserter(pushes));
+    last = r.position;
   }
-  return store_.set_outbox_position(position_.load());
+  if (auto ok = push_all(pushes); !ok) return ok;
+  position_.store(last);
+  return store_.set_outbox_position(name_, last);
 }
 
-Result<bool> Outbox::retry(const std::string& tenant, const std::string& system, std::uint64_t id) {
-  auto letter = store_.dead_letter(tenant, system, id);
+Result<bool> Outbox::retry(const std::string& tenant, std::uint64_t id) {
+  auto letter = store_.dead_letter(tenant, name_, id);
   if (!letter) return std::unexpected(letter.error());
-  if (!*letter) return make_error(Errc::not_found, fmt::format("no dead letter {} of {}", id, system));
+  if (!*letter) return make_error(Errc::not_found, fmt::format("no dead letter {} of {}", id, name_));
   auto records = engine_.log().read_all((*letter)->position - 1, 1);
   if (!records) return std::unexpected(records.error());
   if (records->empty() || records->front().position != (*letter)->position) {
     return make_error(Errc::not_found, "the dead letter's record is not in the log");
   }
   DeadLetter copy = **letter;
-  const Only only{copy.system, copy.key, &copy};
-  auto pushed = push_record(records->front(), &only);
-  if (!pushed) return std::unexpected(pushed.error());
-  if (*pushed) {
-    if (auto ok = store_.remove_dead_letter(tenant, system, id); !ok) return std::unexpected(ok.error());
+  auto pushes = pushes_of(records->front(), &copy.key);
+  if (!pushes) return std::unexpected(pushes.error());
+  bool all = true;
+  for (const Push& p : *pushes) {
+    auto done = push(p, 1, &copy);
+    if (!done) return std::unexpected(done.error());
+    all = all && *done;
   }
-  return *pushed;
+  if (all) {
+    if (auto ok = store_.remove_dead_letter(tenant, name_, id); !ok) return std::unexpected(ok.error());
+  }
+  return all;
 }
 
 void Outbox::run() {
-  auto stored = store_.outbox_position();
+  auto stored = store_.outbox_position(name_);
   if (!stored) {
-    spdlog::error("outbox: cannot read its position: {}", stored.error().message);
+    spdlog::error("outbox: {} cannot read its position: {}", name_, stored.error().message);
     return;
   }
   std::uint64_t from = stored->value_or(engine_.log().head().position);
-  if (!*stored) (void)store_.set_outbox_position(from);
+  if (!*stored) (void)store_.set_outbox_position(name_, from);
   position_.store(from);
   follower_ = std::make_unique<LogFollower>(
       engine_.log(), from, [this](std::span<const EventRecord> batch) { return handle(batch); },
@@ -205,7 +260,7 @@ void Outbox::run() {
         std::lock_guard lock(mu_);
         if (stopping_) return;
       }
-      spdlog::warn("outbox: {}; trying again", polled.error().message);
+      spdlog::warn("outbox: {}: {}; trying again", name_, polled.error().message);
       follower_->seek(position_.load());
       std::unique_lock lock(mu_);
       wake_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_; });

@@ -58,6 +58,7 @@ Result<ExternalTicket> parse_zammad_webhook(std::string_view body) {
   if (!parsed) return make_error(Errc::validation, "the Zammad webhook names no ticket (ticket.id)");
   ExternalTicket t = std::move(*parsed);
   t.event = "zammad:" + text(root, {"trigger"}).value_or("ticket");
+  t.partial = !t.subject || !t.status;
   auto article = at(root, {"article"});
   if (article && article->is_object() && text(*article, {"sender"}) != "System") {
     ExternalComment c;

@@ -69,14 +69,17 @@ Response render(const ConnectionSettings& c, const std::string& tenant, const st
   w.key("webhook_secret").begin_object().key("set").value(c.webhook_secret && !c.webhook_secret->empty());
   w.end_object();
   const std::pair<const char*, const std::vector<std::pair<std::string, std::string>>*> maps[] = {
-      {"status_map", &c.status_map}, {"priority_map", &c.priority_map}, {"type_map", &c.type_map}};
+      {"status_map", &c.status_map},
+      {"priority_map", &c.priority_map},
+      {"type_map", &c.type_map},
+      {"account_map", &c.account_map}};
   for (const auto& [name, entries] : maps) {
     w.key(name).begin_object();
     for (const auto& [from, to] : *entries) w.key(from).value(to);
     w.end_object();
   }
   w.key("inbound").value(c.inbound).key("outbound").value(c.outbound);
-  w.key("pull_interval_s").value(c.pull_interval_s);
+  w.key("pull_interval_s").value(c.pull_interval_s).key("max_calls_in_flight").value(c.max_calls_in_flight);
   w.end_object();
   Response r = json_ok(w);
   r.set("Cache-Control", "no-store");
@@ -129,12 +132,20 @@ Response put_connection(Api::Context& ctx, Call& call) {
             "new, open, in_progress, waiting_on_customer, waiting_on_third_party, resolved, closed");
   check_map(*in, "priority_map", c.priority_map, parse_priority, "low, medium, high, urgent");
   check_map(*in, "type_map", c.type_map, parse_ticket_type, "question, incident, service_request, change_request");
+  c.account_map = in->string_map("account_map").value_or(std::vector<std::pair<std::string, std::string>>{});
+  for (const auto& [account, user] : c.account_map) {
+    if (account.empty() || user.empty()) in->add_error("account_map", "accounts and user ids must not be empty");
+  }
   c.inbound = in->boolean("inbound").value_or(true);
   c.outbound = in->boolean("outbound").value_or(false);
   c.pull_interval_s = in->integer("pull_interval_s").value_or(0);
   if (c.pull_interval_s != 0 && (c.pull_interval_s < kMinPullIntervalS || c.pull_interval_s > kMaxPullIntervalS)) {
     in->add_error("pull_interval_s",
                   fmt::format("must be 0 (no pull) or {} to {} seconds", kMinPullIntervalS, kMaxPullIntervalS));
+  }
+  c.max_calls_in_flight = in->integer("max_calls_in_flight").value_or(ConnectionSettings::kDefaultCallsInFlight);
+  if (c.max_calls_in_flight < 1 || c.max_calls_in_flight > ConnectionSettings::kMaxCallsInFlight) {
+    in->add_error("max_calls_in_flight", fmt::format("must be 1 to {}", ConnectionSettings::kMaxCallsInFlight));
   }
   if (auto bad = in->finish()) return std::move(*bad);
   auto saved = ctx.services.integrations->configure(call.who().tenant, system, std::move(c), call.who());
@@ -211,7 +222,9 @@ void add_integration_routes(Api::Context& ctx) {
         {"Set the tenant's connection to the system (secrets are write-only)",
          "",
          {},
-         "base_url, credentials, webhook_secret, project, status_map, priority_map, inbound, outbound, pull_interval_s",
+         "base_url, credentials, webhook_secret, project, status_map, priority_map, type_map, account_map, inbound, "
+         "outbound, pull_interval_s, "
+         "max_calls_in_flight",
          {200, 403, 404, 415, 422}});
   r.add("GET", "/api/v1/integrations/{system}/status", access::Action::configure_integrations, bind(get_status),
         {"What the adapter met: deliveries, unknown statuses and priorities, refused changes, the last sync",

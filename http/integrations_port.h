@@ -42,8 +42,15 @@ struct ConnectionSettings {
   std::string project;  // Jira project key, Zammad group, SMAX service
   // External value -> ticketd value, consulted before the defaults (docs/integrations.md).
   std::vector<std::pair<std::string, std::string>> status_map, priority_map, type_map;
+  // External account id -> ticketd user id: whom an assignment is pushed to (read
+  // backwards; a ticketd user without an entry is not pushed, a dead letter says so).
+  std::vector<std::pair<std::string, std::string>> account_map;
   bool inbound = true;
   bool outbound = false;
+  // Calls the outbox makes to this connection at once, for different tickets (one ticket's
+  // changes go one at a time, in log order).
+  static constexpr std::int64_t kDefaultCallsInFlight = 4, kMaxCallsInFlight = 16;
+  std::int64_t max_calls_in_flight = kDefaultCallsInFlight;
   std::int64_t pull_interval_s = 0;  // 0: no periodic pull
 };
 

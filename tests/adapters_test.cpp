@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <cstring>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <sstream>
 
 #include "adapters/integration_store.h"
@@ -526,6 +528,7 @@ TEST_CASE("jira outbound: comments, priority and status pushed once; echoes and 
     if (r.target == "/rest/api/3/issue/TES-41/transitions" && r.method == "GET") return {200, transitions(), ""};
     if (r.target == "/rest/api/3/issue/TES-41/transitions") return {204, "", ""};
     if (r.target == "/rest/api/3/issue/TES-41" && r.method == "PUT") return {204, "", ""};
+    if (r.target == "/rest/api/3/issue/TES-41/assignee" && r.method == "PUT") return {204, "", ""};
     return {404, R"({"errorMessages":["Issue does not exist"],"errors":{}})", ""};
   });
   World w;
@@ -535,6 +538,7 @@ TEST_CASE("jira outbound: comments, priority and status pushed once; echoes and 
   c.email = "bot@example.com";
   c.api_token = "tok";
   c.outbound = true;
+  c.account_map = {{"5b10a2844c20165700ede21g", "a1"}};
   w.configure("jira", c);
   REQUIRE(*w.integrations->receive(signed_jira(fixture("jira_issue_created.json"), "o-1")) ==
           http::WebhookOutcome::accepted);
@@ -583,7 +587,11 @@ TEST_CASE("jira outbound: comments, priority and status pushed once; echoes and 
   agent_does(AssignTicket{"a1", std::nullopt, false});  // new -> open: Jira offers no "new" transition here
   agent_does(ChangeStatus{Status::in_progress, std::nullopt});
   eventually_calls("POST", "/rest/api/3/issue/TES-41/transitions", 1);
+  // The assignment went to a1's Jira account (Cloud: accountId).
+  eventually_calls("PUT", "/rest/api/3/issue/TES-41/assignee", 1);
   sent = jira.requests();
+  CHECK(std::any_of(sent.begin(), sent.end(),
+                    [](const auto& r) { return r.body == R"({"accountId":"5b10a2844c20165700ede21g"})"; }));
   CHECK(std::any_of(sent.begin(), sent.end(), [](const auto& r) { return r.body == R"({"transition":{"id":"2"}})"; }));
   // The assignment's "open" found no transition: a dead letter, visible to admins.
   REQUIRE(eventually([&] { return w.integrations->dead_letters("acme", "jira")->size() == 1; }));
@@ -645,6 +653,7 @@ TEST_CASE("smax and zammad outbound: FAILED inside HTTP 200 is a dead letter; za
   s.login = "bot";
   s.password = "pw";
   s.outbound = true;
+  s.account_map = {{"10016", "a1"}};
   w.configure("smax", s);
   http::ConnectionSettings z;
   z.base_url = zammad.url();
@@ -666,16 +675,21 @@ TEST_CASE("smax and zammad outbound: FAILED inside HTTP 200 is a dead letter; za
   const std::string smax_id = w.ticket("smax", "42").id;
   const std::string zammad_id = w.ticket("zammad", "81").id;
 
-  // SMAX: a comment goes through (after the login, with its cookie); a status update comes
-  // back FAILED inside a 200: a dead letter at once, not retried.
+  // SMAX: a comment goes through (after the login, with its cookie); the assignment and the
+  // status update come back FAILED inside a 200: dead letters at once, not retried.
   REQUIRE(w.e.engine.execute(smax_id, AddComment{"s-1", "Rebooted the gateway", Visibility::public_, {}, {}},
                              as(agent("a1"))));
   REQUIRE(w.e.engine.execute(smax_id, AssignTicket{"a1", std::nullopt, false}, as(agent("a1"))));
   REQUIRE(w.e.engine.execute(smax_id, ChangeStatus{Status::in_progress, std::nullopt}, as(agent("a1"))));
-  REQUIRE(eventually([&] { return w.integrations->dead_letters("acme", "smax")->size() == 1; }));
+  REQUIRE(eventually([&] { return w.integrations->dead_letters("acme", "smax")->size() == 2; }));
   auto letters = *w.integrations->dead_letters("acme", "smax");
   CHECK(letters[0].error.find("FAILED for 42 Request is closed") != std::string::npos);
-  CHECK(count(smax.requests(), "POST", "/rest/t1/ems/bulk") == 1);
+  CHECK(letters[1].error.find("FAILED for 42 Request is closed") != std::string::npos);
+  CHECK(count(smax.requests(), "POST", "/rest/t1/ems/bulk") == 2);
+  auto bulk = smax.requests();
+  CHECK(std::any_of(bulk.begin(), bulk.end(), [](const auto& r) {
+    return r.body.find(R"("properties":{"Id":"42","AssignedToPerson":"10016"})") != std::string::npos;
+  }));
   CHECK(count(smax.requests(), "POST", "/rest/t1/collaboration/comments/Request/42") == 1);
 
   // Zammad: an internal note, then the state.
@@ -686,6 +700,197 @@ TEST_CASE("smax and zammad outbound: FAILED inside HTTP 200 is a dead letter; za
   CHECK(sent.front().authorization == "Token token=ztok");
   CHECK(sent.front().body.find(R"("internal":true)") != std::string::npos);
   CHECK(sent.front().body.find(R"("ticket_id":"81")") != std::string::npos);
+}
+
+TEST_CASE(
+    "assignments: pushed as the mapped account (Zammad owner_id, Jira with a PAT by name); unmapped users "
+    "and unassignments") {
+  FakeHttpServer zammad([&](const FakeRequest& r) -> FakeReply {
+    if (r.target == "/api/v1/tickets/81") return {200, R"({"id":81})", ""};
+    return {404, R"({"error":"Not Found"})", ""};
+  });
+  FakeHttpServer jira([&](const FakeRequest& r) -> FakeReply {
+    if (r.target == "/rest/api/3/issue/TES-41/assignee") return {204, "", ""};
+    if (r.target.ends_with("/transitions")) return {200, transitions(), ""};
+    return {404, R"({"errorMessages":["no"],"errors":{}})", ""};
+  });
+  World w;
+  w.e.add_user("a1", Role::agent);
+  w.e.add_user("a2", Role::agent);
+  http::ConnectionSettings z;
+  z.base_url = zammad.url();
+  z.token = "ztok";
+  z.outbound = true;
+  z.account_map = {{"7", "a1"}};
+  w.configure("zammad", z);
+  http::ConnectionSettings j;
+  j.base_url = jira.url();
+  j.pat = "data-center-token";
+  j.outbound = true;
+  j.account_map = {{"jsmith", "a1"}};
+  w.configure("jira", j);
+  const std::string zbody = fixture("zammad_webhook.json");
+  REQUIRE(*w.integrations->receive(
+              {"acme", "zammad", {{"x-hub-signature", hub(HmacDigest::sha1, kSecret, zbody)}}, zbody}) ==
+          http::WebhookOutcome::accepted);
+  REQUIRE(*w.integrations->receive(signed_jira(fixture("jira_issue_created.json"), "as-1")) ==
+          http::WebhookOutcome::accepted);
+  w.drain();
+  const std::string zid = w.ticket("zammad", "81").id;
+  const std::string jid = w.ticket("jira", "TES-41").id;
+  auto assign = [&](const std::string& id, std::optional<std::string> who) {
+    auto done = w.e.engine.execute(id, AssignTicket{who, std::nullopt, false}, as(admin()));
+    REQUIRE_MESSAGE(done, done.error().message);
+  };
+  auto bodies = [](const FakeHttpServer& s, const std::string& target) {
+    std::vector<std::string> out;
+    for (const auto& r : s.requests())
+      if (r.method == "PUT" && r.target == target) out.push_back(r.body);
+    return out;
+  };
+
+  assign(zid, "a1");
+  assign(zid, std::nullopt);
+  REQUIRE(eventually([&] { return bodies(zammad, "/api/v1/tickets/81").size() >= 3; }));
+  auto z_sent = bodies(zammad, "/api/v1/tickets/81");
+  // In log order: the owner (with the state "open" of the assignment), then Zammad's nobody.
+  const auto owner = std::find(z_sent.begin(), z_sent.end(), R"({"owner_id":7})");
+  const auto nobody = std::find(z_sent.begin(), z_sent.end(), R"({"owner_id":1})");
+  CHECK(owner != z_sent.end());
+  CHECK(nobody != z_sent.end());
+  CHECK(owner < nobody);
+
+  assign(jid, "a1");
+  REQUIRE(eventually([&] { return bodies(jira, "/rest/api/3/issue/TES-41/assignee").size() == 1; }));
+  CHECK(bodies(jira, "/rest/api/3/issue/TES-41/assignee")[0] == R"({"name":"jsmith"})");
+  // A user the account_map does not name: no call, a dead letter that says who.
+  assign(jid, "a2");
+  REQUIRE(eventually([&] {
+    auto letters = w.integrations->dead_letters("acme", "jira");
+    return std::any_of(letters->begin(), letters->end(),
+                       [](const auto& l) { return l.error == "the account_map has no account for user a2"; });
+  }));
+  assign(jid, std::nullopt);
+  REQUIRE(eventually([&] { return bodies(jira, "/rest/api/3/issue/TES-41/assignee").size() == 2; }));
+  CHECK(bodies(jira, "/rest/api/3/issue/TES-41/assignee")[1] == R"({"name":null})");
+}
+
+TEST_CASE(
+    "outbound concurrency: at most max_calls_in_flight calls per connection, one ticket's changes in order; "
+    "a system that is down holds back only its own pushes") {
+  std::mutex mu;
+  std::map<std::string, std::vector<std::string>> bodies_of;  // target -> bodies, in arrival order
+  FakeHttpServer zammad([&](const FakeRequest& r) -> FakeReply {
+    std::this_thread::sleep_for(std::chrono::milliseconds(40));
+    if (r.target != "/api/v1/ticket_articles") return {200, R"({"id":1})", ""};
+    simdjson::dom::parser parser;
+    auto root = parser.parse(r.body);
+    const std::string ticket(root["ticket_id"].get_string().value());
+    std::lock_guard lock(mu);
+    bodies_of[ticket].push_back(std::string(root["body"].get_string().value()));
+    return {201, fmt::format(R"({{"id":{}}})", 1000 + bodies_of[ticket].size()), ""};
+  });
+  FakeHttpServer jira([&](const FakeRequest&) -> FakeReply { return {503, R"({"errorMessages":["down"]})", "3"}; });
+  World w;
+  w.e.add_user("a1", Role::agent);
+  http::ConnectionSettings z;
+  z.base_url = zammad.url();
+  z.token = "ztok";
+  z.outbound = true;
+  z.max_calls_in_flight = 3;
+  w.configure("zammad", z);
+  http::ConnectionSettings j;
+  j.base_url = jira.url();
+  j.email = "bot@example.com";
+  j.api_token = "tok";
+  j.outbound = true;
+  w.configure("jira", j);
+  // Jira is down (503, Retry-After 3 s): its outbox waits on TES-41's comment.
+  REQUIRE(*w.integrations->receive(signed_jira(fixture("jira_issue_created.json"), "cc-1")) ==
+          http::WebhookOutcome::accepted);
+  // Eight Zammad tickets, numbered 900..907 (the fixture with another id and no articles).
+  const std::string body = fixture("zammad_webhook.json");
+  for (int i = 0; i < 8; ++i) {
+    std::string b = body;
+    b.replace(b.find(R"("id": 81)"), 8, fmt::format(R"("id": {})", 900 + i));
+    REQUIRE(*w.integrations->receive({"acme",
+                                      "zammad",
+                                      {{"x-hub-signature", hub(HmacDigest::sha1, kSecret, b)},
+                                       {"x-zammad-delivery", fmt::format("cc-z{}", i)}},
+                                      b}) == http::WebhookOutcome::accepted);
+  }
+  w.drain();
+  const std::string jid = w.ticket("jira", "TES-41").id;
+  REQUIRE(w.e.engine.execute(jid, AddComment{"j-1", "Jira is down", Visibility::public_, {}, {}}, as(agent("a1"))));
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 8; ++i) {
+      const std::string id = w.ticket("zammad", std::to_string(900 + i)).id;
+      REQUIRE(w.e.engine.execute(
+          id, AddComment{fmt::format("z-{}-{}", i, round), fmt::format("reply {}", round), Visibility::public_, {}, {}},
+          as(agent("a1"))));
+    }
+  }
+  REQUIRE(eventually(
+      [&] {
+        std::lock_guard lock(mu);
+        std::size_t n = 0;
+        for (const auto& [t, b] : bodies_of) n += b.size();
+        return n == 24;
+      },
+      std::chrono::seconds(20)));
+  CHECK(zammad.max_in_flight() == 3);
+  std::lock_guard lock(mu);
+  for (const auto& [ticket, bodies] : bodies_of) {
+    CAPTURE(ticket);
+    CHECK(bodies == std::vector<std::string>{"reply 0", "reply 1", "reply 2"});
+  }
+  // Meanwhile the Jira comment is still being retried, not dead-lettered yet.
+  CHECK(w.integrations->dead_letters("acme", "jira")->empty());
+  CHECK(count(jira.requests(), "POST", "/rest/api/2/issue/TES-41/comment") >= 1);
+}
+
+TEST_CASE("a delivery that leaves fields out is completed by a read of the ticket, else mapped as it came") {
+  std::atomic<bool> up{true};
+  FakeHttpServer jira([&](const FakeRequest& r) -> FakeReply {
+    if (!up) return {503, "{}", ""};
+    if (r.method == "GET" && r.target == "/rest/api/2/issue/WAL-TEST") {
+      return {200, fixture("rest/jira_issue_get_jsm_waldur.json"), ""};
+    }
+    return {404, "{}", ""};
+  });
+  World w;
+  http::ConnectionSettings c;
+  c.base_url = jira.url();
+  c.email = "bot@example.com";
+  c.api_token = "tok";
+  w.configure("jira", c);
+  // A comment delivery whose issue carries neither summary nor status.
+  auto comment = [](const std::string& id) {
+    return fmt::format(
+        R"({{"timestamp":1549609342000,"webhookEvent":"comment_created","comment":{{"id":"{}","body":"Comment {}",)"
+        R"("jsdPublic":true,"updated":"2019-02-08T07:02:22.000+0000","author":{{"accountId":"557058:1"}}}},)"
+        R"("issue":{{"key":"WAL-TEST","fields":{{}}}}}})",
+        id, id);
+  };
+  auto partial = parse_jira_webhook(comment("1"));
+  REQUIRE(partial);
+  CHECK(partial->partial);
+  CHECK_FALSE(parse_jira_webhook(fixture("jira_comment_created.json"))->partial);
+  CHECK_FALSE(parse_zammad_webhook(fixture("zammad_webhook.json"))->partial);
+  REQUIRE(*w.integrations->receive(signed_jira(comment("1"), "p-1")) == http::WebhookOutcome::accepted);
+  w.drain();
+  Ticket t = w.ticket("jira", "WAL-TEST");
+  CHECK(t.subject == "test_issue");  // read from Jira
+  REQUIRE(t.comments.size() == 1);
+  CHECK(t.comments[0].body == "Comment 1");  // from the delivery
+  CHECK(count(jira.requests(), "GET", "/rest/api/2/issue/WAL-TEST") == 1);
+  CHECK(w.status("jira").find(R"("refetched":1,"refetch_failed":0)") != std::string::npos);
+  // Jira cannot be read: the delivery is mapped as it came (its comment), and counted.
+  up = false;
+  REQUIRE(*w.integrations->receive(signed_jira(comment("2"), "p-2")) == http::WebhookOutcome::accepted);
+  w.drain();
+  CHECK(w.ticket("jira", "WAL-TEST").comments.size() == 2);
+  CHECK(w.status("jira").find(R"("refetched":1,"refetch_failed":1)") != std::string::npos);
 }
 
 TEST_CASE("outbound: a system that answers too slowly times out, is retried, then dead-lettered") {

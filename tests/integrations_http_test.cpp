@@ -62,7 +62,8 @@ void configure(HttpClient& http) {
       "PUT", "/api/v1/integrations/jira",
       fmt::format(R"({{"base_url":"https://example.atlassian.net","credentials":{{"email":"bot@example.com",)"
                   R"("api_token":"api-token-never-echoed"}},"webhook_secret":"{}",)"
-                  R"("status_map":{{"Backlog":"new"}}}})",
+                  R"("status_map":{{"Backlog":"new"}},"account_map":{{"5b10ac8d82e05b22cc7d4ef5":"alex"}},)"
+                  R"("max_calls_in_flight":2}})",
                   kWebhookSecret),
       {bearer(token(Role::admin, "acme", "ada"))});
   REQUIRE_MESSAGE(put.status == 200, put.body);
@@ -85,16 +86,21 @@ TEST_CASE("integrations over HTTP: connection, webhook answers, a delivery becom
   CHECK(got.json()["credentials"]["api_token"]["set"].get_bool().value());
   CHECK(got.json()["webhook_secret"]["set"].get_bool().value());
   CHECK(std::string_view(got.json()["status_map"]["Backlog"].get_string().value()) == "new");
+  CHECK(std::string_view(got.json()["account_map"]["5b10ac8d82e05b22cc7d4ef5"].get_string().value()) == "alex");
+  CHECK(got.json()["max_calls_in_flight"].get_int64().value() == 2);
   CHECK(http.request("GET", "/api/v1/integrations/jira", "", {bearer(token(Role::agent, "acme", "alex"))}).status ==
         403);
   CHECK(http.request("GET", "/api/v1/integrations/servicenow", "", {bearer(admin)}).status == 404);
-  auto bad =
-      http.request("PUT", "/api/v1/integrations/jira",
-                   R"({"base_url":"ftp://x","status_map":{"Done":"finished"},"pull_interval_s":5})", {bearer(admin)});
+  auto bad = http.request("PUT", "/api/v1/integrations/jira",
+                          R"({"base_url":"ftp://x","status_map":{"Done":"finished"},"pull_interval_s":5,)"
+                          R"("max_calls_in_flight":17,"account_map":{"acc-1":""}})",
+                          {bearer(admin)});
   CHECK(bad.status == 422);
   CHECK(bad.body.find("base_url") != std::string::npos);
   CHECK(bad.body.find("status_map.Done") != std::string::npos);
   CHECK(bad.body.find("pull_interval_s") != std::string::npos);
+  CHECK(bad.body.find("max_calls_in_flight") != std::string::npos);
+  CHECK(bad.body.find("account_map") != std::string::npos);
 
   const std::string body = fixture("jira_issue_created.json");
   CHECK(http.request("POST", "/api/v1/integrations/jira/webhook", body).status == 400);  // no tenant
