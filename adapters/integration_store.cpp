@@ -187,15 +187,10 @@ class RocksIntegrationStore final : public IntegrationStore {
 
   Result<std::vector<std::pair<std::string, std::string>>> connections() override {
     std::vector<std::pair<std::string, std::string>> out;
-    const std::string prefix(1, 'c');
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-    for (it->Seek(prefix + kSep); it->Valid() && it->key().starts_with(prefix + kSep); it->Next()) {
-      const std::string_view k = it->key().ToStringView().substr(2);
-      const auto sep = k.find(kSep);
-      if (sep == std::string_view::npos) continue;
-      out.emplace_back(std::string(k.substr(0, sep)), std::string(k.substr(sep + 1)));
-    }
-    if (auto ok = checked(it->status()); !ok) return std::unexpected(ok.error());
+    auto ok = each_of('c', [&](std::string_view tenant, std::string_view system, std::string_view) {
+      out.emplace_back(std::string(tenant), std::string(system));
+    });
+    if (!ok) return std::unexpected(ok.error());
     return out;
   }
   Result<std::optional<Timestamp>> pull_watermark(const std::string& tenant, const std::string& system) override {
@@ -264,6 +259,21 @@ class RocksIntegrationStore final : public IntegrationStore {
     return checked(db_->Delete(sync_, letter_key(tenant, system, id)));
   }
 
+  Result<void> put_subscription(const StoredSubscription& s) override {
+    return checked(db_->Put(sync_, key_of('h', {s.tenant, s.id}), s.stored));
+  }
+  Result<void> remove_subscription(const std::string& tenant, const std::string& id) override {
+    return checked(db_->Delete(sync_, key_of('h', {tenant, id})));
+  }
+  Result<std::vector<StoredSubscription>> subscriptions() override {
+    std::vector<StoredSubscription> out;
+    auto ok = each_of('h', [&](std::string_view tenant, std::string_view id, std::string_view value) {
+      out.push_back({std::string(tenant), std::string(id), std::string(value)});
+    });
+    if (!ok) return std::unexpected(ok.error());
+    return out;
+  }
+
   Result<std::optional<std::string>> status(const std::string& tenant, const std::string& system) override {
     return get(key_of('s', {tenant, system}));
   }
@@ -272,6 +282,19 @@ class RocksIntegrationStore final : public IntegrationStore {
   }
 
  private:
+  // Calls fn(first, second, value) for every key "<kind>\x1f<first>\x1f<second>", in key order.
+  template <class Fn>
+  Result<void> each_of(char kind, Fn fn) {
+    const std::string prefix = std::string(1, kind) + kSep;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      const std::string_view k = it->key().ToStringView().substr(prefix.size());
+      const auto sep = k.find(kSep);
+      if (sep != std::string_view::npos) fn(k.substr(0, sep), k.substr(sep + 1), it->value().ToStringView());
+    }
+    return checked(it->status());
+  }
+
   Result<std::optional<std::string>> get(const std::string& key) {
     std::string value;
     const auto s = db_->Get(rocksdb::ReadOptions(), key, &value);

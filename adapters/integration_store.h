@@ -6,7 +6,10 @@
 //   - the link of each external ticket to its ticketd ticket, and the external "updated"
 //     time of the newest change applied to it (older deliveries change nothing),
 //   - each integration's status (counters, unknown values, refused changes), as JSON,
-//   - the outbox's position in the log, the comments it created, its dead letters.
+//   - the outbox's position in the log, the comments it created, its dead letters,
+//   - and for outgoing webhooks (notifications/webhooks.h): the subscriptions, the
+//     webhook outbox's position (outbox_position("webhooks")) and its dead letters
+//     (system "webhooks", key the subscription id).
 // enqueue() (see there), put_connection() and link() are synced before they return; the rest is not
 // (a power loss may bring back an applied inbox entry, which is applied again and writes
 // nothing twice, or forget an updated time or a status count). Thread-safe.
@@ -33,6 +36,13 @@ struct InboxEntry {
 };
 
 enum class Enqueued { accepted, duplicate, full };
+
+// An outgoing webhook subscription as its owner stored it (the secret sealed).
+struct StoredSubscription {
+  std::string tenant;
+  std::string id;
+  std::string stored;
+};
 
 // A push the outbox gave up on (docs/integrations.md, "Dead letters"): the change is the
 // log record at `position`, read again for a retry (so an erasure holds for it too).
@@ -115,6 +125,11 @@ class IntegrationStore {
                                                                       const std::string& system, std::uint64_t id) = 0;
   [[nodiscard]] virtual Result<void> remove_dead_letter(const std::string& tenant, const std::string& system,
                                                         std::uint64_t id) = 0;
+
+  // Webhook subscriptions: put is synced; every tenant's, by tenant then id.
+  [[nodiscard]] virtual Result<void> put_subscription(const StoredSubscription& s) = 0;
+  [[nodiscard]] virtual Result<void> remove_subscription(const std::string& tenant, const std::string& id) = 0;
+  [[nodiscard]] virtual Result<std::vector<StoredSubscription>> subscriptions() = 0;
 
   [[nodiscard]] virtual Result<std::optional<std::string>> status(const std::string& tenant,
                                                                   const std::string& system) = 0;

@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <map>
 
+#include "base/parallel_queues.h"
 #include "events/streams.h"
 #include "events/ticket_event_codec.h"
+#include "http/retry_backoff.h"
 
 namespace ticketd {
 
@@ -122,7 +124,7 @@ Result<std::vector<Outbox::Push>> Outbox::pushes_of(const EventRecord& r, const 
 }
 
 Result<bool> Outbox::push(const Push& p, int max_attempts, DeadLetter* letter) {
-  auto backoff = options_.first_backoff;
+  RetryBackoff backoff(options_.first_backoff, options_.max_backoff);
   PushResult result;
   for (int attempt = 1;; ++attempt) {
     result = push_change(system_, p.connection, p.change, client_);
@@ -133,14 +135,10 @@ Result<bool> Outbox::push(const Push& p, int max_attempts, DeadLetter* letter) {
       break;
     }
     retried_calls_.fetch_add(1);
-    auto wait = backoff;
-    if (result.retry_after && *result.retry_after > wait)
-      wait = std::chrono::duration_cast<std::chrono::milliseconds>(*result.retry_after);
     std::unique_lock lock(mu_);
-    if (wake_.wait_for(lock, wait, [&] { return stopping_; })) {
+    if (wake_.wait_for(lock, backoff.next(result.retry_after), [&] { return stopping_; })) {
       return make_error(Errc::unavailable, "the outbox is stopping");
     }
-    backoff = std::min(backoff * 2, options_.max_backoff);
   }
   if (result.outcome == PushResult::Outcome::done) {
     pushed_.fetch_add(1);
@@ -170,30 +168,12 @@ Result<void> Outbox::push_all(const std::vector<Push>& pushes) {
   std::map<std::string, std::map<std::string, std::vector<const Push*>>> grouped;
   for (const Push& p : pushes) grouped[p.tenant][p.change.key].push_back(&p);
   for (auto& [tenant, tickets] : grouped) {
-    std::vector<const std::vector<const Push*>*> queues;
-    for (auto& [key, queue] : tickets) queues.push_back(&queue);
+    std::vector<std::vector<const Push*>> queues;
+    for (auto& [key, queue] : tickets) queues.push_back(std::move(queue));
     const auto limit = static_cast<std::size_t>(std::clamp<std::int64_t>(
-        queues.front()->front()->connection.max_calls_in_flight, 1, http::ConnectionSettings::kMaxCallsInFlight));
-    std::atomic<std::size_t> next{0};
-    std::mutex failed_mu;
-    std::optional<Error> failed;
-    auto work = [&] {
-      for (std::size_t i = next.fetch_add(1); i < queues.size(); i = next.fetch_add(1)) {
-        for (const Push* p : *queues[i]) {
-          if (auto done = push(*p, options_.max_attempts, nullptr); !done) {
-            std::lock_guard lock(failed_mu);
-            if (!failed) failed = done.error();
-            next.store(queues.size());  // take no further ticket
-            return;
-          }
-        }
-      }
-    };
-    std::vector<std::thread> helpers;
-    for (std::size_t n = 1; n < std::min(limit, queues.size()); ++n) helpers.emplace_back(work);
-    work();
-    for (auto& t : helpers) t.join();
-    if (failed) return std::unexpected(*failed);
+        queues.front().front()->connection.max_calls_in_flight, 1, http::ConnectionSettings::kMaxCallsInFlight));
+    auto ok = drain_queues(queues, limit, [&](const Push* p) { return push(*p, options_.max_attempts, nullptr); });
+    if (!ok) return ok;
   }
   return {};
 }

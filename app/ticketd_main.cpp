@@ -30,6 +30,7 @@
 #include "eventstore/event_store.h"
 #include "http/api.h"
 #include "http/server.h"
+#include "notifications/webhooks.h"
 #include "privacy/subject_key_store.h"
 #include "projections/projection_runner.h"
 #include "projections/tickets_projection.h"
@@ -275,6 +276,7 @@ int main(int argc, char** argv) {
   // The sync adapters take writes: a leader's only (a follower answers webhooks with 503).
   std::unique_ptr<ticketd::IntegrationStore> integration_store;
   std::unique_ptr<ticketd::Integrations> integrations;
+  std::unique_ptr<ticketd::Webhooks> webhooks;
   if (!follower) {
     auto opened = ticketd::IntegrationStore::open(ticketd::app::integration_dir(s.data_dir));
     if (!opened) {
@@ -284,6 +286,12 @@ int main(int argc, char** argv) {
     integration_store = std::move(*opened);
     integrations = std::make_unique<ticketd::Integrations>(*engine, *integration_store, cipher, ids, clock);
     integrations->start();
+    webhooks = std::make_unique<ticketd::Webhooks>(*engine, *integration_store, cipher, ids, clock,
+                                                   ticketd::Webhooks::Options{});
+    if (auto started = webhooks->start(); !started) {
+      fmt::print(stderr, "ticketd: webhooks: {}\n", started.error().message);
+      return 1;
+    }
   }
 
   ticketd::http::TokenVerifier verifier(
@@ -301,7 +309,7 @@ int main(int argc, char** argv) {
   auto api = std::make_unique<ticketd::http::Api>(
       ticketd::http::ApiServices{*engine, **attachments, *projector, ticketd::app::read_model_path(s.data_dir), clock,
                                  ids, verifier, scanner, subject_keys->get(), (*replication)->view(),
-                                 integrations.get()},
+                                 integrations.get(), webhooks.get()},
       api_options);
   ticketd::http::ServerLimits limits;
   limits.idle_timeout = std::chrono::seconds(s.idle_timeout_s);
@@ -369,11 +377,13 @@ int main(int argc, char** argv) {
   cv.notify_all();
   scheduler.join();
   if (integrations) integrations->stop();
+  if (webhooks) webhooks->stop();
   (*replication)->stop();
   projector->stop();
   if (auto failed = projector->error()) spdlog::error("read models stopped: {}", failed->message);
   api.reset();
   integrations.reset();
+  webhooks.reset();
   integration_store.reset();
   replication->reset();
   projector.reset();

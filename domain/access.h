@@ -46,6 +46,7 @@ enum class Action {
   erase_subject,           // POST /privacy/erase (a subject of the actor's scope; any for a global admin)
   export_subject,          // GET /privacy/export (the same scope)
   configure_integrations,  // GET/PUT /integrations/{system}, its status and dead letters (own tenant)
+  configure_webhooks,      // GET/POST /webhooks, DELETE /webhooks/{id}, their dead letters (own tenant)
   // Ticket commands (checked by decide(), after the ticket's scope).
   create_ticket,
   create_for_others,   // a requester other than oneself

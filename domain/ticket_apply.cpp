@@ -141,17 +141,7 @@ Ticket apply(Ticket t, const TicketEvent& event, Timestamp at) {
   return t;
 }
 
-std::string_view event_type_name(const TicketEvent& e) {
-  static constexpr std::string_view kNames[] = {"ticket.created",        "ticket.updated",
-                                                "ticket.assigned",       "ticket.status_changed",
-                                                "ticket.commented",      "ticket.attachment_added",
-                                                "ticket.merged",         "ticket.merge_received",
-                                                "ticket.feedback_given", "ticket.external_ref_added",
-                                                "ticket.sla_warning",    "ticket.sla_breached",
-                                                "ticket.archived"};
-  static_assert(std::size(kNames) == std::variant_size_v<TicketEvent>);
-  return kNames[e.index()];
-}
+std::string_view event_type_name(const TicketEvent& e) { return kTicketEventTypes[e.index()]; }
 
 std::string_view name_of(SlaMetric m) { return m == SlaMetric::first_response ? "first_response" : "resolution"; }
 

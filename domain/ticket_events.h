@@ -3,6 +3,7 @@
 // (eventstore/event.h); apply() receives the time.
 #pragma once
 
+#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -86,6 +87,16 @@ struct TicketArchived {
 using TicketEvent =
     std::variant<TicketCreated, TicketUpdated, TicketAssigned, StatusChanged, CommentAdded, AttachmentAdded,
                  TicketMerged, MergeReceived, FeedbackGiven, ExternalRefAdded, SlaWarning, SlaBreached, TicketArchived>;
+
+// Every ticket event's type name in the log, in the variant's order.
+inline constexpr std::string_view kTicketEventTypes[] = {"ticket.created",        "ticket.updated",
+                                                         "ticket.assigned",       "ticket.status_changed",
+                                                         "ticket.commented",      "ticket.attachment_added",
+                                                         "ticket.merged",         "ticket.merge_received",
+                                                         "ticket.feedback_given", "ticket.external_ref_added",
+                                                         "ticket.sla_warning",    "ticket.sla_breached",
+                                                         "ticket.archived"};
+static_assert(std::size(kTicketEventTypes) == std::variant_size_v<TicketEvent>);
 
 // The event's type name in the log ("ticket.created", ...).
 [[nodiscard]] std::string_view event_type_name(const TicketEvent& e);

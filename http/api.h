@@ -24,6 +24,7 @@
 #include "http/server.h"
 #include "http/tokens.h"
 #include "http/upload_quota.h"
+#include "http/webhooks_port.h"
 #include "projections/projection_runner.h"
 
 namespace ticketd::http {
@@ -60,6 +61,7 @@ struct ApiServices {
   SubjectKeys* subject_keys = nullptr;           // for GET /api/v1/replication/keys
   const ReplicationView* replication = nullptr;  // a relay or a follower: /readyz, /metrics
   IntegrationsPort* integrations = nullptr;      // the sync adapters (a leader's): /api/v1/integrations
+  WebhooksPort* webhooks = nullptr;              // outgoing webhooks (a leader's): /api/v1/webhooks
 };
 
 class Api final : public RequestSink {

@@ -44,4 +44,19 @@ std::optional<KafkaMessage> analytics_message(const EventRecord& record, const s
   return m;
 }
 
+std::string structured_cloudevent(const KafkaMessage& message) {
+  JsonWriter w;
+  w.begin_object();
+  for (const auto& h : message.headers) {
+    if (h.name.starts_with("ce_")) {
+      w.key(std::string_view(h.name).substr(3)).value(h.value);
+    } else if (h.name == "content-type") {
+      w.key("datacontenttype").value(h.value);
+    }
+  }
+  w.key("data").raw(message.value);
+  w.end_object();
+  return w.take();
+}
+
 }  // namespace ticketd

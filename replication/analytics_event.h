@@ -38,4 +38,11 @@ struct KafkaMessage {
 // stream (tenants, users, ticket numbers, erasures).
 [[nodiscard]] std::optional<KafkaMessage> analytics_message(const EventRecord& record, const std::string& tenant);
 
+// The same event in CloudEvents' structured JSON mode (media type kCloudEventsJson), the
+// body of outgoing webhooks: every ce_ header as the attribute of its name without the
+// prefix (tenant and position included), content-type as datacontenttype, and the message's
+// value as `data`.
+inline constexpr const char* kCloudEventsJson = "application/cloudevents+json";
+[[nodiscard]] std::string structured_cloudevent(const KafkaMessage& message);
+
 }  // namespace ticketd

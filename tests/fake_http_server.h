@@ -8,11 +8,13 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cctype>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace ticketd::test {
@@ -22,6 +24,14 @@ struct FakeRequest {
   std::string target;
   std::string authorization;
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // every header, names lowercase
+
+  [[nodiscard]] std::string header(const std::string& name) const {
+    for (const auto& [n, v] : headers) {
+      if (n == name) return v;
+    }
+    return "";
+  }
 };
 
 struct FakeReply {
@@ -88,8 +98,16 @@ class FakeHttpServer {
       bhttp::request<bhttp::string_body> request;
       bhttp::read(socket, buffer, request, ec);
       if (ec) break;
-      FakeRequest got{std::string(request.method_string()), std::string(request.target()),
-                      std::string(request[bhttp::field::authorization]), request.body()};
+      FakeRequest got{std::string(request.method_string()),
+                      std::string(request.target()),
+                      std::string(request[bhttp::field::authorization]),
+                      request.body(),
+                      {}};
+      for (const auto& field : request) {
+        std::string name(field.name_string());
+        for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        got.headers.emplace_back(std::move(name), std::string(field.value()));
+      }
       Handler handler;
       {
         std::lock_guard lock(mu_);

@@ -741,7 +741,12 @@ TEST_CASE("operations: healthz, readyz, metrics, request ids, OpenAPI lists ever
       {"get", "/api/v1/integrations/{system}/status"},
       {"get", "/api/v1/integrations/{system}/dead-letters"},
       {"post", "/api/v1/integrations/{system}/sync"},
-      {"post", "/api/v1/integrations/{system}/dead-letters/{id}/retry"}};
+      {"post", "/api/v1/integrations/{system}/dead-letters/{id}/retry"},
+      {"get", "/api/v1/webhooks"},
+      {"post", "/api/v1/webhooks"},
+      {"delete", "/api/v1/webhooks/{id}"},
+      {"get", "/api/v1/webhooks/dead-letters"},
+      {"post", "/api/v1/webhooks/dead-letters/{id}/retry"}};
   for (const auto& [method, path] : contract) {
     simdjson::dom::element op;
     CHECK_MESSAGE(paths[path][method].get(op) == simdjson::SUCCESS, method, " ", path);
