@@ -26,6 +26,7 @@
 #include "app/demo.h"
 #include "app/replication_role.h"
 #include "attachments/attachment_store.h"
+#include "automations/automation_runner.h"
 #include "commands/command_engine.h"
 #include "eventstore/event_store.h"
 #include "http/api.h"
@@ -277,7 +278,14 @@ int main(int argc, char** argv) {
   std::unique_ptr<ticketd::IntegrationStore> integration_store;
   std::unique_ptr<ticketd::Integrations> integrations;
   std::unique_ptr<ticketd::Webhooks> webhooks;
+  std::unique_ptr<ticketd::AutomationRunner> automations;  // a leader's: they write commands
   if (!follower) {
+    automations =
+        std::make_unique<ticketd::AutomationRunner>(*engine, **store, cipher, ticketd::AutomationRunner::Options{});
+    if (auto started = automations->start(); !started) {
+      fmt::print(stderr, "ticketd: automations: {}\n", started.error().message);
+      return 1;
+    }
     auto opened = ticketd::IntegrationStore::open(ticketd::app::integration_dir(s.data_dir));
     if (!opened) {
       fmt::print(stderr, "ticketd: {}\n", opened.error().message);
@@ -378,12 +386,14 @@ int main(int argc, char** argv) {
   scheduler.join();
   if (integrations) integrations->stop();
   if (webhooks) webhooks->stop();
+  if (automations) automations->stop();
   (*replication)->stop();
   projector->stop();
   if (auto failed = projector->error()) spdlog::error("read models stopped: {}", failed->message);
   api.reset();
   integrations.reset();
   webhooks.reset();
+  automations.reset();
   integration_store.reset();
   replication->reset();
   projector.reset();

@@ -129,9 +129,13 @@ Result<void> CommandEngine::record_user(const UserRecord& user, const Principal&
 }
 
 Result<void> CommandEngine::remember_principal(const Principal& who) {
-  const UserRecord seen{who.sub, who.tenant, who.name, who.email, who.role};
+  UserRecord seen{who.sub, who.tenant, who.name, who.email, who.role};
   auto known = parts_->users.get(who.sub);
   if (!known) return std::unexpected(known.error());
+  if (*known) {  // a token carries no queues nor availability: the directory keeps them
+    seen.queues = (*known)->queues;
+    seen.available = (*known)->available;
+  }
   if (*known && **known == seen) return {};
   if (auto ok = same_tenant(*known, who); !ok) return ok;
   return record_user(seen, who);

@@ -49,15 +49,16 @@ constexpr std::array kRules{
     Rule{Action::export_subject, "export_subject", "exporting a person's data", kAdmins},
     Rule{Action::configure_integrations, "configure_integrations", "configuring integrations", kAdmins},
     Rule{Action::configure_webhooks, "configure_webhooks", "configuring webhooks", kAdmins},
+    Rule{Action::set_availability, "set_availability", "setting availability", kWorkers},
     Rule{Action::create_ticket, "create_ticket", "creating tickets", kWorkers | roles({customer, integration})},
     Rule{Action::create_for_others, "create_for_others", "creating tickets for another requester",
          kWorkers | bit(integration)},
     Rule{Action::link_external, "link_external", "linking external tickets", kAdmins | bit(integration)},
     Rule{Action::edit_ticket, "edit_ticket", "editing tickets", kWorkers | roles({customer, integration})},
     Rule{Action::edit_triage_fields, "edit_triage_fields",
-         "changing priority, category, queue, type or tags (or editing after new)", kWorkers | bit(integration)},
-    Rule{Action::assign_self, "assign_self", "assigning tickets", kWorkers},
-    Rule{Action::assign_others, "assign_others", "assigning or unassigning others", kAdmins},
+         "changing priority, category, queue, type or tags (or editing after new)", kStaff | bit(integration)},
+    Rule{Action::assign_self, "assign_self", "assigning tickets", kStaff},
+    Rule{Action::assign_others, "assign_others", "assigning or unassigning others", kAdmins | bit(system)},
     Rule{Action::be_assigned, "be_assigned", "holding tickets", kWorkers},
     Rule{Action::change_status, "change_status", "changing status", kStaff | roles({customer, integration})},
     Rule{Action::work_ticket, "work_ticket", "starting, parking or resolving tickets", kStaff | bit(integration)},
@@ -117,6 +118,11 @@ std::string_view name_of(Action action) { return rule(action).name; }
 bool may_grant(const Principal& who, Role role) {
   if (role == system) return false;
   return role != global_admin || who.role == global_admin;
+}
+
+bool may_set_availability(const Principal& who, std::string_view sub) {
+  if (!may(who, Action::set_availability)) return false;
+  return who.sub == sub || may(who, Action::register_users);
 }
 
 bool sees_all_tenants(const Principal& who) { return who.role == global_admin || who.role == system; }

@@ -47,6 +47,7 @@ enum class Action {
   export_subject,          // GET /privacy/export (the same scope)
   configure_integrations,  // GET/PUT /integrations/{system}, its status and dead letters (own tenant)
   configure_webhooks,      // GET/POST /webhooks, DELETE /webhooks/{id}, their dead letters (own tenant)
+  set_availability,        // PUT /users/{sub}/availability: one's own (others: see may_set_availability)
   // Ticket commands (checked by decide(), after the ticket's scope).
   create_ticket,
   create_for_others,   // a requester other than oneself
@@ -84,6 +85,10 @@ enum class Action {
 // Whether `who` may give a user `role`: a global admin any role, others any role but
 // global_admin; nobody the system role (it never comes from outside).
 [[nodiscard]] bool may_grant(const Principal& who, Role role);
+
+// Whether `who` may mark user `sub` available or not: workers themselves, admins anyone of
+// their scope (the scope is checked by the caller).
+[[nodiscard]] bool may_set_availability(const Principal& who, std::string_view sub);
 
 // Every Action, for table-driven tests and documentation.
 [[nodiscard]] std::span<const Action> all_actions();

@@ -45,6 +45,10 @@ Principal system_principal(std::string tenant) {
   return Principal{"system", std::move(tenant), Role::system, "ticketd", ""};
 }
 
+Principal automation_principal(std::string tenant, std::string_view rule) {
+  return Principal{"system:automation/" + std::string(rule), std::move(tenant), Role::system, "ticketd automation", ""};
+}
+
 void TenantTree::set_parent(const std::string& tenant, const std::string& parent) {
   if (parent.empty()) {
     parent_.erase(tenant);

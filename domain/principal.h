@@ -32,6 +32,9 @@ struct Principal {
 
 // The system principal the scheduler acts as.
 [[nodiscard]] Principal system_principal(std::string tenant);
+// The system principal an automation rule acts as: sub "system:automation/<rule>", so the
+// log names the rule behind each change (docs/automations.md).
+[[nodiscard]] Principal automation_principal(std::string tenant, std::string_view rule);
 
 // The tenant tree: each tenant names its parent ("" for a root). Unknown tenants are
 // roots. Pure value; the commands layer keeps it current from tenant events.

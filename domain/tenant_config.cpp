@@ -1,11 +1,35 @@
 #include "domain/tenant_config.h"
 
 #include <algorithm>
+#include <array>
+#include <utility>
 
 namespace ticketd {
 
 using std::chrono::hours;
 using std::chrono::minutes;
+
+namespace {
+constexpr std::array<std::pair<AssignmentMode, std::string_view>, 3> kModes{{
+    {AssignmentMode::manual, "manual"},
+    {AssignmentMode::round_robin, "round_robin"},
+    {AssignmentMode::least_loaded, "least_loaded"},
+}};
+}  // namespace
+
+std::string_view name_of(AssignmentMode mode) {
+  for (const auto& [m, name] : kModes) {
+    if (m == mode) return name;
+  }
+  return "manual";
+}
+
+std::optional<AssignmentMode> parse_assignment_mode(std::string_view text) {
+  for (const auto& [m, name] : kModes) {
+    if (name == text) return m;
+  }
+  return std::nullopt;
+}
 
 bool BusinessCalendar::always_open() const {
   return std::all_of(weekly.begin(), weekly.end(), [](const auto& day) { return day.empty(); });
@@ -31,6 +55,11 @@ bool TenantConfig::has_queue(const std::string& q) const {
 SlaTarget TenantConfig::target_for(Priority p) const {
   auto it = sla.find(p);
   return it != sla.end() ? it->second : default_sla().at(p);
+}
+
+AssignmentMode TenantConfig::assignment_of(const std::string& queue) const {
+  auto it = assignment.find(queue);
+  return it != assignment.end() ? it->second : AssignmentMode::manual;
 }
 
 }  // namespace ticketd

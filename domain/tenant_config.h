@@ -7,7 +7,9 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "domain/ticket_vocabulary.h"
@@ -48,12 +50,20 @@ struct BusinessCalendar {
   friend bool operator==(const BusinessCalendar&, const BusinessCalendar&) = default;
 };
 
+// How a queue's new and reopened unassigned tickets get an assignee (docs/automations.md):
+// by hand, or by the engine among the queue's available member agents, taking turns
+// (round_robin) or the one holding the fewest active tickets (least_loaded).
+enum class AssignmentMode { manual, round_robin, least_loaded };
+[[nodiscard]] std::string_view name_of(AssignmentMode mode);
+[[nodiscard]] std::optional<AssignmentMode> parse_assignment_mode(std::string_view text);
+
 struct TenantConfig {
   std::string id;
   std::string name;
   std::string parent;
   std::vector<std::string> categories{"technical", "billing", "access", "feature_request", "bug", "general"};
   std::vector<std::string> queues{"general"};
+  std::map<std::string, AssignmentMode> assignment;  // queue -> mode; queues not named are manual
   std::map<Priority, SlaTarget> sla = default_sla();
   BusinessCalendar calendar;
   std::chrono::hours reopen_window{14 * 24};
@@ -64,6 +74,7 @@ struct TenantConfig {
   [[nodiscard]] bool has_category(const std::string& c) const;
   [[nodiscard]] bool has_queue(const std::string& q) const;
   [[nodiscard]] SlaTarget target_for(Priority p) const;
+  [[nodiscard]] AssignmentMode assignment_of(const std::string& queue) const;
 };
 
 }  // namespace ticketd

@@ -16,7 +16,9 @@ std::string encode_tenant_config(const TenantConfig& c) {
   for (const auto& x : c.categories) w.value(x);
   w.end_array().key("queues").begin_array();
   for (const auto& x : c.queues) w.value(x);
-  w.end_array().key("sla").begin_object();
+  w.end_array().key("assignment").begin_object();
+  for (const auto& [queue, mode] : c.assignment) w.key(queue).value(name_of(mode));
+  w.end_object().key("sla").begin_object();
   for (const auto& [p, t] : c.sla) {
     w.key(name_of(p)).begin_object();
     w.key("first_response_minutes").value(static_cast<std::int64_t>(t.first_response.count()));
@@ -70,6 +72,22 @@ Result<TenantConfig> decode_tenant_config(std::string_view id, std::string_view 
   };
   read_list("categories", c.categories);
   read_list("queues", c.queues);
+  simdjson::dom::object assignment;
+  if (root["assignment"].get_object().get(assignment) == simdjson::SUCCESS) {
+    for (auto [queue, value] : assignment) {
+      std::optional<AssignmentMode> mode;
+      if (value.get_string().get(sv) == simdjson::SUCCESS) mode = parse_assignment_mode(sv);
+      if (!mode) {
+        bad("assignment", "each queue's mode is manual, round_robin or least_loaded");
+        break;
+      }
+      if (!c.has_queue(std::string(queue))) {
+        bad("assignment", "names a queue that is not in queues: " + std::string(queue));
+        break;
+      }
+      if (*mode != AssignmentMode::manual) c.assignment[std::string(queue)] = *mode;
+    }
+  }
   simdjson::dom::object sla;
   if (root["sla"].get_object().get(sla) == simdjson::SUCCESS) {
     for (auto [key, value] : sla) {

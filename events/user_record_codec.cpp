@@ -12,6 +12,12 @@ Result<std::string> encode_user_record(const UserRecord& user, FieldCipher& ciph
   w.key("role").value(role_name(user.role));
   seal.field(w, "name", user.sub, user.name);
   seal.field(w, "email", user.sub, user.email);
+  if (!user.queues.empty()) {
+    w.key("queues").begin_array();
+    for (const auto& q : user.queues) w.value(q);
+    w.end_array();
+  }
+  if (!user.available) w.key("available").value(false);
   w.end_object();
   if (auto ok = seal.status(); !ok) return std::unexpected(ok.error());
   return w.take();
@@ -41,6 +47,16 @@ Result<UserRecord> decode_user_record(std::string_view data, const FieldCipher& 
   u.role = in.enumerated<Role>("role", parse_role);
   u.name = optional_field(in, open, "name");
   u.email = optional_field(in, open, "email");
+  simdjson::dom::array queues;
+  if (in.e["queues"].get_array().get(queues) == simdjson::SUCCESS) {
+    for (auto q : queues) {
+      std::string_view name;
+      if (q.get_string().get(name) != simdjson::SUCCESS) return make_error(Errc::internal, "user queues are not names");
+      u.queues.emplace_back(name);
+    }
+  }
+  bool available = true;
+  if (in.e["available"].get_bool().get(available) == simdjson::SUCCESS) u.available = available;
   if (auto opened = open.status(); !opened) return std::unexpected(opened.error());
   if (!in.ok) return make_error(Errc::internal, "user record does not match its schema");
   return u;

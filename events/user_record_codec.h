@@ -1,10 +1,12 @@
 // A user directory entry and the data of its `user.recorded` event (stream "user:<sub>"):
-// {"sub", "tenant", "role", "name", "email"} (name and email sealed). The user directory (commands/) and the read
+// {"sub", "tenant", "role", "name", "email", "queues", "available"} (name and email
+// sealed; queues left out when empty, available when true). The user directory (commands/) and the read
 // model (projections/) both decode it here.
 #pragma once
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/error.h"
 #include "domain/principal.h"
@@ -17,6 +19,10 @@ inline constexpr const char* kUserRecorded = "user.recorded";
 struct UserRecord {
   std::string sub, tenant, name, email;
   Role role = Role::customer;
+  // Staff only: the queues whose automatic assignment may pick this user, and whether the
+  // user takes tickets now (docs/automations.md). Records without them: none, available.
+  std::vector<std::string> queues = {};
+  bool available = true;
   friend bool operator==(const UserRecord&, const UserRecord&) = default;
 };
 

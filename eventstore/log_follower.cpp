@@ -35,7 +35,11 @@ void LogFollower::start() {
 }
 
 void LogFollower::stop() {
-  stop_ = true;
+  {
+    std::lock_guard lock(stop_mu_);
+    stop_ = true;
+  }
+  stop_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -50,9 +54,16 @@ void LogFollower::run() {
   while (!stop_) {
     auto n = poll();
     if (!n) {
-      std::lock_guard lock(error_mu_);
-      error_ = n.error();
-      return;
+      if (!options_.retry_after_error) {
+        std::lock_guard lock(error_mu_);
+        error_ = n.error();
+        return;
+      }
+      if (stop_) return;
+      if (options_.on_error) options_.on_error(n.error());
+      std::unique_lock lock(stop_mu_);
+      stop_cv_.wait_for(lock, *options_.retry_after_error, [&] { return stop_.load(); });
+      continue;
     }
     if (*n == 0) (void)store_.wait_beyond(position_.load(), options_.idle_wait);
   }

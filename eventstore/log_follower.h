@@ -15,6 +15,9 @@
 //     of its own, waiting up to Options::idle_wait for the log to grow when there is
 //     nothing new; stop() lets the batch in hand finish (a handler is never interrupted)
 //     and joins. poll(), catch_up() and seek() must not run while the thread does.
+//   - On the thread, a handler error stops the follower, unless Options::retry_after_error
+//     is set: then on_error (if set) is told, and the same batch is handed again after
+//     that delay (stop() cuts the wait short), for outboxes whose failures pass.
 //   - seek(p) makes the next batch start after p (a reset, or a checkpoint reloaded).
 //   - Restart: a follower constructed at a checkpoint the handler stored together with
 //     its effects (in one transaction) neither skips nor repeats an event.
@@ -24,6 +27,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -42,6 +46,8 @@ class LogFollower {
   struct Options {
     std::size_t batch_events = 1024;           // events per batch at most
     std::chrono::milliseconds idle_wait{200};  // the thread's longest wait for new events
+    std::optional<std::chrono::milliseconds> retry_after_error = std::nullopt;
+    std::function<void(const Error&)> on_error = nullptr;  // called on the thread
   };
 
   // Follows `store` (which must outlive this) from after `after_position`.
@@ -72,6 +78,8 @@ class LogFollower {
   Options options_;
   std::atomic<std::uint64_t> position_;
   std::atomic<bool> stop_{false};
+  std::mutex stop_mu_;  // with stop_cv_: cuts a retry wait short
+  std::condition_variable stop_cv_;
   mutable std::mutex error_mu_;
   std::optional<Error> error_;
   std::thread thread_;

@@ -10,6 +10,7 @@ namespace ticketd::http {
 namespace {
 
 constexpr std::size_t kMaxNameBytes = 200;
+constexpr std::size_t kMaxQueueNameBytes = 64;  // as the tenant settings allow
 
 // Writes `config` as the API shows it: {id, name, parent, settings: {...}}.
 void write_tenant(JsonWriter& w, const TenantConfig& config) {
@@ -118,7 +119,8 @@ Response list_users(Api::Context& ctx, Call& call) {
   w.begin_object().key("items").begin_array();
   for (const auto& u : *rows) {
     w.begin_object().key("sub").value(u.sub).key("tenant").value(u.tenant).key("role").value(u.role);
-    w.key("name").value(u.name).key("email").value(u.email).end_object();
+    w.key("name").value(u.name).key("email").value(u.email).key("queues").raw(u.queues);
+    w.key("available").value(u.available).end_object();
   }
   w.end_array().key("next_cursor");
   if (static_cast<int>(rows->size()) == n)
@@ -141,11 +143,13 @@ Response put_user(Api::Context& ctx, Call& call) {
       in->enumerated<Role>("role", parse_role, "customer, agent, admin, manager, auditor, global_admin, integration");
   auto name = in->string("name", kMaxNameBytes);
   auto email = in->string("email", kMaxNameBytes);
+  auto queues = in->strings("queues", kMaxQueueNameBytes);  // at most kMaxArrayItems
   if (role && !access::may_grant(who, *role)) {
     in->add_error("role", std::string("you may not grant the role ") + role_name(*role));
   }
   if (auto bad = in->finish()) return std::move(*bad);
   UserRecord user{sub, tenant.value_or(who.tenant), name.value_or(""), email.value_or(""), *role};
+  if (queues) user.queues = std::move(*queues);
   auto covers = ctx.engine().covers(who, user.tenant);
   if (!covers) return problem(covers.error());
   if (!*covers) return problem(404, "no such tenant");
@@ -155,9 +159,40 @@ Response put_user(Api::Context& ctx, Call& call) {
     auto covers_existing = ctx.engine().covers(who, (*existing)->tenant);
     if (!covers_existing) return problem(covers_existing.error());
     if (!*covers_existing) return problem(404, "no such user");
+    user.available = (*existing)->available;
   }
   if (auto recorded = ctx.engine().record_user(user, who); !recorded) {
     return problem(recorded.error());
+  }
+  JsonWriter w;
+  write_user(w, user);
+  return json_ok(w);
+}
+
+Response put_availability(Api::Context& ctx, Call& call) {
+  const Principal& who = call.who();
+  const std::string& sub = call.params.get("sub");
+  auto in = JsonInput::parse(call.request);
+  if (!in) return std::move(in.error());
+  in->require("available");
+  auto available = in->boolean("available");
+  if (auto bad = in->finish()) return std::move(*bad);
+  if (!access::may_set_availability(who, sub)) {
+    return problem(403,
+                   "setting another user's availability is for: " + access::who_may(access::Action::register_users));
+  }
+  auto existing = ctx.engine().user(sub);
+  if (!existing) return problem(existing.error());
+  if (!*existing) return problem(404, "no such user");
+  auto covers = ctx.engine().covers(who, (*existing)->tenant);
+  if (!covers) return problem(covers.error());
+  if (!*covers) return problem(404, "no such user");
+  UserRecord user = **existing;
+  if (!access::may(user.role, access::Action::be_assigned))
+    return invalid_field("available", "only staff hold tickets");
+  user.available = *available;
+  if (user != **existing) {
+    if (auto recorded = ctx.engine().record_user(user, who); !recorded) return problem(recorded.error());
   }
   JsonWriter w;
   write_user(w, user);
@@ -184,7 +219,13 @@ void add_directory_routes(Api::Context& ctx) {
         {"Register or update a user ahead of first sign-in (only a global admin grants global_admin)",
          "",
          {},
-         "tenant, role, name, email",
+         "tenant, role, name, email, queues",
+         {200, 403, 404, 415, 422}});
+  r.add("PUT", "/api/v1/users/{sub}/availability", Action::set_availability, bind(put_availability),
+        {"Mark a user available for automatic assignment or not (oneself; admins anyone in scope)",
+         "",
+         {},
+         "available",
          {200, 403, 404, 415, 422}});
 }
 

@@ -178,6 +178,9 @@ void write_user(JsonWriter& w, const UserRecord& u) {
   w.begin_object();
   w.key("sub").value(u.sub).key("tenant").value(u.tenant).key("role").value(role_name(u.role));
   w.key("name").value(u.name).key("email").value(u.email);
+  w.key("queues").begin_array();
+  for (const auto& q : u.queues) w.value(q);
+  w.end_array().key("available").value(u.available);
   w.end_object();
 }
 

@@ -348,13 +348,15 @@ Result<std::vector<TenantRow>> TicketQueries::tenants(const Principal& who) {
 
 Result<std::vector<UserRow>> TicketQueries::users(const Principal& who, int limit, const std::string& after_sub) {
   Query q;
-  q.add("SELECT sub, tenant, role, name, email FROM users WHERE sub > ?", after_sub);
+  q.add("SELECT sub, tenant, role, name, email, queues, available FROM users WHERE sub > ?", after_sub);
   add_tenant_scope(q, who, "tenant");
   q.add(" ORDER BY sub LIMIT ?", static_cast<std::int64_t>(limit));
   std::vector<UserRow> out;
   try {
     auto st = q.prepare(db_);
-    while (st.step()) out.push_back(UserRow{st.text(0), st.text(1), st.text(2), st.text(3), st.text(4)});
+    while (st.step()) {
+      out.push_back(UserRow{st.text(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5), st.int64(6) != 0});
+    }
   } catch (const sql::SqliteError& e) {
     return make_error(Errc::internal, std::string("read model query failed: ") + e.what());
   }

@@ -89,6 +89,8 @@ struct TenantRow {
 
 struct UserRow {
   std::string sub, tenant, role, name, email;
+  std::string queues;  // a JSON array of queue names
+  bool available = true;
 };
 
 class TicketQueries {

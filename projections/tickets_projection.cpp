@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "base/json_writer.h"
 #include "domain/sla.h"
 #include "domain/ticket_workflow.h"
 #include "events/erasure_codec.h"
@@ -88,7 +89,8 @@ CREATE TABLE IF NOT EXISTS attachment_uploads (
   uploader TEXT NOT NULL, sha256 TEXT NOT NULL, PRIMARY KEY (uploader, sha256)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS attachment_uploads_sha ON attachment_uploads(sha256, uploader);
 CREATE TABLE IF NOT EXISTS users (
-  sub TEXT PRIMARY KEY, tenant TEXT NOT NULL, role TEXT NOT NULL, name TEXT NOT NULL, email TEXT NOT NULL);
+  sub TEXT PRIMARY KEY, tenant TEXT NOT NULL, role TEXT NOT NULL, name TEXT NOT NULL, email TEXT NOT NULL,
+  queues TEXT NOT NULL, available INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS users_tenant ON users(tenant, sub);
 )sql";
 
@@ -129,8 +131,9 @@ struct TicketsProjection::Statements {
             db.prepare("INSERT INTO tenants(id, parent, name, config) VALUES(?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
                        " parent = excluded.parent, name = excluded.name, config = excluded.config")),
         upsert_user(db.prepare(
-            "INSERT INTO users(sub, tenant, role, name, email) VALUES(?, ?, ?, ?, ?) ON CONFLICT(sub) DO UPDATE SET"
-            " tenant = excluded.tenant, role = excluded.role, name = excluded.name, email = excluded.email")) {}
+            "INSERT INTO users(sub, tenant, role, name, email, queues, available) VALUES(?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT(sub) DO UPDATE SET tenant = excluded.tenant, role = excluded.role, name = excluded.name,"
+            " email = excluded.email, queues = excluded.queues, available = excluded.available")) {}
 
   sql::Statement find, upsert, delete_tags, insert_tag, fts_insert, fts_update, insert_person, insert_upload,
       upsert_tenant, upsert_user;
@@ -270,11 +273,17 @@ void TicketsProjection::apply_user(const EventRecord& record) {
   if (!user) {
     throw sql::SqliteError("user record at position " + std::to_string(record.position) + ": " + user.error().message);
   }
+  JsonWriter queues;  // a JSON array of names
+  queues.begin_array();
+  for (const auto& q : user->queues) queues.value(q);
+  queues.end_array();
   st_->upsert_user.bind(1, user->sub)
       .bind(2, user->tenant)
       .bind(3, role_name(user->role))
       .bind(4, user->name)
-      .bind(5, user->email);
+      .bind(5, user->email)
+      .bind(6, queues.take())
+      .bind(7, static_cast<std::int64_t>(user->available));
   st_->upsert_user.run();
 }
 

@@ -7,7 +7,7 @@
 //   ticket_tags    (ticket, tag)
 //   tickets_fts    FTS5 over subject, description, public and internal comment text
 //   tenants        the tenant tree and each tenant's configuration (as of the event)
-//   users          the user directory (sub, tenant, role, name, email)
+//   users          the user directory (sub, tenant, role, name, email, queues, available)
 //   ticket_people  (sub, ticket) for every comment author and attachment uploader
 //   attachment_uploads (uploader, sha256): whose bytes each stored blob holds
 // A `privacy.erased` record rewrites the rows of the subject's tickets from the log (where
@@ -42,7 +42,7 @@ class TicketsProjection final : public Projection {
   static constexpr std::string_view kName = "tickets";
   // 2: no comments/attachments tables; `state` in snapshot format 2.
   // 4: `state` in snapshot format 4; ticket_people, attachment_uploads; erasure.
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
 
   // `log` is read to re-index the tickets of an erased data subject (privacy.erased).
   TicketsProjection(FieldCipher& cipher, const EventStore& log);

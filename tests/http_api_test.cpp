@@ -441,6 +441,14 @@ TEST_CASE("directory: tenants, users, SLA policies") {
   CHECK(created.str("parent") == "acme");
   CHECK(w.as(Role::global_admin, "PUT", "/api/v1/tenants/acme", R"({"parent":"acme-emea"})").status == 422);  // cycle
   CHECK(w.as(Role::global_admin, "PUT", "/api/v1/tenants/x", R"({"settings":{"queues":[]}})").status == 422);
+  CHECK(w.as(Role::global_admin, "PUT", "/api/v1/tenants/x", R"({"settings":{"assignment":{"nope":"round_robin"}}})")
+            .status == 422);  // not one of its queues
+  CHECK(w.as(Role::global_admin, "PUT", "/api/v1/tenants/x", R"({"settings":{"assignment":{"general":"random"}}})")
+            .status == 422);
+  auto modes = w.as(Role::global_admin, "PUT", "/api/v1/tenants/x",
+                    R"({"settings":{"queues":["general","vip"],"assignment":{"vip":"least_loaded"}}})");
+  REQUIRE_MESSAGE(modes.status == 200, modes.body);
+  CHECK(modes.json()["settings"]["assignment"]["vip"].get_string().value() == "least_loaded");
 
   auto user = w.as(Role::admin, "PUT", "/api/v1/users/agnes",
                    R"({"tenant":"acme-emea","role":"agent","name":"Agnes","email":"agnes@example.com"})");
@@ -462,6 +470,36 @@ TEST_CASE("directory: tenants, users, SLA policies") {
   CHECK(subs.contains("carla"));
   CHECK(!subs.contains("g-agent"));  // globex users stay out of acme's directory
   CHECK(w.as(Role::customer, "GET", "/api/v1/users").status == 403);
+
+  // Queue membership and availability, for automatic assignment (docs/automations.md).
+  auto member = w.as(Role::admin, "PUT", "/api/v1/users/agnes",
+                     R"({"tenant":"acme-emea","role":"agent","name":"Agnes","queues":["general","billing"]})");
+  REQUIRE_MESSAGE(member.status == 200, member.body);
+  CHECK(member.json()["queues"].at(1).get_string().value() == "billing");
+  CHECK(member.json()["available"].get_bool().value());
+  auto away = w.as(Role::admin, "PUT", "/api/v1/users/agnes/availability", R"({"available":false})");
+  REQUIRE_MESSAGE(away.status == 200, away.body);
+  CHECK_FALSE(away.json()["available"].get_bool().value());
+  CHECK(away.json()["queues"].at(0).get_string().value() == "general");  // kept
+  CHECK(w.as(Role::agent, "PUT", "/api/v1/users/agnes/availability", R"({"available":true})").status == 403);
+  CHECK(w.as(Role::customer, "PUT", "/api/v1/users/carla/availability", R"({"available":true})").status == 403);
+  CHECK(w.as(Role::admin, "PUT", "/api/v1/users/agnes/availability", R"({})").status == 422);
+  CHECK(w.as(Role::admin, "PUT", "/api/v1/users/agnes/availability", R"({"available":"no"})").status == 422);
+  CHECK(w.as(Role::admin, "PUT", "/api/v1/users/nobody/availability", R"({"available":true})").status == 404);
+  CHECK(w.as(Role::admin, "PUT", "/api/v1/users/carla/availability", R"({"available":true})").status == 422);
+  auto self = w.as(Role::agent, "PUT", "/api/v1/users/alex/availability", R"({"available":false})");
+  REQUIRE_MESSAGE(self.status == 200, self.body);
+  // A sign-in after the change keeps what the directory holds.
+  (void)w.as(Role::agent, "GET", "/api/v1/meta");
+  w.await_read_models();
+  auto listed = w.as(Role::admin, "GET", "/api/v1/users?limit=200");
+  REQUIRE(listed.status == 200);
+  simdjson::dom::array listed_items = listed.json()["items"].get_array();
+  std::map<std::string, bool> available;
+  for (auto u : listed_items) available[std::string(u["sub"].get_string().value())] = u["available"].get_bool().value();
+  CHECK_FALSE(available.at("agnes"));
+  CHECK_FALSE(available.at("alex"));
+  CHECK(available.at("carla"));
 
   auto policies = w.as(Role::agent, "GET", "/api/v1/sla/policies");
   REQUIRE(policies.status == 200);
@@ -732,6 +770,7 @@ TEST_CASE("operations: healthz, readyz, metrics, request ids, OpenAPI lists ever
       {"put", "/api/v1/tenants/{id}"},
       {"get", "/api/v1/users"},
       {"put", "/api/v1/users/{sub}"},
+      {"put", "/api/v1/users/{sub}/availability"},
       {"post", "/api/v1/privacy/erase"},
       {"get", "/api/v1/privacy/export"},
       {"get", "/api/v1/replication/keys"},

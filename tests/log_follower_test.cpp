@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <set>
@@ -151,6 +152,45 @@ TEST_CASE("on its thread, a handler error stops the follower and is kept in erro
   CHECK(follower.error()->message == "cannot apply");
   CHECK(follower.position() == 0);
   follower.stop();
+}
+
+TEST_CASE("with retry_after_error, a failed batch is told to on_error and handed again until it passes") {
+  auto store = make_memory_event_store();
+  append_n(*store, "s", 3);
+  std::atomic<int> calls{0}, told{0};
+  std::atomic<std::uint64_t> last{0};
+  LogFollower follower(
+      *store, 0,
+      [&](std::span<const EventRecord> batch) -> Result<void> {
+        if (++calls <= 2) return make_error(Errc::unavailable, "not now");
+        last = batch.back().position;
+        return {};
+      },
+      LogFollower::Options{.retry_after_error = std::chrono::milliseconds(10), .on_error = [&](const Error& e) {
+                             CHECK(e.message == "not now");
+                             ++told;
+                           }});
+  follower.start();
+  REQUIRE(test::eventually([&] { return follower.position() == 3; }));
+  follower.stop();
+  CHECK(calls == 3);
+  CHECK(told == 2);
+  CHECK(last == 3);
+  CHECK_FALSE(follower.error());
+}
+
+TEST_CASE("stop cuts a retry wait short") {
+  auto store = make_memory_event_store();
+  append_n(*store, "s", 1);
+  LogFollower follower(
+      *store, 0, [](std::span<const EventRecord>) -> Result<void> { return make_error(Errc::unavailable, "never"); },
+      LogFollower::Options{.retry_after_error = std::chrono::hours(1)});
+  follower.start();
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const auto before = std::chrono::steady_clock::now();
+  follower.stop();
+  CHECK(std::chrono::steady_clock::now() - before < std::chrono::seconds(5));
+  CHECK(follower.position() == 0);
 }
 
 TEST_CASE("seek restarts after the given position; a new follower at a checkpoint continues exactly") {
