@@ -89,8 +89,7 @@ Result<std::vector<http::EmailDeadLetterView>> EmailNotifications::dead_letters(
 
 void EmailNotifications::render_metrics(std::string& out) const {
   const Stats s = stats();
-  series(out, "ticketd_email_outbox_position", "gauge", "The last log position the e-mail outbox handled.",
-         s.position);
+  series(out, "ticketd_email_outbox_position", "gauge", "The last log position the e-mail outbox handled.", s.position);
   series(out, "ticketd_email_sent_total", "counter", "E-mail notifications an SMTP server accepted.", s.sent);
   series(out, "ticketd_email_retried_total", "counter", "Sends of e-mail notifications tried again.", s.retried);
   series(out, "ticketd_email_dead_lettered_total", "counter", "E-mail notifications given up on.", s.dead_lettered);
@@ -139,7 +138,7 @@ std::vector<EmailNotifications::Notice> EmailNotifications::notices_of(const Eve
 }
 
 Result<std::vector<EmailNotifications::Mail>> EmailNotifications::mails_of(const EventRecord& r,
-                                                                          const std::string* only) {
+                                                                           const std::string* only) {
   std::vector<Mail> out;
   if (!streams::is_ticket(r.stream)) return out;
   auto decoded = decode_ticket_event(r.type, r.data, cipher_);

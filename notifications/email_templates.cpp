@@ -66,11 +66,11 @@ std::string html_escape(std::string_view text) {
 
 EmailBodies render_email(const EmailNotice& n) {
   EmailBodies b;
-  b.subject = fmt::format("[#{}] {}", n.ticket_number, n.ticket_subject);
+  b.subject = fmt::format("[{}] {}", n.ticket_number, n.ticket_subject);
   const std::string line = fmt::format(fmt::runtime(headline(n.kind)), n.detail);
   b.text = line + "\n\n";
   if (!n.quote.empty()) b.text += n.quote + "\n\n";
-  b.text += fmt::format("Ticket #{}: {}\n{}: {}\n", n.ticket_number, n.ticket_subject, link_text(n.kind), n.ticket_url);
+  b.text += fmt::format("Ticket {}: {}\n{}: {}\n", n.ticket_number, n.ticket_subject, link_text(n.kind), n.ticket_url);
   b.text += "\n-- \nYou can turn these e-mails off with PUT /api/v1/me/notifications {\"email\": false}.\n";
 
   const std::string url = html_escape(n.ticket_url);
@@ -79,9 +79,10 @@ EmailBodies render_email(const EmailNotice& n) {
   if (!n.quote.empty()) {
     b.html += "<blockquote style=\"white-space: pre-wrap\">" + html_escape(n.quote) + "</blockquote>\n";
   }
-  b.html += fmt::format("<p>Ticket #{}: {}<br><a href=\"{}\">{}</a></p>\n", html_escape(n.ticket_number),
+  b.html += fmt::format("<p>Ticket {}: {}<br><a href=\"{}\">{}</a></p>\n", html_escape(n.ticket_number),
                         html_escape(n.ticket_subject), url, link_text(n.kind));
-  b.html += "<p style=\"color: #666\">You can turn these e-mails off in your notification settings.</p>\n</body></html>\n";
+  b.html +=
+      "<p style=\"color: #666\">You can turn these e-mails off in your notification settings.</p>\n</body></html>\n";
   return b;
 }
 

@@ -10,15 +10,15 @@
 namespace ticketd {
 
 enum class EmailKind {
-  reply,              // to the requester: a public comment by someone else
-  status_changed,     // to the requester
-  resolved,           // to the requester, with the confirm / reopen link
-  closed,             // to the requester
-  assigned,           // to the new assignee
-  mentioned,          // to a user a comment mentions
-  customer_replied,   // to the assignee: the requester commented
-  sla_warning,        // to the assignee
-  sla_breached,       // to the assignee
+  reply,             // to the requester: a public comment by someone else
+  status_changed,    // to the requester
+  resolved,          // to the requester, with the confirm / reopen link
+  closed,            // to the requester
+  assigned,          // to the new assignee
+  mentioned,         // to a user a comment mentions
+  customer_replied,  // to the assignee: the requester commented
+  sla_warning,       // to the assignee
+  sla_breached,      // to the assignee
 };
 
 struct EmailNotice {
@@ -31,7 +31,7 @@ struct EmailNotice {
 };
 
 struct EmailBodies {
-  std::string subject;  // "[#<number>] <ticket subject>": the same for every notice of a ticket
+  std::string subject;  // "[<number>] <ticket subject>": the same for every notice of a ticket
   std::string text;
   std::string html;
 };

@@ -60,8 +60,21 @@ curl_usessl use_ssl(StartTls t) {
   return CURLUSESSL_NONE;
 }
 
+// `text` with every line ending CRLF: libcurl's quoted-printable encoder keeps CRLF as line
+// breaks (a lone LF would travel as "=0A").
+std::string crlf_lines(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + text.size() / 32);
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\n' && (i == 0 || text[i - 1] != '\r')) out += '\r';
+    out += text[i];
+  }
+  return out;
+}
+
 // A body part of the alternative: UTF-8 text, quoted-printable.
-Result<void> add_part(curl_mime* alt, const std::string& body, const char* type) {
+Result<void> add_part(curl_mime* alt, const std::string& text, const char* type) {
+  const std::string body = crlf_lines(text);
   curl_mimepart* part = curl_mime_addpart(alt);
   if (part == nullptr || curl_mime_data(part, body.data(), body.size()) != CURLE_OK ||
       curl_mime_type(part, type) != CURLE_OK || curl_mime_encoder(part, "quoted-printable") != CURLE_OK) {
@@ -102,8 +115,8 @@ Result<void> SmtpMailer::send(const MailMessage& m) {
   if (m.text.size() > kMaxBodyBytes || m.html.size() > kMaxBodyBytes) {
     return make_error(Errc::internal, "smtp: a body is larger than the limit");
   }
-  for (const std::string* v : std::initializer_list<const std::string*>{&m.to, &m.message_id, &m.in_reply_to,
-                                                                          &options_.from}) {
+  for (const std::string* v :
+       std::initializer_list<const std::string*>{&m.to, &m.message_id, &m.in_reply_to, &options_.from}) {
     if (!one_line(*v)) return make_error(Errc::internal, "smtp: a header value holds a line break");
   }
   std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
@@ -114,11 +127,8 @@ Result<void> SmtpMailer::send(const MailMessage& m) {
   const std::string mail_from = "<" + options_.from + ">";
   std::unique_ptr<curl_slist, CurlDeleter> rcpt(curl_slist_append(nullptr, ("<" + m.to + ">").c_str()));
   // The headers, on the top part.
-  std::vector<std::string> lines{"From: " + options_.from,
-                                 "To: " + m.to,
-                                 "Subject: " + encode_subject(m.subject),
-                                 "Date: " + rfc5322_date(m.date),
-                                 "Message-ID: " + m.message_id};
+  std::vector<std::string> lines{"From: " + options_.from, "To: " + m.to, "Subject: " + encode_subject(m.subject),
+                                 "Date: " + rfc5322_date(m.date), "Message-ID: " + m.message_id};
   if (!m.in_reply_to.empty()) lines.push_back("In-Reply-To: " + m.in_reply_to);
   if (!m.references.empty()) {
     std::string refs = "References:";

@@ -45,10 +45,10 @@ enum class StartTls { off, try_, required };  // CURLOPT_USE_SSL: none, try, all
 
 class SmtpMailer final : public Mailer {
  public:
-  static constexpr std::size_t kMaxSubjectBytes = 500;  // longer subjects are cut (on a UTF-8 boundary)
+  static constexpr std::size_t kMaxSubjectBytes = 500;    // longer subjects are cut (on a UTF-8 boundary)
   static constexpr std::size_t kMaxBodyBytes = 1u << 20;  // each of text and html; longer: internal
   struct Options {
-    std::string url;   // smtp://host:port or smtps://host:port
+    std::string url;  // smtp://host:port or smtps://host:port
     StartTls starttls = StartTls::off;
     std::string username;  // empty: no AUTH
     std::string password;

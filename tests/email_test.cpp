@@ -5,14 +5,13 @@
 // both bodies (text and HTML-escaped HTML), retries when the server answers 451, a dead
 // letter after a permanent 550 and its retry, the opt-out, an erased subject, and a replay
 // from an earlier position that sends nothing twice.
-#include "notifications/email_outbox.h"
-
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
 #include <set>
 
 #include "adapters/integration_store.h"
+#include "notifications/email_outbox.h"
 #include "tests/engine_fixture.h"
 #include "tests/smtp_sink.h"
 
@@ -62,8 +61,8 @@ struct World {
     auto done = e.engine.execute(id, std::move(c), as(who));
     REQUIRE_MESSAGE(done, done.error().message);
   }
-  void comment(const std::string& id, const Principal& who, const std::string& body,
-               Visibility v = Visibility::public_, std::vector<std::string> mentions = {}) {
+  void comment(const std::string& id, const Principal& who, const std::string& body, Visibility v = Visibility::public_,
+               std::vector<std::string> mentions = {}) {
     static int n = 0;
     run(id, AddComment{fmt::format("cm-{}", ++n), body, v, {}, std::move(mentions)}, who);
   }
@@ -90,10 +89,10 @@ bool any_holds(const std::vector<ReceivedMail>& ms, const std::string& text) {
 }  // namespace
 
 TEST_CASE("e-mail: encoded subjects and dates") {
-  CHECK(encode_subject("[#1] Printer on fire") == "[#1] Printer on fire");
-  const std::string encoded = encode_subject("[#2] Drucker brennt – ärgerlich");
+  CHECK(encode_subject("[TICK-1] Printer on fire") == "[TICK-1] Printer on fire");
+  const std::string encoded = encode_subject("[TICK-2] Drucker brennt – ärgerlich");
   CHECK(encoded.starts_with("=?UTF-8?B?"));
-  CHECK(encoded.find(' ') == std::string::npos);  // one word: 34 bytes
+  CHECK(encoded.find(' ') == std::string::npos);  // one word: under 45 bytes
   const std::string long_one = encode_subject(std::string(40, 'x') + "é" + std::string(40, 'y'));
   CHECK(long_one.find("?= =?UTF-8?B?") != std::string::npos);  // split into words of at most 75 characters
   for (std::size_t start = 0, end; start < long_one.size(); start = end + 1) {
@@ -106,10 +105,10 @@ TEST_CASE("e-mail: encoded subjects and dates") {
 TEST_CASE("e-mail: who is told what, threaded, with both bodies") {
   World w;
   const std::string subject = "Drucker brennt – ärgerlich";
-  const std::string id = w.create(subject);  // a creation mails nobody
-  w.run(id, AssignTicket{"a1", std::nullopt, false}, admin("ad1"));          // a1: assigned; c1: open
-  w.run(id, ChangeStatus{Status::in_progress, std::nullopt}, agent("a1"));  // c1: in_progress
-  w.comment(id, agent("a1"), "We are on it <b>now</b>");                    // c1: reply
+  const std::string id = w.create(subject);                                               // a creation mails nobody
+  w.run(id, AssignTicket{"a1", std::nullopt, false}, admin("ad1"));                       // a1: assigned; c1: open
+  w.run(id, ChangeStatus{Status::in_progress, std::nullopt}, agent("a1"));                // c1: in_progress
+  w.comment(id, agent("a1"), "We are on it <b>now</b>");                                  // c1: reply
   w.comment(id, agent("a1"), "Customer is grumpy", Visibility::internal, {"ad1", "c1"});  // ad1 only
   w.comment(id, customer("c1"), "Thanks & still broken");                                 // a1: customer reply
   w.run(id, ChangeStatus{Status::resolved, Resolution{ResolutionCode::resolved, "Replaced the fuser"}},
@@ -137,7 +136,7 @@ TEST_CASE("e-mail: who is told what, threaded, with both bodies") {
   for (const auto& m : all) {
     CHECK(m.header("From") == kFrom);
     CHECK(m.header("To") == m.rcpt);
-    CHECK(m.header("Subject") == "[#" + number + "] " + subject);
+    CHECK(m.header("Subject") == "[" + number + "] " + subject);
     CHECK(m.raw_subject.starts_with("=?UTF-8?B?"));
     CHECK(m.header("Message-ID").starts_with("<" + id + "."));
     CHECK(m.header("Message-ID").ends_with("@ticketd.test>"));
@@ -150,12 +149,22 @@ TEST_CASE("e-mail: who is told what, threaded, with both bodies") {
   }
   CHECK(ids.size() == all.size());
 
-  const auto reply = std::find_if(carla.begin(), carla.end(),
-                                  [](const ReceivedMail& m) { return m.text.find("We are on it") != std::string::npos; });
+  const auto reply = std::find_if(carla.begin(), carla.end(), [](const ReceivedMail& m) {
+    return m.text.find("We are on it") != std::string::npos;
+  });
   REQUIRE(reply != carla.end());
   CHECK(reply->text.find("We are on it <b>now</b>") != std::string::npos);
   CHECK(reply->html.find("We are on it &lt;b&gt;now&lt;/b&gt;") != std::string::npos);
   CHECK(reply->html.find("<b>now") == std::string::npos);
+  std::string lines = reply->text;
+  std::erase(lines, '\r');
+  CHECK(lines.starts_with("There is a new reply on your ticket.\n\nWe are on it"));
+  {
+    std::ifstream raw(reply->file.substr(0, reply->file.size() - 5) + ".eml");  // the bytes received
+    const std::string bytes((std::istreambuf_iterator<char>(raw)), {});
+    CHECK(bytes.find("Content-Type: multipart/alternative") != std::string::npos);
+    CHECK(bytes.find("=0A") == std::string::npos);  // line breaks travel as CRLF, not encoded
+  }
   const auto resolved = std::find_if(carla.begin(), carla.end(), [](const ReceivedMail& m) {
     return m.text.find("Replaced the fuser") != std::string::npos;
   });

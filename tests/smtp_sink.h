@@ -4,8 +4,8 @@
 // tests assert on what the server really received. Killed when the test ends (or dies).
 #pragma once
 
-#include <simdjson.h>
 #include <signal.h>
+#include <simdjson.h>
 #include <sys/wait.h>
 
 #include <algorithm>
