@@ -217,9 +217,20 @@ class RocksIntegrationStore final : public IntegrationStore {
   }
   Result<bool> pushed_comment(const std::string& tenant, const std::string& system,
                               const std::string& comment_id) override {
-    auto stored = get(key_of('e', {tenant, system, comment_id}));
-    if (!stored) return std::unexpected(stored.error());
-    return stored->has_value();
+    return has(key_of('e', {tenant, system, comment_id}));
+  }
+  Result<void> mark_sent(const std::string& tenant, const std::string& system, const std::string& message_id) override {
+    return checked(db_->Put(sync_, key_of('m', {tenant, system, message_id}), ""));
+  }
+  Result<bool> sent(const std::string& tenant, const std::string& system, const std::string& message_id) override {
+    return has(key_of('m', {tenant, system, message_id}));
+  }
+  Result<bool> notification_opt_out(const std::string& tenant, const std::string& sub) override {
+    return has(key_of('n', {tenant, sub}));
+  }
+  Result<void> set_notification_opt_out(const std::string& tenant, const std::string& sub, bool opt_out) override {
+    const std::string key = key_of('n', {tenant, sub});
+    return checked(opt_out ? db_->Put(sync_, key, "") : db_->Delete(sync_, key));
   }
 
   Result<std::uint64_t> put_dead_letter(DeadLetter l) override {
@@ -293,6 +304,12 @@ class RocksIntegrationStore final : public IntegrationStore {
       if (sep != std::string_view::npos) fn(k.substr(0, sep), k.substr(sep + 1), it->value().ToStringView());
     }
     return checked(it->status());
+  }
+
+  Result<bool> has(const std::string& key) {
+    auto stored = get(key);
+    if (!stored) return std::unexpected(stored.error());
+    return stored->has_value();
   }
 
   Result<std::optional<std::string>> get(const std::string& key) {

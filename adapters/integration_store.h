@@ -9,9 +9,12 @@
 //   - the outbox's position in the log, the comments it created, its dead letters,
 //   - and for outgoing webhooks (notifications/webhooks.h): the subscriptions, the
 //     webhook outbox's position (outbox_position("webhooks")) and its dead letters
-//     (system "webhooks", key the subscription id).
-// enqueue() (see there), put_connection() and link() are synced before they return; the rest is not
-// (a power loss may bring back an applied inbox entry, which is applied again and writes
+//     (system "webhooks", key the subscription id),
+//   - and for e-mail notifications (notifications/email_outbox.h): each user's opt-out, the
+//     messages an SMTP server accepted (by Message-ID), the e-mail outbox's position
+//     (outbox_position("email")) and its dead letters (system "email", key the recipient).
+// enqueue() (see there), put_connection(), link(), mark_sent() and set_notification_opt_out() are synced before they
+// return; the rest is not (a power loss may bring back an applied inbox entry, which is applied again and writes
 // nothing twice, or forget an updated time or a status count). Thread-safe.
 #pragma once
 
@@ -117,6 +120,15 @@ class IntegrationStore {
   [[nodiscard]] virtual Result<bool> pushed_comment(const std::string& tenant, const std::string& system,
                                                     const std::string& comment_id) = 0;
 
+  // Marks a message `system` sent (its id: a Message-ID), so a replay sends it no more.
+  [[nodiscard]] virtual Result<void> mark_sent(const std::string& tenant, const std::string& system,
+                                               const std::string& message_id) = 0;
+  [[nodiscard]] virtual Result<bool> sent(const std::string& tenant, const std::string& system,
+                                          const std::string& message_id) = 0;
+  // Whether user `sub` of `tenant` opted out of notifications (false until they do).
+  [[nodiscard]] virtual Result<bool> notification_opt_out(const std::string& tenant, const std::string& sub) = 0;
+  [[nodiscard]] virtual Result<void> set_notification_opt_out(const std::string& tenant, const std::string& sub,
+                                                              bool opt_out) = 0;
   // Dead letters: put() assigns an id when `letter.id` is 0 and returns it.
   [[nodiscard]] virtual Result<std::uint64_t> put_dead_letter(DeadLetter letter) = 0;
   [[nodiscard]] virtual Result<std::vector<DeadLetter>> dead_letters(const std::string& tenant,

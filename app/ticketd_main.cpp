@@ -31,6 +31,8 @@
 #include "eventstore/event_store.h"
 #include "http/api.h"
 #include "http/server.h"
+#include "notifications/email_outbox.h"
+#include "notifications/mailer.h"
 #include "notifications/webhooks.h"
 #include "privacy/subject_key_store.h"
 #include "projections/projection_runner.h"
@@ -71,7 +73,19 @@ struct Settings {
   unsigned read_timeout_s = static_cast<unsigned>(ticketd::http::ServerLimits{}.read_timeout.count());
   unsigned drain_timeout_s = static_cast<unsigned>(kDrainTimeout.count());
   bool access_log = true;
+  std::string smtp_url;  // empty: no e-mail notifications
+  std::string smtp_from;
+  std::string smtp_user;
+  std::string smtp_password;
+  std::string smtp_starttls = "off";
+  std::string public_url;
 };
+
+// The domain of an address ("noreply@example.com" -> "example.com"), for Message-IDs.
+std::string domain_of(const std::string& address) {
+  const auto at = address.rfind('@');
+  return at == std::string::npos ? std::string() : address.substr(at + 1);
+}
 
 bool write_file_atomically(const std::string& path, const std::string& text, std::filesystem::perms perms) {
   const std::string tmp = path + ".tmp";
@@ -172,7 +186,28 @@ int main(int argc, char** argv) {
       ->envname("TICKETD_DRAIN_TIMEOUT")
       ->check(CLI::Range(0u, kMaxTimeoutSeconds));
   cli.add_option("--access-log", s.access_log, "one log line per request (true/false)")->envname("TICKETD_ACCESS_LOG");
+  cli.add_option("--smtp-url", s.smtp_url,
+                 "e-mail notifications through smtp://HOST:PORT or smtps://HOST:PORT (default: off)")
+      ->envname("TICKETD_SMTP_URL");
+  cli.add_option("--smtp-from", s.smtp_from, "the sender address of e-mail notifications")
+      ->envname("TICKETD_SMTP_FROM");
+  cli.add_option("--smtp-user", s.smtp_user, "SMTP AUTH user (default: no AUTH)")->envname("TICKETD_SMTP_USER");
+  cli.add_option("--smtp-password", s.smtp_password, "SMTP AUTH password (prefer the environment variable)")
+      ->envname("TICKETD_SMTP_PASSWORD");
+  cli.add_option("--smtp-starttls", s.smtp_starttls, "STARTTLS: off, try or required")
+      ->envname("TICKETD_SMTP_STARTTLS")
+      ->check(CLI::IsMember({"off", "try", "required"}));
+  cli.add_option("--public-url", s.public_url, "the URL users reach ticketd at, for links in e-mails")
+      ->envname("TICKETD_PUBLIC_URL");
   CLI11_PARSE(cli, argc, argv);
+  if (!s.smtp_url.empty() && !s.smtp_url.starts_with("smtp://") && !s.smtp_url.starts_with("smtps://")) {
+    fmt::print(stderr, "ticketd: --smtp-url must start with smtp:// or smtps://\n");
+    return 2;
+  }
+  if (!s.smtp_url.empty() && (domain_of(s.smtp_from).empty() || s.public_url.empty())) {
+    fmt::print(stderr, "ticketd: --smtp-url needs --smtp-from (an address) and --public-url\n");
+    return 2;
+  }
 
   const ticketd::app::ReplicationSettings replication_settings{s.kafka, s.follow, s.replication_secret, s.data_dir};
   if (auto ok = ticketd::app::ReplicationRole::check(replication_settings); !ok) {
@@ -279,6 +314,8 @@ int main(int argc, char** argv) {
   std::unique_ptr<ticketd::Integrations> integrations;
   std::unique_ptr<ticketd::Webhooks> webhooks;
   std::unique_ptr<ticketd::AutomationRunner> automations;  // a leader's: they write commands
+  std::unique_ptr<ticketd::SmtpMailer> mailer;
+  std::unique_ptr<ticketd::EmailNotifications> email;
   if (!follower) {
     automations =
         std::make_unique<ticketd::AutomationRunner>(*engine, **store, cipher, ticketd::AutomationRunner::Options{});
@@ -300,6 +337,25 @@ int main(int argc, char** argv) {
       fmt::print(stderr, "ticketd: webhooks: {}\n", started.error().message);
       return 1;
     }
+    if (!s.smtp_url.empty()) {
+      ticketd::SmtpMailer::Options mail_options;
+      mail_options.url = s.smtp_url;
+      mail_options.starttls = *ticketd::parse_starttls(s.smtp_starttls);  // checked by the flag
+      mail_options.username = s.smtp_user;
+      mail_options.password = s.smtp_password;
+      mail_options.from = s.smtp_from;
+      mailer = std::make_unique<ticketd::SmtpMailer>(std::move(mail_options));
+      ticketd::EmailNotifications::Options email_options;
+      email_options.public_url = s.public_url;
+      while (email_options.public_url.ends_with('/')) email_options.public_url.pop_back();
+      email_options.host = domain_of(s.smtp_from);
+      email = std::make_unique<ticketd::EmailNotifications>(*engine, *integration_store, cipher, *mailer, clock,
+                                                            std::move(email_options));
+      if (auto started = email->start(); !started) {
+        fmt::print(stderr, "ticketd: e-mail notifications: {}\n", started.error().message);
+        return 1;
+      }
+    }
   }
 
   ticketd::http::TokenVerifier verifier(
@@ -317,7 +373,7 @@ int main(int argc, char** argv) {
   auto api = std::make_unique<ticketd::http::Api>(
       ticketd::http::ApiServices{*engine, **attachments, *projector, ticketd::app::read_model_path(s.data_dir), clock,
                                  ids, verifier, scanner, subject_keys->get(), (*replication)->view(),
-                                 integrations.get(), webhooks.get()},
+                                 integrations.get(), webhooks.get(), email.get()},
       api_options);
   ticketd::http::ServerLimits limits;
   limits.idle_timeout = std::chrono::seconds(s.idle_timeout_s);
@@ -387,6 +443,7 @@ int main(int argc, char** argv) {
   if (integrations) integrations->stop();
   if (webhooks) webhooks->stop();
   if (automations) automations->stop();
+  if (email) email->stop();
   (*replication)->stop();
   projector->stop();
   if (auto failed = projector->error()) spdlog::error("read models stopped: {}", failed->message);
@@ -394,6 +451,8 @@ int main(int argc, char** argv) {
   integrations.reset();
   webhooks.reset();
   automations.reset();
+  email.reset();
+  mailer.reset();
   integration_store.reset();
   replication->reset();
   projector.reset();

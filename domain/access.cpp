@@ -49,6 +49,7 @@ constexpr std::array kRules{
     Rule{Action::export_subject, "export_subject", "exporting a person's data", kAdmins},
     Rule{Action::configure_integrations, "configure_integrations", "configuring integrations", kAdmins},
     Rule{Action::configure_webhooks, "configure_webhooks", "configuring webhooks", kAdmins},
+    Rule{Action::configure_notifications, "configure_notifications", "e-mail notifications' dead letters", kAdmins},
     Rule{Action::set_availability, "set_availability", "setting availability", kWorkers},
     Rule{Action::create_ticket, "create_ticket", "creating tickets", kWorkers | roles({customer, integration})},
     Rule{Action::create_for_others, "create_for_others", "creating tickets for another requester",

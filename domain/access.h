@@ -30,24 +30,25 @@ namespace access {
 
 enum class Action {
   // Reading beyond single tickets (checked by the HTTP router).
-  read_work_queue,         // GET /queue
-  read_workload,           // GET /agents/workload
-  read_stats,              // GET /stats
-  read_reports,            // GET /reports/summary[.csv]
-  read_ticket_history,     // GET /tickets/{id}/history (events, as-of state)
-  read_event_log,          // GET /events (the log with hashes)
-  read_sla_policies,       // GET /sla/policies
-  change_sla_policies,     // PUT /sla/policies
-  list_tenants,            // GET /tenants (own subtree; see sees_all_tenants)
-  configure_tenants,       // PUT /tenants/{id}
-  read_users,              // GET /users
-  register_users,          // PUT /users/{sub}, with the roles may_grant() allows
-  bulk_change,             // POST /tickets/bulk
-  erase_subject,           // POST /privacy/erase (a subject of the actor's scope; any for a global admin)
-  export_subject,          // GET /privacy/export (the same scope)
-  configure_integrations,  // GET/PUT /integrations/{system}, its status and dead letters (own tenant)
-  configure_webhooks,      // GET/POST /webhooks, DELETE /webhooks/{id}, their dead letters (own tenant)
-  set_availability,        // PUT /users/{sub}/availability: one's own (others: see may_set_availability)
+  read_work_queue,          // GET /queue
+  read_workload,            // GET /agents/workload
+  read_stats,               // GET /stats
+  read_reports,             // GET /reports/summary[.csv]
+  read_ticket_history,      // GET /tickets/{id}/history (events, as-of state)
+  read_event_log,           // GET /events (the log with hashes)
+  read_sla_policies,        // GET /sla/policies
+  change_sla_policies,      // PUT /sla/policies
+  list_tenants,             // GET /tenants (own subtree; see sees_all_tenants)
+  configure_tenants,        // PUT /tenants/{id}
+  read_users,               // GET /users
+  register_users,           // PUT /users/{sub}, with the roles may_grant() allows
+  bulk_change,              // POST /tickets/bulk
+  erase_subject,            // POST /privacy/erase (a subject of the actor's scope; any for a global admin)
+  export_subject,           // GET /privacy/export (the same scope)
+  configure_integrations,   // GET/PUT /integrations/{system}, its status and dead letters (own tenant)
+  configure_webhooks,       // GET/POST /webhooks, DELETE /webhooks/{id}, their dead letters (own tenant)
+  configure_notifications,  // e-mail notifications' dead letters and their retry (own tenant)
+  set_availability,         // PUT /users/{sub}/availability: one's own (others: see may_set_availability)
   // Ticket commands (checked by decide(), after the ticket's scope).
   create_ticket,
   create_for_others,   // a requester other than oneself

@@ -17,6 +17,7 @@
 #include "attachments/attachment_scanner.h"
 #include "attachments/attachment_store.h"
 #include "commands/command_engine.h"
+#include "http/email_port.h"
 #include "http/integrations_port.h"
 #include "http/rate_limiter.h"
 #include "http/replication_view.h"
@@ -62,6 +63,8 @@ struct ApiServices {
   const ReplicationView* replication = nullptr;  // a relay or a follower: /readyz, /metrics
   IntegrationsPort* integrations = nullptr;      // the sync adapters (a leader's): /api/v1/integrations
   WebhooksPort* webhooks = nullptr;              // outgoing webhooks (a leader's): /api/v1/webhooks
+  EmailPort* email =
+      nullptr;  // e-mail notifications (a leader's, --smtp-url): /api/v1/notifications, /me/notifications
 };
 
 class Api final : public RequestSink {

@@ -12,6 +12,7 @@ PACKAGES=(
   doctest-dev libbenchmark-dev wrk curl
   clang-16 libclang-rt-16-dev
   kcat python3-jsonschema
+  libcurl4-openssl-dev python3-aiosmtpd
 )
 
 missing=()

@@ -40,6 +40,7 @@ const std::map<Action, std::set<Role>>& expected() {
       {Action::configure_integrations, {admin, global_admin}},
       {Action::configure_webhooks, {admin, global_admin}},
       {Action::set_availability, {agent, admin, global_admin}},
+      {Action::configure_notifications, {admin, global_admin}},
       {Action::create_ticket, {customer, agent, admin, global_admin, integration}},
       {Action::create_for_others, {agent, admin, global_admin, integration}},
       {Action::link_external, {admin, global_admin, integration}},

@@ -785,7 +785,11 @@ TEST_CASE("operations: healthz, readyz, metrics, request ids, OpenAPI lists ever
       {"post", "/api/v1/webhooks"},
       {"delete", "/api/v1/webhooks/{id}"},
       {"get", "/api/v1/webhooks/dead-letters"},
-      {"post", "/api/v1/webhooks/dead-letters/{id}/retry"}};
+      {"post", "/api/v1/webhooks/dead-letters/{id}/retry"},
+      {"get", "/api/v1/me/notifications"},
+      {"put", "/api/v1/me/notifications"},
+      {"get", "/api/v1/notifications/dead-letters"},
+      {"post", "/api/v1/notifications/dead-letters/{id}/retry"}};
   for (const auto& [method, path] : contract) {
     simdjson::dom::element op;
     CHECK_MESSAGE(paths[path][method].get(op) == simdjson::SUCCESS, method, " ", path);
