@@ -1,6 +1,5 @@
 #include "adapters/outbox.h"
 
-#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -65,13 +64,23 @@ Outbox::Outbox(ExternalSystem system, CommandEngine& engine, IntegrationStore& s
 Outbox::~Outbox() { stop(); }
 
 void Outbox::start() {
-  if (thread_.joinable()) return;
+  if (follower_) return;
+  auto stored = store_.outbox_position(name_);
+  if (!stored) {
+    spdlog::error("outbox: {} cannot read its position: {}", name_, stored.error().message);
+    return;
+  }
+  const std::uint64_t from = stored->value_or(engine_.log().head().position);
+  if (!*stored) (void)store_.set_outbox_position(name_, from);
+  position_.store(from);
   {
     std::lock_guard lock(mu_);
     stopping_ = false;
   }
-  thread_ = std::thread([this] { run(); });
-  pthread_setname_np(thread_.native_handle(), ("outbox-" + name_).c_str());
+  follower_ = std::make_unique<LogFollower>(
+      engine_.log(), from, [this](std::span<const EventRecord> batch) { return handle(batch); },
+      outbox_follower_options("outbox-" + name_));
+  follower_->start();
 }
 
 void Outbox::stop() {
@@ -80,7 +89,8 @@ void Outbox::stop() {
     stopping_ = true;
   }
   wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  if (follower_) follower_->stop();
+  follower_.reset();
 }
 
 Outbox::Stats Outbox::stats() const {
@@ -215,39 +225,6 @@ Result<bool> Outbox::retry(const std::string& tenant, std::uint64_t id) {
     if (auto ok = store_.remove_dead_letter(tenant, name_, id); !ok) return std::unexpected(ok.error());
   }
   return all;
-}
-
-void Outbox::run() {
-  auto stored = store_.outbox_position(name_);
-  if (!stored) {
-    spdlog::error("outbox: {} cannot read its position: {}", name_, stored.error().message);
-    return;
-  }
-  std::uint64_t from = stored->value_or(engine_.log().head().position);
-  if (!*stored) (void)store_.set_outbox_position(name_, from);
-  position_.store(from);
-  follower_ = std::make_unique<LogFollower>(
-      engine_.log(), from, [this](std::span<const EventRecord> batch) { return handle(batch); },
-      LogFollower::Options{.batch_events = 64});
-  for (;;) {
-    {
-      std::lock_guard lock(mu_);
-      if (stopping_) return;
-    }
-    auto polled = follower_->poll();
-    if (!polled) {
-      {
-        std::lock_guard lock(mu_);
-        if (stopping_) return;
-      }
-      spdlog::warn("outbox: {}: {}; trying again", name_, polled.error().message);
-      follower_->seek(position_.load());
-      std::unique_lock lock(mu_);
-      wake_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_; });
-      continue;
-    }
-    if (*polled == 0) (void)engine_.log().wait_beyond(follower_->position(), std::chrono::milliseconds(100));
-  }
 }
 
 }  // namespace ticketd

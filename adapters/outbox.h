@@ -27,7 +27,6 @@
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <thread>
 
 #include "adapters/integration_store.h"
 #include "adapters/outbound_calls.h"
@@ -86,7 +85,6 @@ class Outbox {
   // set, is the retried letter: updated instead of adding one). Errc::unavailable when
   // stopping.
   Result<bool> push(const Push& p, int max_attempts, DeadLetter* letter);
-  void run();
 
   const ExternalSystem system_;
   const std::string name_;
@@ -98,7 +96,6 @@ class Outbox {
   Options options_;
   RestClient client_;
   std::unique_ptr<LogFollower> follower_;
-  std::thread thread_;
   mutable std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;

@@ -41,9 +41,7 @@ Result<void> AutomationRunner::start() {
   follower_ = std::make_unique<LogFollower>(
       store_, 0, [this](std::span<const EventRecord> batch) { return handle(batch); },
       LogFollower::Options{
-          .batch_events = options_.batch_events,
-          .retry_after_error = options_.retry_after,
-          .on_error = [](const Error& e) { spdlog::warn("automations: {}; trying again", e.message); }});
+          .batch_events = options_.batch_events, .retry_after_error = options_.retry_after, .name = "automations"});
   follower_->start();
   return {};
 }

@@ -1,5 +1,8 @@
 #include "eventstore/log_follower.h"
 
+#include <pthread.h>
+#include <spdlog/spdlog.h>
+
 namespace ticketd {
 
 LogFollower::LogFollower(const EventStore& store, std::uint64_t after_position, Handler handler, Options options)
@@ -32,6 +35,7 @@ void LogFollower::start() {
   stop();
   stop_ = false;
   thread_ = std::thread([this] { run(); });
+  pthread_setname_np(thread_.native_handle(), options_.name.substr(0, 15).c_str());
 }
 
 void LogFollower::stop() {
@@ -60,7 +64,7 @@ void LogFollower::run() {
         return;
       }
       if (stop_) return;
-      if (options_.on_error) options_.on_error(n.error());
+      spdlog::warn("{}: {}; trying again", options_.name, n.error().message);
       std::unique_lock lock(stop_mu_);
       stop_cv_.wait_for(lock, *options_.retry_after_error, [&] { return stop_.load(); });
       continue;

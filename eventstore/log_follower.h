@@ -16,8 +16,9 @@
 //     nothing new; stop() lets the batch in hand finish (a handler is never interrupted)
 //     and joins. poll(), catch_up() and seek() must not run while the thread does.
 //   - On the thread, a handler error stops the follower, unless Options::retry_after_error
-//     is set: then on_error (if set) is told, and the same batch is handed again after
-//     that delay (stop() cuts the wait short), for outboxes whose failures pass.
+//     is set: then the error is logged as a warning naming Options::name, and the same
+//     batch is handed again after that delay (stop() cuts the wait short). That is how the
+//     outboxes and automations follow the log: their failures pass.
 //   - seek(p) makes the next batch start after p (a reset, or a checkpoint reloaded).
 //   - Restart: a follower constructed at a checkpoint the handler stored together with
 //     its effects (in one transaction) neither skips nor repeats an event.
@@ -33,6 +34,7 @@
 #include <mutex>
 #include <optional>
 #include <span>
+#include <string>
 #include <thread>
 
 #include "eventstore/event_store.h"
@@ -47,7 +49,7 @@ class LogFollower {
     std::size_t batch_events = 1024;           // events per batch at most
     std::chrono::milliseconds idle_wait{200};  // the thread's longest wait for new events
     std::optional<std::chrono::milliseconds> retry_after_error = std::nullopt;
-    std::function<void(const Error&)> on_error = nullptr;  // called on the thread
+    std::string name = "log-follower";  // the thread's name (15 bytes at most are shown), and in log lines
   };
 
   // Follows `store` (which must outlive this) from after `after_position`.
@@ -84,5 +86,14 @@ class LogFollower {
   std::optional<Error> error_;
   std::thread thread_;
 };
+
+// How an outbox follows the log: batches of `batch_events`, a wait of at most 100 ms for
+// new records, a failed batch logged under `name` and handed again after a second.
+[[nodiscard]] inline LogFollower::Options outbox_follower_options(std::string name, std::size_t batch_events = 64) {
+  return LogFollower::Options{.batch_events = batch_events,
+                              .idle_wait = std::chrono::milliseconds(100),
+                              .retry_after_error = std::chrono::seconds(1),
+                              .name = std::move(name)};
+}
 
 }  // namespace ticketd

@@ -1,7 +1,6 @@
 #include "notifications/email_outbox.h"
 
 #include <fmt/format.h>
-#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -36,7 +35,7 @@ EmailNotifications::EmailNotifications(CommandEngine& engine, IntegrationStore& 
 EmailNotifications::~EmailNotifications() { stop(); }
 
 Result<void> EmailNotifications::start() {
-  if (thread_.joinable()) return {};
+  if (follower_) return {};
   auto stored = store_.outbox_position(kSystem);
   if (!stored) return std::unexpected(stored.error());
   const std::uint64_t from = stored->value_or(engine_.log().head().position);
@@ -50,9 +49,8 @@ Result<void> EmailNotifications::start() {
   }
   follower_ = std::make_unique<LogFollower>(
       engine_.log(), from, [this](std::span<const EventRecord> batch) { return handle(batch); },
-      LogFollower::Options{.batch_events = options_.batch_events});
-  thread_ = std::thread([this] { run(); });
-  pthread_setname_np(thread_.native_handle(), "email");
+      outbox_follower_options("email", options_.batch_events));
+  follower_->start();
   return {};
 }
 
@@ -62,7 +60,8 @@ void EmailNotifications::stop() {
     stopping_ = true;
   }
   wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  if (follower_) follower_->stop();
+  follower_.reset();
 }
 
 EmailNotifications::Stats EmailNotifications::stats() const {
@@ -268,28 +267,6 @@ Result<bool> EmailNotifications::retry_dead_letter(const std::string& tenant, st
     if (auto ok = store_.remove_dead_letter(tenant, std::string(kSystem), id); !ok) return std::unexpected(ok.error());
   }
   return *done;
-}
-
-void EmailNotifications::run() {
-  for (;;) {
-    {
-      std::lock_guard lock(mu_);
-      if (stopping_) return;
-    }
-    auto polled = follower_->poll();
-    if (!polled) {
-      {
-        std::lock_guard lock(mu_);
-        if (stopping_) return;
-      }
-      spdlog::warn("email: {}; trying again", polled.error().message);
-      follower_->seek(position_.load());
-      std::unique_lock lock(mu_);
-      wake_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_; });
-      continue;
-    }
-    if (*polled == 0) (void)engine_.log().wait_beyond(follower_->position(), std::chrono::milliseconds(100));
-  }
 }
 
 }  // namespace ticketd

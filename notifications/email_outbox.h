@@ -29,7 +29,6 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
-#include <thread>
 
 #include "adapters/integration_store.h"
 #include "base/clock.h"
@@ -98,7 +97,6 @@ class EmailNotifications final : public http::EmailPort {
   // dead-lettered (`letter`, when set, is the retried letter: updated instead of adding
   // one). Errc::unavailable when stopping; the store's errors.
   Result<bool> deliver(const Mail& m, int max_attempts, DeadLetter* letter);
-  void run();
 
   CommandEngine& engine_;
   IntegrationStore& store_;
@@ -107,7 +105,6 @@ class EmailNotifications final : public http::EmailPort {
   const Clock& clock_;
   Options options_;
   std::unique_ptr<LogFollower> follower_;
-  std::thread thread_;
   mutable std::mutex mu_;  // stopping_
   std::condition_variable wake_;
   bool stopping_ = false;

@@ -1,6 +1,5 @@
 #include "notifications/webhooks.h"
 
-#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -39,7 +38,7 @@ Webhooks::Webhooks(CommandEngine& engine, IntegrationStore& store, FieldCipher& 
 Webhooks::~Webhooks() { stop(); }
 
 Result<void> Webhooks::start() {
-  if (thread_.joinable()) return {};
+  if (follower_) return {};
   auto stored = store_.subscriptions();
   if (!stored) return std::unexpected(stored.error());
   std::map<std::string, std::vector<std::shared_ptr<const Subscription>>> loaded;
@@ -67,13 +66,22 @@ Result<void> Webhooks::start() {
   for (auto& [tenant, subs] : loaded) {
     std::stable_sort(subs.begin(), subs.end(), [](const auto& a, const auto& b) { return a->after < b->after; });
   }
+  auto position = store_.outbox_position(kSystem);
+  if (!position) return std::unexpected(position.error());
+  const std::uint64_t from = position->value_or(engine_.log().head().position);
+  if (!*position) {
+    if (auto ok = store_.set_outbox_position(kSystem, from); !ok) return ok;
+  }
+  position_.store(from);
   {
     std::lock_guard lock(mu_);
     subscriptions_ = std::move(loaded);
     stopping_ = false;
   }
-  thread_ = std::thread([this] { run(); });
-  pthread_setname_np(thread_.native_handle(), "webhooks");
+  follower_ = std::make_unique<LogFollower>(
+      engine_.log(), from, [this](std::span<const EventRecord> batch) { return handle(batch); },
+      outbox_follower_options("webhooks"));
+  follower_->start();
   return {};
 }
 
@@ -83,7 +91,8 @@ void Webhooks::stop() {
     stopping_ = true;
   }
   wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  if (follower_) follower_->stop();
+  follower_.reset();
 }
 
 Webhooks::Stats Webhooks::stats() const {
@@ -274,39 +283,6 @@ Result<bool> Webhooks::retry_dead_letter(const std::string& tenant, std::uint64_
     if (auto ok = store_.remove_dead_letter(tenant, std::string(kSystem), id); !ok) return std::unexpected(ok.error());
   }
   return *done;
-}
-
-void Webhooks::run() {
-  auto stored = store_.outbox_position(kSystem);
-  if (!stored) {
-    spdlog::error("webhooks: cannot read the outbox position: {}", stored.error().message);
-    return;
-  }
-  const std::uint64_t from = stored->value_or(engine_.log().head().position);
-  if (!*stored) (void)store_.set_outbox_position(kSystem, from);
-  position_.store(from);
-  follower_ = std::make_unique<LogFollower>(
-      engine_.log(), from, [this](std::span<const EventRecord> batch) { return handle(batch); },
-      LogFollower::Options{.batch_events = 64});
-  for (;;) {
-    {
-      std::lock_guard lock(mu_);
-      if (stopping_) return;
-    }
-    auto polled = follower_->poll();
-    if (!polled) {
-      {
-        std::lock_guard lock(mu_);
-        if (stopping_) return;
-      }
-      spdlog::warn("webhooks: {}; trying again", polled.error().message);
-      follower_->seek(position_.load());
-      std::unique_lock lock(mu_);
-      wake_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_; });
-      continue;
-    }
-    if (*polled == 0) (void)engine_.log().wait_beyond(follower_->position(), std::chrono::milliseconds(100));
-  }
 }
 
 }  // namespace ticketd

@@ -27,7 +27,6 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <thread>
 
 #include "adapters/integration_store.h"
 #include "base/clock.h"
@@ -94,7 +93,6 @@ class Webhooks final : public http::WebhooksPort {
   // (`letter`, when set, is the retried letter: updated instead of adding one).
   // Errc::unavailable when stopping.
   Result<bool> deliver(const Delivery& d, int max_attempts, DeadLetter* letter);
-  void run();
 
   CommandEngine& engine_;
   IntegrationStore& store_;
@@ -104,7 +102,6 @@ class Webhooks final : public http::WebhooksPort {
   Options options_;
   RestClient client_;
   std::unique_ptr<LogFollower> follower_;
-  std::thread thread_;
   mutable std::mutex mu_;  // stopping_, subscriptions_
   std::condition_variable wake_;
   bool stopping_ = false;
