@@ -317,8 +317,8 @@ int main(int argc, char** argv) {
   std::unique_ptr<ticketd::SmtpMailer> mailer;
   std::unique_ptr<ticketd::EmailNotifications> email;
   if (!follower) {
-    automations =
-        std::make_unique<ticketd::AutomationRunner>(*engine, **store, cipher, ticketd::AutomationRunner::Options{});
+    automations = std::make_unique<ticketd::AutomationRunner>(*engine, **store, cipher, clock,
+                                                              ticketd::AutomationRunner::Options{});
     if (auto started = automations->start(); !started) {
       fmt::print(stderr, "ticketd: automations: {}\n", started.error().message);
       return 1;
@@ -415,6 +415,9 @@ int main(int argc, char** argv) {
     while (!cv.wait_for(lock, kSchedulerInterval, [&] { return stopping; })) {
       lock.unlock();
       auto report = engine->run_scheduler();
+      if (automations) {
+        if (auto fired = automations->check_timers(); !fired) spdlog::error("automations: {}", fired.error().message);
+      }
       if (!report) {
         spdlog::error("scheduler: {}", report.error().message);
       } else if (report->warnings + report->breaches + report->auto_closed + report->archived > 0) {

@@ -23,7 +23,9 @@ Result<void> AssignmentBook::apply(const EventRecord& record) {
     return {};
   }
   if (record.type == "ticket.created") {
-    tickets_.try_emplace(record.stream);
+    TicketEntry& t = tickets_[record.stream];
+    t.unassigned_at = record.time;
+    t.unassigned_position = record.position;
     return {};
   }
   if (record.type != "ticket.assigned" && record.type != "ticket.status_changed" && record.type != "ticket.archived") {
@@ -42,6 +44,9 @@ Result<void> AssignmentBook::apply(const EventRecord& record) {
   if (!event) return std::unexpected(event.error());
   if (const auto* assigned = std::get_if<TicketAssigned>(&*event)) {
     next.assignee = assigned->after.value_or("");
+    next.fired.clear();
+    next.unassigned_at = record.time;
+    next.unassigned_position = record.position;
     if (assigned->after) {
       auto pending = pending_.find(record.stream);
       if (pending != pending_.end() && pending->second == *assigned->after) {
@@ -65,6 +70,25 @@ void AssignmentBook::note_assigned(const std::string& ticket, const std::string&
   set_ticket(ticket, next);
   take_turn(sub);
   pending_[ticket] = sub;
+}
+
+std::vector<AssignmentBook::Unassigned> AssignmentBook::unassigned_since(Timestamp before) const {
+  std::vector<Unassigned> out;
+  for (const auto& [id, t] : tickets_) {
+    if (t.assignee.empty() && is_active(t.status) && t.unassigned_at <= before) {
+      out.push_back(Unassigned{id, t.unassigned_at, t.unassigned_position});
+    }
+  }
+  return out;
+}
+
+bool AssignmentBook::mark_fired(const std::string& ticket, const std::string& rule) {
+  auto it = tickets_.find(ticket);
+  if (it == tickets_.end()) return true;
+  auto& fired = it->second.fired;
+  if (std::find(fired.begin(), fired.end(), rule) != fired.end()) return true;
+  fired.push_back(rule);
+  return false;
 }
 
 void AssignmentBook::set_ticket(const std::string& id, const TicketEntry& next) {

@@ -2,7 +2,9 @@
 // records in order (docs/automations.md, "Assignment"): each staff user's tenant, queues
 // and availability; each ticket's tenant, queue, status and assignee; and, per assignee,
 // the active tickets held (neither resolved nor closed) and when they last received one.
-// Not thread-safe: one AutomationRunner owns it.
+// And for escalation, since when and since which record each active ticket has been
+// unassigned, and which rules fired in that stretch. Not thread-safe: one AutomationRunner
+// owns it.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "base/timestamp.h"
 #include "domain/assignment.h"
 #include "domain/ticket_vocabulary.h"
 #include "events/field_cipher.h"
@@ -38,6 +41,17 @@ class AssignmentBook {
   // The tickets `sub` holds whose status is new or open, in id order.
   [[nodiscard]] std::vector<std::string> new_or_open_of(const std::string& sub) const;
 
+  // An active ticket without assignee since `since` (the record at `position`).
+  struct Unassigned {
+    std::string ticket;
+    Timestamp since{};
+    std::uint64_t position = 0;
+  };
+  // The active tickets unassigned since `before` or earlier, in id order.
+  [[nodiscard]] std::vector<Unassigned> unassigned_since(Timestamp before) const;
+  // Whether rule `rule` fired for `ticket` in its current unassigned stretch; marks it.
+  [[nodiscard]] bool mark_fired(const std::string& ticket, const std::string& rule);
+
  private:
   struct Staff {
     std::string tenant;
@@ -49,6 +63,9 @@ class AssignmentBook {
   struct TicketEntry {
     std::string assignee;  // "" = none
     Status status = Status::new_;
+    Timestamp unassigned_at{};  // the last record that left it without assignee
+    std::uint64_t unassigned_position = 0;
+    std::vector<std::string> fired;  // rules fired since then
   };
   void set_ticket(const std::string& id, const TicketEntry& next);
   void take_turn(const std::string& sub);

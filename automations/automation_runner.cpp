@@ -4,6 +4,8 @@
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "base/decimal.h"
 #include "events/ticket_event_codec.h"
 #include "events/user_record_codec.h"
@@ -13,14 +15,20 @@ namespace ticketd {
 namespace {
 
 constexpr std::string_view kOfferBack = "offer_back";
+constexpr std::string_view kAutomationActor = "system:automation/";
+
+std::string assign_seed(const std::string& ticket, std::uint64_t cause) {
+  return fmt::format("assign/{}/{}", ticket, cause);
+}
 
 // What the rule's commands answer when the ticket moved on: nothing to do, nothing to retry.
 bool refused(const Error& e) { return e.code != Errc::unavailable && e.code != Errc::internal; }
 
 }  // namespace
 
-AutomationRunner::AutomationRunner(CommandEngine& engine, EventStore& store, const FieldCipher& cipher, Options options)
-    : engine_(engine), store_(store), cipher_(cipher), options_(options), book_(cipher) {}
+AutomationRunner::AutomationRunner(CommandEngine& engine, EventStore& store, const FieldCipher& cipher,
+                                   const Clock& clock, Options options)
+    : engine_(engine), store_(store), cipher_(cipher), clock_(clock), options_(options), book_(cipher) {}
 
 AutomationRunner::~AutomationRunner() { stop(); }
 
@@ -36,7 +44,6 @@ Result<void> AutomationRunner::start() {
     checkpoint_ = store_.head().position;
     if (auto ok = store_.put_meta(kCheckpointKey, std::to_string(checkpoint_)); !ok) return ok;
   }
-  position_.store(checkpoint_);
   start_head_ = store_.head().position;
   follower_ = std::make_unique<LogFollower>(
       store_, 0, [this](std::span<const EventRecord> batch) { return handle(batch); },
@@ -52,7 +59,8 @@ void AutomationRunner::stop() {
 }
 
 AutomationRunner::Stats AutomationRunner::stats() const {
-  return Stats{position_.load(), assigned_.load(), offered_back_.load(), no_candidate_.load(), refused_.load()};
+  return Stats{position_.load(),     assigned_.load(), offered_back_.load(),
+               no_candidate_.load(), refused_.load(),  escalations_.load()};
 }
 
 // The book is rebuilt up to the head as of start() before anything is acted on, so the
@@ -61,6 +69,7 @@ AutomationRunner::Stats AutomationRunner::stats() const {
 // restart. A failed batch comes again from its start: records the book already holds are
 // not applied twice, and those acted on (up to checkpoint_) are not acted on again.
 Result<void> AutomationRunner::handle(std::span<const EventRecord> batch) {
+  std::lock_guard lock(mu_);
   const std::uint64_t stored = checkpoint_;
   for (const EventRecord& r : batch) {
     if (r.position > book_position_) {
@@ -76,8 +85,8 @@ Result<void> AutomationRunner::handle(std::span<const EventRecord> batch) {
   }
   if (checkpoint_ != stored) {
     if (auto ok = store_.put_meta(kCheckpointKey, std::to_string(checkpoint_)); !ok) return ok;
-    position_.store(checkpoint_);
   }
+  position_.store(book_position_);
   return {};
 }
 
@@ -104,19 +113,21 @@ Result<void> AutomationRunner::act_on(const EventRecord& r) {
     if (!user->available && !book_.available(user->sub)) return offer_back(user->sub, r.position);
     return {};
   }
-  if (r.type == "ticket.created") return try_assign(r.stream, r.position);
-  if (r.type == "ticket.status_changed" ||
-      (r.type == "ticket.assigned" && r.actor.sub == automation_principal("", kOfferBack).sub)) {
+  if (r.type == "ticket.created") return try_assign(r.stream, assign_seed(r.stream, r.position));
+  if (r.type == "ticket.sla_warning" || r.type == "ticket.sla_breached") return escalate_sla(r);
+  if (r.type == "ticket.status_changed" || (r.type == "ticket.assigned" && r.actor.sub.starts_with(kAutomationActor))) {
     auto event = decode_ticket_event(r.type, r.data, cipher_);
     if (!event) return std::unexpected(event.error());
     const auto* changed = std::get_if<StatusChanged>(&*event);
     if (changed && changed->reason != "reopen") return {};
-    return try_assign(r.stream, r.position);
+    const auto* assigned = std::get_if<TicketAssigned>(&*event);
+    if (assigned && assigned->after) return {};  // only an automation's unassignment offers the ticket
+    return try_assign(r.stream, assign_seed(r.stream, r.position));
   }
   return {};
 }
 
-Result<void> AutomationRunner::try_assign(const std::string& id, std::uint64_t cause) {
+Result<void> AutomationRunner::try_assign(const std::string& id, const std::string& seed) {
   auto loaded = engine_.ticket(id, system_principal(""));
   if (!loaded) return refused(loaded.error()) ? Result<void>{} : std::unexpected(loaded.error());
   const Ticket& t = **loaded;
@@ -134,15 +145,10 @@ Result<void> AutomationRunner::try_assign(const std::string& id, std::uint64_t c
   CommandRequest request;
   request.principal = automation_principal(t.tenant, name_of(mode));
   request.if_match = t.version;
-  request.event_id_seed = fmt::format("assign/{}/{}", id, cause);
-  auto out = engine_.execute(id, AssignTicket{*pick, std::nullopt, false}, request);
-  if (!out) {
-    if (!refused(out.error())) return std::unexpected(out.error());
-    ++refused_;
-    spdlog::warn("automations: assigning ticket {} refused: {}", id, out.error().message);
-    return {};
-  }
-  if (out->events_written > 0) {
+  request.event_id_seed = seed;
+  auto wrote = issue(id, AssignTicket{*pick, std::nullopt, false}, std::move(request));
+  if (!wrote) return std::unexpected(wrote.error());
+  if (*wrote) {
     book_.note_assigned(id, *pick);
     ++assigned_;
   }
@@ -162,14 +168,120 @@ Result<void> AutomationRunner::offer_back(const std::string& sub, std::uint64_t 
     request.principal = automation_principal(t.tenant, kOfferBack);
     request.if_match = t.version;
     request.event_id_seed = fmt::format("offer-back/{}/{}", id, cause);
-    auto out = engine_.execute(id, AssignTicket{std::nullopt, std::nullopt, false}, request);
-    if (!out) {
-      if (!refused(out.error())) return std::unexpected(out.error());
-      ++refused_;
-      continue;
-    }
-    if (out->events_written > 0) ++offered_back_;
+    auto wrote = issue(id, AssignTicket{std::nullopt, std::nullopt, false}, std::move(request));
+    if (!wrote) return std::unexpected(wrote.error());
+    if (*wrote) ++offered_back_;
   }
+  return {};
+}
+
+Result<bool> AutomationRunner::issue(const std::string& ticket, TicketCommand command, CommandRequest request) {
+  auto out = engine_.execute(ticket, std::move(command), request);
+  if (!out) {
+    if (!refused(out.error())) return std::unexpected(out.error());
+    ++refused_;
+    spdlog::warn("automations: {} on ticket {} refused: {}", request.event_id_seed, ticket, out.error().message);
+    return false;
+  }
+  return out->events_written > 0;
+}
+
+Result<void> AutomationRunner::escalate_sla(const EventRecord& r) {
+  auto event = decode_ticket_event(r.type, r.data, cipher_);
+  if (!event) return std::unexpected(event.error());
+  const EscalationTrigger trigger =
+      r.type == "ticket.sla_warning" ? EscalationTrigger::sla_warning : EscalationTrigger::sla_breached;
+  const SlaMetric metric = trigger == EscalationTrigger::sla_warning ? std::get<SlaWarning>(*event).metric
+                                                                     : std::get<SlaBreached>(*event).metric;
+  auto loaded = engine_.ticket(r.stream, system_principal(""));
+  if (!loaded) return refused(loaded.error()) ? Result<void>{} : std::unexpected(loaded.error());
+  auto config = engine_.tenant((*loaded)->tenant);
+  if (!config) return std::unexpected(config.error());
+  for (const EscalationRule& rule : config->escalations) {
+    if (!escalation_matches(rule, trigger, metric, (*loaded)->queue)) continue;
+    auto current = engine_.ticket(r.stream, system_principal(""));  // the previous rule may have changed it
+    if (!current) return refused(current.error()) ? Result<void>{} : std::unexpected(current.error());
+    if (auto ok = fire(rule, **current, metric, r.position); !ok) return ok;
+  }
+  return {};
+}
+
+Result<void> AutomationRunner::check_timers() {
+  std::lock_guard lock(mu_);
+  if (book_position_ < start_head_) return {};  // the book is still being rebuilt
+  const Timestamp now = clock_.now();
+  for (const auto& u : book_.unassigned_since(now)) {
+    auto loaded = engine_.ticket(u.ticket, system_principal(""));
+    if (!loaded) {
+      if (refused(loaded.error())) continue;
+      return std::unexpected(loaded.error());
+    }
+    const Ticket& t = **loaded;
+    if (t.assignee || !is_active(t.status)) continue;
+    auto config = engine_.tenant(t.tenant);
+    if (!config) return std::unexpected(config.error());
+    for (const EscalationRule& rule : config->escalations) {
+      if (!escalation_matches(rule, EscalationTrigger::unassigned, std::nullopt, t.queue)) continue;
+      if (now - u.since < rule.unassigned_for || book_.mark_fired(u.ticket, rule.id)) continue;
+      auto current = engine_.ticket(u.ticket, system_principal(""));
+      if (!current) return refused(current.error()) ? Result<void>{} : std::unexpected(current.error());
+      if (auto ok = fire(rule, **current, std::nullopt, u.position); !ok) return ok;
+    }
+  }
+  return {};
+}
+
+Result<void> AutomationRunner::fire(const EscalationRule& rule, const Ticket& t, std::optional<SlaMetric> metric,
+                                    std::uint64_t cause) {
+  const std::string base = fmt::format("escalate/{}/{}/{}", rule.id, t.id, cause);
+  auto request = [&](std::string_view action) {
+    CommandRequest r;
+    r.principal = automation_principal(t.tenant, "escalation/" + rule.id);
+    r.event_id_seed = base + "/" + std::string(action);
+    return r;
+  };
+  bool wrote_any = false;
+  UpdateTicket update;
+  if (rule.raise_to && raised_priority(t.priority, *rule.raise_to) != t.priority) update.priority = rule.raise_to;
+  const bool moves = rule.move_to_queue && *rule.move_to_queue != t.queue;
+  if (moves) update.queue = rule.move_to_queue;
+  std::vector<std::string> tags = t.tags;
+  for (const auto& tag : rule.add_tags) {
+    if (std::find(tags.begin(), tags.end(), tag) == tags.end()) tags.push_back(tag);
+  }
+  if (tags != t.tags) update.tags = std::move(tags);
+  if (update.priority || update.queue || update.tags) {
+    auto wrote = issue(t.id, std::move(update), request("update"));
+    if (!wrote) return std::unexpected(wrote.error());
+    wrote_any = wrote_any || *wrote;
+  }
+  if (moves && !t.assignee && !rule.assign_to) {  // moved unassigned: the new queue's mode assigns it
+    if (auto ok = try_assign(t.id, base + "/offer"); !ok) return ok;
+  }
+  std::optional<std::string> assignee = t.assignee;
+  if (rule.assign_to || (moves && t.assignee)) {
+    // Moved without a person named: offered to the new queue (an automation's unassignment).
+    auto wrote = issue(t.id, AssignTicket{rule.assign_to, std::nullopt, false}, request("assign"));
+    if (!wrote) return std::unexpected(wrote.error());
+    wrote_any = wrote_any || *wrote;
+    if (*wrote) assignee = rule.assign_to;
+  }
+  std::vector<std::string> mentions;
+  for (const auto& who : rule.notify) {
+    const std::optional<std::string> sub = who == kNotifyAssignee ? assignee : std::optional<std::string>(who);
+    if (sub && std::find(mentions.begin(), mentions.end(), *sub) == mentions.end()) mentions.push_back(*sub);
+  }
+  if (!mentions.empty()) {
+    AddComment note;
+    note.comment_id = base;
+    note.body = escalation_note(rule, metric);
+    note.visibility = Visibility::internal;
+    note.mentions = std::move(mentions);
+    auto wrote = issue(t.id, std::move(note), request("notify"));
+    if (!wrote) return std::unexpected(wrote.error());
+    wrote_any = wrote_any || *wrote;
+  }
+  if (wrote_any) ++escalations_;
   return {};
 }
 

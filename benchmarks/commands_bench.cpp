@@ -2,9 +2,13 @@
 // store for a realistic mix, and the time to load a long ticket from the log.
 //
 //   build/benchmarks/commands_bench [--seconds S] [--warmup S] [--clients N...] [--dir DIR] [--relay]
+//                                   [--automations]
 //
 // --relay runs the Kafka relay (replication/log_relay.h) on the same log, publishing to an
 // embedded cluster in the same process, while the commands are measured.
+// --automations runs the automation runner (automations/automation_runner.h) on the log,
+// with the tickets' queue in round_robin mode over 8 available member agents, so every
+// created ticket is assigned by it while the clients work (they then take it themselves).
 //
 // Each client repeats: create a ticket, comment 5 times, assign it to itself, start,
 // resolve (9 commands, each appended durably before the next). Clients are OS threads
@@ -26,6 +30,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "automations/automation_runner.h"
 #include "benchmarks/measure_window.h"
 #include "commands/command_engine.h"
 #include "privacy/subject_key_store.h"
@@ -248,6 +253,8 @@ int main(int argc, char** argv) {
   cli.add_option("--clients", client_counts, "concurrent client counts")->check(CLI::Range(1, 4096));
   bool relay_on = false;
   cli.add_flag("--relay", relay_on, "run the Kafka relay (embedded cluster) on the log while measuring");
+  bool automations_on = false;
+  cli.add_flag("--automations", automations_on, "run automatic assignment (round robin, 8 agents) while measuring");
   CLI11_PARSE(cli, argc, argv);
   std::filesystem::remove_all(dir);
   {
@@ -262,6 +269,23 @@ int main(int argc, char** argv) {
           *e.store, cluster->bootstrap(), [&e](const EventRecord& r) { return e.engine.tenant_of(r); }, e.clock);
       must(relay->start(), "starting the relay");
       fmt::print("relay on: publishing to the embedded cluster at {}\n", cluster->bootstrap());
+    }
+    std::unique_ptr<AutomationRunner> automations;
+    if (automations_on) {
+      TenantConfig acme;
+      acme.id = "acme";
+      acme.name = "Acme";
+      acme.assignment = {{"general", AssignmentMode::round_robin}};
+      must(e.engine.configure_tenant(acme, Principal{"root", "acme", Role::global_admin, "", ""}), "configuring");
+      for (int i = 0; i < 8; ++i) {
+        UserRecord pool{fmt::format("pool-{}", i), "acme", "", "", Role::agent};
+        pool.queues = {"general"};
+        must(e.engine.record_user(pool, Principal{pool.sub, "acme", Role::agent, "", ""}), "record_user");
+      }
+      automations =
+          std::make_unique<AutomationRunner>(e.engine, *e.store, e.cipher, e.clock, AutomationRunner::Options{});
+      must(automations->start(), "starting the automations");
+      fmt::print("automations on: queue general round_robin over 8 agents\n");
     }
     fmt::print(
         "per configuration: {} s warm-up (not counted), then {} s measured; counted are the commands started "
@@ -279,6 +303,11 @@ int main(int argc, char** argv) {
       if (relay) {
         const auto r = relay->stats();
         fmt::print("         relay: head {}, delivered {}, lag {:.3f} s\n", r.head, r.delivered, r.lag_seconds);
+      }
+      if (automations) {
+        const auto a = automations->stats();
+        fmt::print("         automations: assigned {}, refused {} (the ticket moved on first), behind the head by {}\n",
+                   a.assigned, a.refused, e.store->head().position - a.position);
       }
       std::fflush(stdout);
     }

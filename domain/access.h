@@ -48,6 +48,7 @@ enum class Action {
   configure_integrations,   // GET/PUT /integrations/{system}, its status and dead letters (own tenant)
   configure_webhooks,       // GET/POST /webhooks, DELETE /webhooks/{id}, their dead letters (own tenant)
   configure_notifications,  // e-mail notifications' dead letters and their retry (own tenant)
+  configure_automations,    // GET/PUT /automations/escalations (own tenant)
   set_availability,         // PUT /users/{sub}/availability: one's own (others: see may_set_availability)
   // Ticket commands (checked by decide(), after the ticket's scope).
   create_ticket,

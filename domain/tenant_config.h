@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "domain/escalation.h"
 #include "domain/ticket_vocabulary.h"
 
 namespace ticketd {
@@ -69,6 +70,7 @@ struct TenantConfig {
   std::chrono::hours reopen_window{14 * 24};
   std::chrono::hours auto_close_delay{48};
   std::chrono::days retention{365 * 3};
+  std::vector<EscalationRule> escalations;  // in the order they fire
 
   [[nodiscard]] static std::map<Priority, SlaTarget> default_sla();
   [[nodiscard]] bool has_category(const std::string& c) const;

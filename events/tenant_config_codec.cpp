@@ -3,11 +3,175 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <functional>
 
 #include "base/json_writer.h"
 #include "base/timestamp.h"
+#include "domain/ticket_events.h"
 
 namespace ticketd {
+
+namespace {
+
+using Bad = std::function<void(std::string, std::string)>;
+
+void write_escalations(JsonWriter& w, const std::vector<EscalationRule>& rules) {
+  w.begin_array();
+  for (const auto& r : rules) {
+    w.begin_object().key("id").value(r.id).key("on").value(name_of(r.on));
+    if (r.metric) w.key("metric").value(name_of(*r.metric));
+    if (r.on == EscalationTrigger::unassigned) {
+      w.key("minutes").value(static_cast<std::int64_t>(r.unassigned_for.count()));
+    }
+    if (r.only_queue) w.key("queue").value(*r.only_queue);
+    w.key("actions").begin_object();
+    if (r.raise_to) w.key("priority").value(name_of(*r.raise_to));
+    if (r.move_to_queue) w.key("queue").value(*r.move_to_queue);
+    if (r.assign_to) w.key("assignee").value(*r.assign_to);
+    if (!r.add_tags.empty()) {
+      w.key("tags").begin_array();
+      for (const auto& t : r.add_tags) w.value(t);
+      w.end_array();
+    }
+    if (!r.notify.empty()) {
+      w.key("notify").begin_array();
+      for (const auto& n : r.notify) w.value(n);
+      w.end_array();
+    }
+    w.end_object().end_object();
+  }
+  w.end_array();
+}
+
+bool valid_rule_id(std::string_view id) {
+  if (id.empty() || id.size() > EscalationLimits::kMaxIdBytes) return false;
+  return std::all_of(id.begin(), id.end(), [](char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_';
+  });
+}
+
+// Names of 1-64 bytes (tags, subs), at most `max`; false after reporting `field`.
+bool read_names(simdjson::dom::element e, std::size_t max, std::vector<std::string>& out) {
+  simdjson::dom::array a;
+  if (e.get_array().get(a) != simdjson::SUCCESS || a.size() > max) return false;
+  for (auto x : a) {
+    std::string_view sv;
+    if (x.get_string().get(sv) != simdjson::SUCCESS || sv.empty() || sv.size() > 64) return false;
+    out.emplace_back(sv);
+  }
+  return true;
+}
+
+void read_escalations(simdjson::dom::array rules, const TenantConfig& c, std::vector<EscalationRule>& out,
+                      const Bad& bad) {
+  out.clear();
+  if (rules.size() > EscalationLimits::kMaxRules) {
+    bad("escalations", "at most 50 rules");
+    return;
+  }
+  std::size_t i = 0;
+  for (auto e : rules) {
+    const std::string at = "escalations[" + std::to_string(i++) + "]";
+    EscalationRule r;
+    std::string_view sv;
+    if (e["id"].get_string().get(sv) != simdjson::SUCCESS || !valid_rule_id(sv)) {
+      bad(at + ".id", "is required: 1-64 of a-z, 0-9, - and _");
+      continue;
+    }
+    r.id = std::string(sv);
+    if (std::any_of(out.begin(), out.end(), [&](const EscalationRule& x) { return x.id == r.id; })) {
+      bad(at + ".id", "is used twice: " + r.id);
+    }
+    std::optional<EscalationTrigger> on;
+    if (e["on"].get_string().get(sv) == simdjson::SUCCESS) on = parse_escalation_trigger(sv);
+    if (!on) {
+      bad(at + ".on", "is one of sla.warning, sla.breached, unassigned");
+      continue;
+    }
+    r.on = *on;
+    if (e["metric"].get_string().get(sv) == simdjson::SUCCESS) {
+      if (r.on == EscalationTrigger::unassigned || (sv != "first_response" && sv != "resolution")) {
+        bad(at + ".metric", "is first_response or resolution, for the sla triggers only");
+      } else {
+        r.metric = sv == "first_response" ? SlaMetric::first_response : SlaMetric::resolution;
+      }
+    }
+    std::int64_t minutes = 0;
+    const bool has_minutes = e["minutes"].get_int64().get(minutes) == simdjson::SUCCESS;
+    if (r.on == EscalationTrigger::unassigned) {
+      if (!has_minutes || minutes < 1 || minutes > EscalationLimits::kMaxMinutes) {
+        bad(at + ".minutes", "is required for unassigned: 1 to 527040");
+      }
+      r.unassigned_for = std::chrono::minutes{minutes};
+    } else if (has_minutes) {
+      bad(at + ".minutes", "is for the unassigned trigger only");
+    }
+    if (e["queue"].get_string().get(sv) == simdjson::SUCCESS) {
+      if (!c.has_queue(std::string(sv))) bad(at + ".queue", "is not one of the tenant's queues");
+      r.only_queue = std::string(sv);
+    }
+    simdjson::dom::element actions;
+    if (e["actions"].get(actions) != simdjson::SUCCESS || !actions.is_object()) {
+      bad(at + ".actions", "is required: priority, queue, assignee, tags and/or notify");
+      continue;
+    }
+    if (actions["priority"].get_string().get(sv) == simdjson::SUCCESS) {
+      r.raise_to = parse_priority(sv);
+      if (!r.raise_to) bad(at + ".actions.priority", "is one of low, medium, high, urgent");
+    }
+    if (actions["queue"].get_string().get(sv) == simdjson::SUCCESS) {
+      if (!c.has_queue(std::string(sv))) bad(at + ".actions.queue", "is not one of the tenant's queues");
+      r.move_to_queue = std::string(sv);
+    }
+    if (actions["assignee"].get_string().get(sv) == simdjson::SUCCESS) {
+      if (sv.empty() || sv.size() > 200) bad(at + ".actions.assignee", "is a user's sub of 1-200 bytes");
+      r.assign_to = std::string(sv);
+    }
+    simdjson::dom::element list;
+    if (actions["tags"].get(list) == simdjson::SUCCESS && !read_names(list, EscalationLimits::kMaxTags, r.add_tags)) {
+      bad(at + ".actions.tags", "is a list of at most 20 tags of 1-64 bytes");
+    }
+    if (actions["notify"].get(list) == simdjson::SUCCESS && !read_names(list, EscalationLimits::kMaxNotify, r.notify)) {
+      bad(at + ".actions.notify", "is a list of at most 20 subs (or \"assignee\") of 1-64 bytes");
+    }
+    if (!r.raise_to && !r.move_to_queue && !r.assign_to && r.add_tags.empty() && r.notify.empty()) {
+      bad(at + ".actions", "needs at least one of priority, queue, assignee, tags, notify");
+    }
+    out.push_back(std::move(r));
+  }
+}
+
+Error validation_error(const std::string& what, std::vector<FieldError> errors) {
+  return Error{Errc::validation,
+               what + ": " + errors.front().field + " " + errors.front().message,
+               std::move(errors),
+               std::nullopt,
+               {},
+               {}};
+}
+
+}  // namespace
+
+std::string encode_escalation_rules(const std::vector<EscalationRule>& rules) {
+  JsonWriter w;
+  write_escalations(w, rules);
+  return w.take();
+}
+
+Result<std::vector<EscalationRule>> decode_escalation_rules(std::string_view json, const TenantConfig& config) {
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::array rules;
+  if (parser.parse(json.data(), json.size()).get_array().get(rules) != simdjson::SUCCESS) {
+    return make_error(Errc::validation, "escalation rules are not a JSON array");
+  }
+  std::vector<FieldError> errors;
+  std::vector<EscalationRule> out;
+  read_escalations(rules, config, out, [&](std::string f, std::string m) {
+    errors.push_back({std::move(f), std::move(m)});
+  });
+  if (!errors.empty()) return std::unexpected(validation_error("invalid escalation rules", std::move(errors)));
+  return out;
+}
 
 std::string encode_tenant_config(const TenantConfig& c) {
   JsonWriter w;
@@ -39,6 +203,8 @@ std::string encode_tenant_config(const TenantConfig& c) {
   w.key("reopen_window_hours").value(static_cast<std::int64_t>(c.reopen_window.count()));
   w.key("auto_close_delay_hours").value(static_cast<std::int64_t>(c.auto_close_delay.count()));
   w.key("retention_days").value(static_cast<std::int64_t>(c.retention.count()));
+  w.key("escalations");
+  write_escalations(w, c.escalations);
   w.end_object();
   return w.take();
 }
@@ -172,15 +338,10 @@ Result<TenantConfig> decode_tenant_config(std::string_view id, std::string_view 
     if (n < 1 || n > TenantConfigLimits::kMaxRetentionDays) bad("retention_days", "must be from 1 to 36600");
     c.retention = std::chrono::days{n};
   }
-  if (!errors.empty()) {
-    Error e{Errc::validation,
-            "invalid tenant settings: " + errors.front().field + " " + errors.front().message,
-            errors,
-            std::nullopt,
-            {},
-            {}};
-    return std::unexpected(std::move(e));
-  }
+  simdjson::dom::array escalations;
+  if (root["escalations"].get_array().get(escalations) == simdjson::SUCCESS)
+    read_escalations(escalations, c, c.escalations, bad);
+  if (!errors.empty()) return std::unexpected(validation_error("invalid tenant settings", std::move(errors)));
   return c;
 }
 

@@ -83,6 +83,17 @@ std::optional<std::optional<std::string>> JsonInput::nullable_string(const char*
   return std::optional<std::string>(std::string(v));
 }
 
+std::optional<simdjson::dom::array> JsonInput::array(const char* key) {
+  auto e = field(key);
+  if (!e) return std::nullopt;
+  simdjson::dom::array out;
+  if (e->get_array().get(out) != simdjson::SUCCESS) {
+    add_error(key, "must be an array");
+    return std::nullopt;
+  }
+  return out;
+}
+
 std::optional<std::vector<std::string>> JsonInput::strings(const char* key, std::size_t max_bytes) {
   auto e = field(key);
   if (!e || e->is_null()) return std::nullopt;

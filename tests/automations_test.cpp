@@ -9,6 +9,7 @@
 
 #include "automations/automation_runner.h"
 #include "events/ticket_event_codec.h"
+#include "eventstore/event_store.h"
 #include "tests/engine_fixture.h"
 
 using namespace ticketd;
@@ -23,13 +24,33 @@ struct World {
   Engine e{dir.str() + "/events"};
   std::unique_ptr<AutomationRunner> runner;
 
-  World() {
+  explicit World(std::vector<EscalationRule> rules = {}) {
     TenantConfig acme;
     acme.id = "acme";
     acme.name = "Acme";
     acme.queues = {"general", "billing", "vip"};
     acme.assignment = {{"general", AssignmentMode::round_robin}, {"vip", AssignmentMode::least_loaded}};
+    acme.escalations = std::move(rules);
     REQUIRE(e.engine.configure_tenant(acme, kRoot));
+  }
+  void restart() {
+    runner->stop();
+    runner.reset();
+    start();
+  }
+  // The internal notes an escalation rule wrote on a ticket.
+  std::vector<Comment> notes_of(const std::string& id, const std::string& rule) {
+    auto t = w_held(id);
+    std::vector<Comment> out;
+    for (const auto& c : t->comments) {
+      if (c.author == "system:automation/escalation/" + rule) out.push_back(c);
+    }
+    return out;
+  }
+  TicketRepository::Ptr w_held(const std::string& id) {
+    auto t = e.held(id);
+    REQUIRE(t);
+    return *t;
   }
   void staff(const std::string& sub, std::vector<std::string> queues, bool available = true) {
     UserRecord u{sub, "acme", "", "", Role::agent};
@@ -39,8 +60,14 @@ struct World {
   }
   void start() {
     runner = std::make_unique<AutomationRunner>(
-        e.engine, *e.store, e.cipher, AutomationRunner::Options{.retry_after = std::chrono::milliseconds(50)});
+        e.engine, *e.store, e.cipher, e.clock, AutomationRunner::Options{.retry_after = std::chrono::milliseconds(50)});
     REQUIRE(runner->start());
+  }
+  bool check_timers_now() {
+    settle();
+    auto fired = runner->check_timers();
+    if (!fired) FAIL(fired.error().message);
+    return static_cast<bool>(fired);
   }
   // Waits until the runner has read the whole log.
   void settle() {
@@ -239,4 +266,108 @@ TEST_CASE("restarts mid-stream assign nobody twice and keep the turns") {
   CHECK(count["a1"] == 100);
   CHECK(count["a2"] == 100);
   CHECK(count["a3"] == 100);
+}
+
+TEST_CASE("escalation: a breach fires its rule exactly once, also when a restart reads the breach again") {
+  EscalationRule breach;
+  breach.id = "first-response-breach";
+  breach.on = EscalationTrigger::sla_breached;
+  breach.metric = SlaMetric::first_response;
+  breach.raise_to = Priority::urgent;
+  breach.add_tags = {"escalated"};
+  breach.notify = {std::string(kNotifyAssignee), "lead"};
+  EscalationRule vip_only;  // another queue: never fires here
+  vip_only.id = "vip-warning";
+  vip_only.on = EscalationTrigger::sla_warning;
+  vip_only.only_queue = "vip";
+  vip_only.add_tags = {"at-risk"};
+  World w({breach, vip_only});
+  w.staff("a1", {"general"});
+  w.staff("lead", {});
+  w.start();
+  const std::string id = w.create();
+  w.settle();
+  REQUIRE(w.assignee(id) == "a1");
+  const std::uint64_t before_breach = w.e.store->head().position;
+  w.e.clock.advance(std::chrono::hours(9));  // medium: first response due after 8 hours
+  auto report = w.e.engine.run_scheduler();
+  REQUIRE(report);
+  REQUIRE(report->breaches == 1);
+  w.settle();
+  auto t = w.w_held(id);
+  CHECK(t->priority == Priority::urgent);
+  CHECK(t->tags == std::vector<std::string>{"escalated"});
+  auto notes = w.notes_of(id, breach.id);
+  REQUIRE(notes.size() == 1);
+  CHECK(notes[0].visibility == Visibility::internal);
+  CHECK(notes[0].mentions == std::vector<std::string>{"a1", "lead"});
+  CHECK(notes[0].body == "Escalation first-response-breach: the first_response SLA is breached.");
+  CHECK(w.runner->stats().escalations == 1);
+  const std::uint64_t version = t->version;
+
+  // A crash before the checkpoint was stored: the breach is read and acted on again.
+  w.runner->stop();
+  REQUIRE(w.e.store->put_meta(AutomationRunner::kCheckpointKey, std::to_string(before_breach)));
+  w.restart();
+  w.settle();
+  CHECK(w.w_held(id)->version == version);
+  CHECK(w.notes_of(id, breach.id).size() == 1);
+  // A second restart, and the resolution breach later: the rule is for first response only.
+  w.restart();
+  w.e.clock.advance(std::chrono::hours(72));
+  REQUIRE(w.e.engine.run_scheduler());
+  w.settle();
+  CHECK(w.notes_of(id, breach.id).size() == 1);
+  CHECK(w.w_held(id)->tags == std::vector<std::string>{"escalated"});
+}
+
+TEST_CASE(
+    "escalation: unassigned for N minutes notifies once per stretch, then moves the ticket to a queue that assigns "
+    "it") {
+  EscalationRule idle;
+  idle.id = "idle-billing";
+  idle.on = EscalationTrigger::unassigned;
+  idle.unassigned_for = std::chrono::minutes(30);
+  idle.only_queue = "billing";
+  idle.notify = {"lead"};
+  EscalationRule move;
+  move.id = "move-billing";
+  move.on = EscalationTrigger::unassigned;
+  move.unassigned_for = std::chrono::minutes(60);
+  move.only_queue = "billing";
+  move.move_to_queue = "general";
+  move.raise_to = Priority::high;
+  World w({idle, move});
+  w.staff("a1", {"general"});
+  w.staff("lead", {});
+  w.start();
+  const std::string id = w.create("billing");  // manual: stays unassigned
+  REQUIRE(w.check_timers_now());
+  CHECK_FALSE(w.assignee(id));
+  w.e.clock.advance(std::chrono::minutes(29));
+  REQUIRE(w.check_timers_now());
+  CHECK(w.notes_of(id, idle.id).empty());
+  w.e.clock.advance(std::chrono::minutes(2));
+  REQUIRE(w.check_timers_now());
+  REQUIRE(w.check_timers_now());
+  w.restart();  // what fired is not in the book after a restart: the event ids keep it once
+  REQUIRE(w.check_timers_now());
+  w.settle();
+  const auto notes = w.notes_of(id, idle.id);
+  REQUIRE(notes.size() == 1);
+  CHECK(notes[0].mentions == std::vector<std::string>{"lead"});
+  CHECK(notes[0].body == "Escalation idle-billing: unassigned for 30 minutes.");
+  CHECK(w.w_held(id)->queue == "billing");
+  w.e.clock.advance(std::chrono::minutes(30));
+  REQUIRE(w.check_timers_now());
+  w.settle();
+  auto t = w.w_held(id);
+  CHECK(t->queue == "general");
+  CHECK(t->priority == Priority::high);
+  CHECK(t->assignee == "a1");  // general is round_robin
+  const auto made = w.assignments(id);
+  REQUIRE(made.size() == 1);
+  CHECK(made[0].second == "system:automation/round_robin");
+  CHECK(w.notes_of(id, idle.id).size() == 1);
+  CHECK(w.runner->stats().escalations == 1);  // counted since the restart: the move
 }

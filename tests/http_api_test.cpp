@@ -471,6 +471,37 @@ TEST_CASE("directory: tenants, users, SLA policies") {
   CHECK(!subs.contains("g-agent"));  // globex users stay out of acme's directory
   CHECK(w.as(Role::customer, "GET", "/api/v1/users").status == 403);
 
+  // Escalation rules: admins of the tenant replace them; validated; each change a tenant event.
+  const std::string rules =
+      R"({"rules":[{"id":"breach","on":"sla.breached","metric":"resolution","actions":{"priority":"urgent",)"
+      R"("tags":["escalated"],"notify":["assignee"]}},{"id":"idle","on":"unassigned","minutes":30,"queue":"general",)"
+      R"("actions":{"queue":"billing"}}]})";
+  auto before_rules = w.head();
+  auto set_rules = w.as(Role::admin, "PUT", "/api/v1/automations/escalations", rules);
+  REQUIRE_MESSAGE(set_rules.status == 200, set_rules.body);
+  CHECK(w.head() == before_rules + 1);
+  auto got_rules = w.as(Role::admin, "GET", "/api/v1/automations/escalations");
+  REQUIRE(got_rules.status == 200);
+  CHECK(got_rules.json()["rules"].at(0)["actions"]["priority"].get_string().value() == "urgent");
+  CHECK(got_rules.json()["rules"].at(1)["minutes"].get_int64().value() == 30);
+  CHECK(w.as(Role::agent, "GET", "/api/v1/automations/escalations").status == 403);
+  CHECK(w.as(Role::agent, "PUT", "/api/v1/automations/escalations", rules).status == 403);
+  auto bad_rule = [&](const std::string& body) {
+    auto r = w.as(Role::admin, "PUT", "/api/v1/automations/escalations", body);
+    CHECK_MESSAGE(r.status == 422, body, " -> ", r.body);
+  };
+  bad_rule(R"({"rules":[{"id":"x","on":"sla.breached","actions":{}}]})");               // no action
+  bad_rule(R"({"rules":[{"id":"x","on":"whenever","actions":{"tags":["a"]}}]})");       // trigger
+  bad_rule(R"({"rules":[{"id":"x","on":"unassigned","actions":{"tags":["a"]}}]})");     // minutes
+  bad_rule(R"({"rules":[{"id":"X Y","on":"sla.warning","actions":{"tags":["a"]}}]})");  // id
+  bad_rule(R"({"rules":[{"id":"x","on":"sla.warning","actions":{"queue":"nowhere"}}]})");
+  bad_rule(R"({"rules":[{"id":"x","on":"sla.warning","actions":{"priority":"asap"}}]})");
+  bad_rule(R"({"rules":[{"id":"x","on":"sla.warning","actions":{"tags":["a"]}},)"
+           R"({"id":"x","on":"sla.breached","actions":{"tags":["b"]}}]})");  // id twice
+  bad_rule(R"({"rules":{}})");
+  bad_rule(R"({})");
+  CHECK(w.as(Role::admin, "GET", "/api/v1/automations/escalations").body == got_rules.body);  // unchanged
+
   // Queue membership and availability, for automatic assignment (docs/automations.md).
   auto member = w.as(Role::admin, "PUT", "/api/v1/users/agnes",
                      R"({"tenant":"acme-emea","role":"agent","name":"Agnes","queues":["general","billing"]})");
@@ -771,6 +802,8 @@ TEST_CASE("operations: healthz, readyz, metrics, request ids, OpenAPI lists ever
       {"get", "/api/v1/users"},
       {"put", "/api/v1/users/{sub}"},
       {"put", "/api/v1/users/{sub}/availability"},
+      {"get", "/api/v1/automations/escalations"},
+      {"put", "/api/v1/automations/escalations"},
       {"post", "/api/v1/privacy/erase"},
       {"get", "/api/v1/privacy/export"},
       {"get", "/api/v1/replication/keys"},
