@@ -6,6 +6,11 @@
 
 namespace ticketd::http {
 
+void append_series(std::string& out, std::string_view name, std::string_view type, std::string_view help,
+                   std::uint64_t value) {
+  out += fmt::format("# HELP {} {}\n# TYPE {} {}\n{} {}\n", name, help, name, type, name, value);
+}
+
 Metrics::Metrics(std::vector<std::string> routes) : routes_(std::move(routes)), by_route_(routes_.size() + 1) {}
 
 void Metrics::observe(std::size_t route, int status, std::chrono::microseconds latency) {

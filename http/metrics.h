@@ -7,12 +7,18 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/latency_histogram.h"
 
 namespace ticketd::http {
+
+// Appends one series with its HELP and TYPE lines ("counter" or "gauge") to `out`.
+void append_series(std::string& out, std::string_view name, std::string_view type, std::string_view help,
+                   std::uint64_t value);
 
 class Metrics {
  public:

@@ -65,6 +65,7 @@ Response metrics(Api::Context& ctx, Call& call) {
   out += fmt::format("ticketd_http_queued_requests {}\n", ctx.workers->queued());
   if (ctx.services.replication != nullptr) ctx.services.replication->render_metrics(out);
   if (ctx.services.email != nullptr) ctx.services.email->render_metrics(out);
+  if (ctx.services.webhooks != nullptr) ctx.services.webhooks->render_metrics(out);
   Response r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   r.body = std::move(out);

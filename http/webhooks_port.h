@@ -56,6 +56,8 @@ class WebhooksPort {
   // Delivers one again: true when it went through (and is gone), false when it failed again;
   // Errc::not_found for no such letter, or when its subscription was removed.
   [[nodiscard]] virtual Result<bool> retry_dead_letter(const std::string& tenant, std::uint64_t id) = 0;
+  // Appends the outbox's counters to a /metrics answer.
+  virtual void render_metrics(std::string& out) const = 0;
 };
 
 }  // namespace ticketd::http

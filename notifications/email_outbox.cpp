@@ -10,6 +10,7 @@
 #include "base/sha256.h"
 #include "events/streams.h"
 #include "events/ticket_event_codec.h"
+#include "http/metrics.h"
 #include "http/retry_backoff.h"
 
 namespace ticketd {
@@ -20,11 +21,6 @@ namespace {
 constexpr std::size_t kRecipientHashDigits = 16;
 
 std::string root_id(const std::string& ticket, const std::string& host) { return fmt::format("<{}@{}>", ticket, host); }
-
-void series(std::string& out, std::string_view name, std::string_view type, std::string_view help,
-            std::uint64_t value) {
-  out += fmt::format("# HELP {} {}\n# TYPE {} {}\n{} {}\n", name, help, name, type, name, value);
-}
 
 }  // namespace
 
@@ -88,12 +84,16 @@ Result<std::vector<http::EmailDeadLetterView>> EmailNotifications::dead_letters(
 
 void EmailNotifications::render_metrics(std::string& out) const {
   const Stats s = stats();
-  series(out, "ticketd_email_outbox_position", "gauge", "The last log position the e-mail outbox handled.", s.position);
-  series(out, "ticketd_email_sent_total", "counter", "E-mail notifications an SMTP server accepted.", s.sent);
-  series(out, "ticketd_email_retried_total", "counter", "Sends of e-mail notifications tried again.", s.retried);
-  series(out, "ticketd_email_dead_lettered_total", "counter", "E-mail notifications given up on.", s.dead_lettered);
-  series(out, "ticketd_email_skipped_total", "counter",
-         "E-mail notifications not sent: opted out, or no readable address.", s.skipped);
+  http::append_series(out, "ticketd_email_outbox_position", "gauge", "The last log position the e-mail outbox handled.",
+                      s.position);
+  http::append_series(out, "ticketd_email_sent_total", "counter", "E-mail notifications an SMTP server accepted.",
+                      s.sent);
+  http::append_series(out, "ticketd_email_retried_total", "counter", "Sends of e-mail notifications tried again.",
+                      s.retried);
+  http::append_series(out, "ticketd_email_dead_lettered_total", "counter", "E-mail notifications given up on.",
+                      s.dead_lettered);
+  http::append_series(out, "ticketd_email_skipped_total", "counter",
+                      "E-mail notifications not sent: opted out, or no readable address.", s.skipped);
 }
 
 std::vector<EmailNotifications::Notice> EmailNotifications::notices_of(const EventRecord& r, const TicketEvent& event,

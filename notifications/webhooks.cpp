@@ -7,6 +7,7 @@
 #include "base/json_fields.h"
 #include "base/json_writer.h"
 #include "base/parallel_queues.h"
+#include "http/metrics.h"
 #include "http/retry_backoff.h"
 #include "notifications/standard_webhook.h"
 #include "replication/analytics_event.h"
@@ -93,6 +94,17 @@ void Webhooks::stop() {
   wake_.notify_all();
   if (follower_) follower_->stop();
   follower_.reset();
+}
+
+void Webhooks::render_metrics(std::string& out) const {
+  const Stats s = stats();
+  http::append_series(out, "ticketd_webhooks_outbox_position", "gauge",
+                      "The last log position the webhook outbox handled.", s.position);
+  http::append_series(out, "ticketd_webhooks_delivered_total", "counter",
+                      "Webhook deliveries a receiver accepted (2xx).", s.delivered);
+  http::append_series(out, "ticketd_webhooks_retried_total", "counter", "Webhook calls tried again.", s.retried_calls);
+  http::append_series(out, "ticketd_webhooks_dead_lettered_total", "counter", "Webhook deliveries given up on.",
+                      s.dead_lettered);
 }
 
 Webhooks::Stats Webhooks::stats() const {

@@ -72,6 +72,7 @@ class Webhooks final : public http::WebhooksPort {
   Result<void> unsubscribe(const std::string& tenant, const std::string& id, const Principal& by) override;
   Result<std::vector<http::WebhookDeadLetterView>> dead_letters(const std::string& tenant) override;
   Result<bool> retry_dead_letter(const std::string& tenant, std::uint64_t id) override;
+  void render_metrics(std::string& out) const override;
 
  private:
   struct Subscription {

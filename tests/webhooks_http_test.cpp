@@ -83,6 +83,13 @@ TEST_CASE("webhooks over HTTP: subscriptions, and a ticket reaching the receiver
   CHECK(got.header("webhook-id").starts_with(id + "_"));
   CHECK(got.body.find(R"("type":"ticketd.ticket.created")") != std::string::npos);
   CHECK(got.body.find("Printer on fire") == std::string::npos);  // sealed
+  // The outbox's counters in /metrics (the delivery is counted once the receiver answered).
+  REQUIRE(eventually([&] {
+    auto metrics = http.request("GET", "/metrics", "", {});
+    return metrics.body.find("\nticketd_webhooks_delivered_total 1\n") != std::string::npos;
+  }));
+  CHECK(http.request("GET", "/metrics", "", {}).body.find("\nticketd_webhooks_dead_lettered_total 0\n") !=
+        std::string::npos);
 
   auto letters = http.request("GET", "/api/v1/webhooks/dead-letters", "", {bearer(admin)});
   CHECK(letters.status == 200);
