@@ -1,9 +1,10 @@
 // Macros and ticket templates: placeholder rendering, prefill, their validation in the
 // tenant settings' codec, and ApplyMacro's decide() (one event list, all or nothing).
+#include "domain/macro.h"
+
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
-#include "domain/macro.h"
 #include "domain/ticket_template.h"
 #include "domain/ticket_workflow.h"
 #include "events/tenant_config_codec.h"
@@ -81,8 +82,9 @@ TEST_CASE("placeholders: known ones are rendered once, unknown and unclosed ones
 }
 
 TEST_CASE("templates prefill what the request leaves out; what it sends wins") {
-  TicketTemplate t{"vpn", "VPN access", TicketType::service_request, "access", Priority::high, "general",
-                   {"vpn"},  "[VPN] ",    "Which office?\n"};
+  TicketTemplate t{"vpn",    "VPN access",   TicketType::service_request,
+                   "access", Priority::high, "general",
+                   {"vpn"},  "[VPN] ",       "Which office?\n"};
   CreateTicket c;
   c.subject = "Need access";
   prefill(c, t);
@@ -117,7 +119,8 @@ TEST_CASE("macros and templates round-trip through the tenant settings") {
   to_bob.assignee = MacroAssignee{MacroAssignee::Kind::user, "bob"};
   c.macros.push_back(resolve);
   c.macros.push_back(to_bob);
-  c.templates = {TicketTemplate{"vpn", "VPN", TicketType::incident, "access", Priority::low, "billing", {"vpn"}, "", ""}};
+  c.templates = {
+      TicketTemplate{"vpn", "VPN", TicketType::incident, "access", Priority::low, "billing", {"vpn"}, "", ""}};
   auto back = decode_tenant_config("acme", encode_tenant_config(c));
   REQUIRE_MESSAGE(back.has_value(), back.error().message);
   CHECK(back->macros == c.macros);
@@ -130,8 +133,7 @@ TEST_CASE("bad macros and templates are validation errors naming the field") {
   auto field_of = [](const auto& result) { return error_of(result).fields.front().field; };
   CHECK(field_of(decode_macros(R"({"macros":[{"id":"a","name":"A","comment":{"body":"Hi {{user.email}}"}}]})")) ==
         "macros[0].comment.body");
-  CHECK(field_of(decode_macros(R"({"macros":[{"id":"a","name":"A","status":"resolved"}]})")) ==
-        "macros[0].resolution");
+  CHECK(field_of(decode_macros(R"({"macros":[{"id":"a","name":"A","status":"resolved"}]})")) == "macros[0].resolution");
   CHECK(field_of(decode_macros(R"({"macros":[{"id":"a","name":"A","status":"done"}]})")) == "macros[0].status");
   CHECK(field_of(decode_macros(R"({"macros":[{"id":"a","name":"A","priority":"asap"}]})")) == "macros[0].priority");
   CHECK(field_of(decode_macros(R"({"macros":[{"id":"a","name":"A","colour":"red","priority":"low"}]})")) ==
@@ -157,8 +159,8 @@ TEST_CASE("bad macros and templates are validation errors naming the field") {
         "templates[0].queue");
   CHECK(decode_templates(R"({"templates":[{"id":"t","name":"T","queue":"billing"}]})", vocabulary).has_value());
   // Within a tenant's whole settings, the references are to its own categories and queues.
-  CHECK(decode_tenant_config("x", R"({"queues":["vip"],"templates":[{"id":"t","name":"T","queue":"vip"}]})")
-            .has_value());
+  CHECK(
+      decode_tenant_config("x", R"({"queues":["vip"],"templates":[{"id":"t","name":"T","queue":"vip"}]})").has_value());
 }
 
 TEST_CASE("ApplyMacro decides every part in one event list, as the parts' own commands would") {
