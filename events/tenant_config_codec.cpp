@@ -88,7 +88,11 @@ class Members {
   Members(simdjson::dom::object o, std::string prefix, Errors& errors)
       : object_(o), prefix_(std::move(prefix)), errors_(errors) {}
 
-  void bad(const std::string& key, std::string message) { errors_.push_back({prefix_ + key, std::move(message)}); }
+  // An error of member `key`, or of the object itself when `key` is "".
+  void bad(const std::string& key, std::string message) {
+    std::string field = key.empty() && !prefix_.empty() ? prefix_.substr(0, prefix_.size() - 1) : prefix_ + key;
+    errors_.push_back({std::move(field), std::move(message)});
+  }
 
   std::optional<simdjson::dom::element> get(const char* key) {
     read_.insert(key);

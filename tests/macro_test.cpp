@@ -139,7 +139,7 @@ TEST_CASE("bad macros and templates are validation errors naming the field") {
   CHECK(field_of(decode_macros(R"({"macros":[{"id":"a","name":"A","colour":"red","priority":"low"}]})")) ==
         "macros[0].colour");
   CHECK(field_of(decode_macros(R"({"macros":[{"name":"A","priority":"low"}]})")) == "macros[0].id");
-  CHECK(field_of(decode_macros(R"({"macros":[{"id":"a","name":"A"}]})")) == "macros[0].");
+  CHECK(field_of(decode_macros(R"({"macros":[{"id":"a","name":"A"}]})")) == "macros[0]");
   CHECK(field_of(decode_macros(
             R"({"macros":[{"id":"a","name":"A","priority":"low"},{"id":"a","name":"B","priority":"low"}]})")) ==
         "macros[1].id");

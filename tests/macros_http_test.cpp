@@ -48,8 +48,8 @@ TEST_CASE("macros: admins replace them, agents list and apply them in one append
   // If-Match pins the version, as for other ticket commands.
   CHECK(w.as(Role::agent, "POST", base + "/macros/take", "", {{"If-Match", "\"999\""}}).status == 412);
 
-  auto applied =
-      w.as(Role::agent, "POST", base + "/macros/take", "", {{"Idempotency-Key", "take-1"}, {"If-Match", before.header("etag")}});
+  auto applied = w.as(Role::agent, "POST", base + "/macros/take", "",
+                      {{"Idempotency-Key", "take-1"}, {"If-Match", before.header("etag")}});
   REQUIRE_MESSAGE(applied.status == 200, applied.body);
   CHECK(applied.str("status") == "in_progress");
   CHECK(applied.str("assignee") == "alex");
@@ -57,8 +57,8 @@ TEST_CASE("macros: admins replace them, agents list and apply them in one append
   // comment, update, assigned, new -> open, open -> in_progress
   const std::uint64_t after = applied.json()["version"].get_uint64().value();
   CHECK(after == version + 5);
-  auto again =
-      w.as(Role::agent, "POST", base + "/macros/take", "", {{"Idempotency-Key", "take-1"}, {"If-Match", before.header("etag")}});
+  auto again = w.as(Role::agent, "POST", base + "/macros/take", "",
+                    {{"Idempotency-Key", "take-1"}, {"If-Match", before.header("etag")}});
   CHECK(again.status == 200);
   CHECK(again.header("idempotent-replayed") == "true");
 
