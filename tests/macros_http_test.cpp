@@ -139,3 +139,20 @@ TEST_CASE("templates: listed to customers, prefilling a create; body fields win;
   CHECK(bad.status == 422);
   CHECK(std::string_view(bad.array("errors").at(0)["field"].get_string().value()) == "templates[0].queue");
 }
+
+TEST_CASE("macros: an erased requester's name renders as an empty string") {
+  World w;
+  REQUIRE(
+      w.as(Role::admin, "PUT", "/api/v1/macros",
+           R"({"macros":[{"id":"hi","name":"Hi","comment":{"body":"Hi {{requester.name}}, {{agent.name}} here"}}]})")
+          .status == 200);
+  const std::string id = w.new_ticket();
+  REQUIRE(w.as(Role::admin, "POST", "/api/v1/privacy/erase", R"({"subject":"carla"})").status == 200);
+  auto applied = w.as(Role::agent, "POST", "/api/v1/tickets/" + id + "/macros/hi");
+  REQUIRE_MESSAGE(applied.status == 200, applied.body);
+  auto comments = w.as(Role::agent, "GET", "/api/v1/tickets/" + id + "/comments");
+  REQUIRE(comments.status == 200);
+  auto items = comments.array("items");
+  REQUIRE(items.size() == 1);
+  CHECK(std::string_view(items.at(0)["body"].get_string().value()) == "Hi , alex here");
+}
