@@ -117,6 +117,19 @@ class Members {
     return std::string(v);
   }
 
+  // The object member `key` (`shape` names its members for the error), its errors under
+  // "<prefix><key>."; absent or null: nullopt.
+  std::optional<Members> object(const char* key, const char* shape) {
+    auto e = get(key);
+    if (!e || e->is_null()) return std::nullopt;
+    simdjson::dom::object o;
+    if (e->get_object().get(o) != simdjson::SUCCESS) {
+      bad(key, std::string("must be an object ") + shape);
+      return std::nullopt;
+    }
+    return Members(o, prefix_ + key + ".", errors_);
+  }
+
   template <class T, class Parse>
   std::optional<T> enumerated(const char* key, Parse parse, const char* allowed) {
     auto text = string(key, 1, TenantConfigLimits::kMaxLabelBytes);
@@ -200,43 +213,26 @@ void read_id_and_name(Members& in, std::string& id, std::string& name) {
 Macro read_macro(Members& in) {
   Macro m;
   read_id_and_name(in, m.id, m.name);
-  if (auto comment = in.get("comment"); comment && !comment->is_null()) {
-    simdjson::dom::object o;
-    if (comment->get_object().get(o) != simdjson::SUCCESS) {
-      in.bad("comment", "must be an object {body, visibility}");
-    } else {
-      Errors nested;
-      Members c(o, "", nested);
-      MacroComment out;
-      out.body = c.string("body", 1, TenantConfigLimits::kMaxTextBytes, true).value_or("");
-      out.visibility =
-          c.enumerated<Visibility>("visibility", parse_visibility, "public, internal").value_or(Visibility::public_);
-      c.finish();
-      for (auto& e : nested) in.bad("comment." + e.field, std::move(e.message));
-      if (auto placeholder = first_bad_placeholder(out.body)) {
-        in.bad("comment.body", "has an unknown placeholder " + *placeholder +
-                                   " (known: {{ticket.number}}, {{ticket.subject}}, {{requester.name}}, "
-                                   "{{agent.name}})");
-      }
-      m.comment = std::move(out);
+  if (auto c = in.object("comment", "{body, visibility}")) {
+    MacroComment out;
+    out.body = c->string("body", 1, TenantConfigLimits::kMaxTextBytes, true).value_or("");
+    out.visibility =
+        c->enumerated<Visibility>("visibility", parse_visibility, "public, internal").value_or(Visibility::public_);
+    if (auto placeholder = first_bad_placeholder(out.body)) {
+      c->bad("body", "has an unknown placeholder " + *placeholder +
+                         " (known: {{ticket.number}}, {{ticket.subject}}, {{requester.name}}, {{agent.name}})");
     }
+    c->finish();
+    m.comment = std::move(out);
   }
   m.status = in.enumerated<Status>("status", parse_status, kStatusNames);
-  if (auto resolution = in.get("resolution"); resolution && !resolution->is_null()) {
-    simdjson::dom::object o;
-    if (resolution->get_object().get(o) != simdjson::SUCCESS) {
-      in.bad("resolution", "must be an object {code, text}");
-    } else {
-      Errors nested;
-      Members r(o, "", nested);
-      Resolution out;
-      out.code = r.enumerated<ResolutionCode>("code", parse_resolution_code, "resolved, canceled, duplicate, wont_fix")
-                     .value_or(ResolutionCode::resolved);
-      out.text = r.string("text", 1, TenantConfigLimits::kMaxTextBytes, true).value_or("");
-      r.finish();
-      for (auto& e : nested) in.bad("resolution." + e.field, std::move(e.message));
-      m.resolution = std::move(out);
-    }
+  if (auto r = in.object("resolution", "{code, text}")) {
+    Resolution out;
+    out.code = r->enumerated<ResolutionCode>("code", parse_resolution_code, "resolved, canceled, duplicate, wont_fix")
+                   .value_or(ResolutionCode::resolved);
+    out.text = r->string("text", 1, TenantConfigLimits::kMaxTextBytes, true).value_or("");
+    r->finish();
+    m.resolution = std::move(out);
   }
   const bool resolves = m.status == Status::resolved || m.status == Status::closed;
   if (m.status == Status::resolved && !m.resolution) in.bad("resolution", "is required to resolve");
