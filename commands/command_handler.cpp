@@ -135,16 +135,63 @@ Result<bool> CommandHandler::user_covers(const UserRecord& user, const std::stri
   return tenants_.covers(Principal{user.sub, user.tenant, user.role, "", ""}, tenant);
 }
 
-Result<void> CommandHandler::enrich(const Ticket& state, TicketCommand& command, const Principal& principal) {
-  if (auto* assign = std::get_if<AssignTicket>(&command); assign && assign->assignee) {
-    auto user = users_.get(*assign->assignee);
-    if (!user) return std::unexpected(user.error());
-    if (*user) {
-      assign->assignee_user = KnownUser{(*user)->sub, (*user)->tenant, (*user)->role};
-      auto covers = user_covers(**user, state.tenant);
-      if (!covers) return std::unexpected(covers.error());
-      assign->assignee_in_scope = *covers;
+Result<void> CommandHandler::enrich_assignee(const Ticket& state, AssignTicket& assign) {
+  if (!assign.assignee) return {};
+  auto user = users_.get(*assign.assignee);
+  if (!user) return std::unexpected(user.error());
+  if (*user) {
+    assign.assignee_user = KnownUser{(*user)->sub, (*user)->tenant, (*user)->role};
+    auto covers = user_covers(**user, state.tenant);
+    if (!covers) return std::unexpected(covers.error());
+    assign.assignee_in_scope = *covers;
+  }
+  return {};
+}
+
+Result<std::string> CommandHandler::name_for_placeholder(const std::string& sub) {
+  auto user = users_.get(sub);
+  if (!user) return std::unexpected(user.error());
+  if (!*user || (*user)->name == FieldCipher::kErased) return std::string();
+  return (*user)->name;
+}
+
+Result<void> CommandHandler::enrich_macro(const Ticket& state, ApplyMacro& apply, const Principal& principal) {
+  // The macros an agent lists (GET /macros) are those of its own tenant.
+  auto own = tenants_.get(principal.tenant);
+  if (!own) return std::unexpected(own.error());
+  const Macro* macro = own->macro(apply.macro_id);
+  apply.macro = macro != nullptr ? std::optional<Macro>(*macro) : std::nullopt;
+  if (macro == nullptr) return {};
+  if (macro->comment) {
+    auto requester = name_for_placeholder(state.requester);
+    if (!requester) return std::unexpected(requester.error());
+    auto agent = name_for_placeholder(principal.sub);
+    if (!agent) return std::unexpected(agent.error());
+    const PlaceholderValues values{state.number, state.subject, std::move(*requester), std::move(*agent)};
+    apply.comment_body = render_placeholders(macro->comment->body, values);
+  }
+  if (macro->assignee) {
+    apply.assign = AssignTicket{};
+    switch (macro->assignee->kind) {
+      case MacroAssignee::Kind::me:
+        apply.assign.assignee = principal.sub;
+        break;
+      case MacroAssignee::Kind::user:
+        apply.assign.assignee = macro->assignee->sub;
+        break;
+      case MacroAssignee::Kind::unassign:
+        break;
     }
+    return enrich_assignee(state, apply.assign);
+  }
+  return {};
+}
+
+Result<void> CommandHandler::enrich(const Ticket& state, TicketCommand& command, const Principal& principal) {
+  if (auto* assign = std::get_if<AssignTicket>(&command)) {
+    return enrich_assignee(state, *assign);
+  } else if (auto* apply = std::get_if<ApplyMacro>(&command)) {
+    return enrich_macro(state, *apply, principal);
   } else if (const auto* comment = std::get_if<AddComment>(&command)) {
     // @mentions must name known users whose scope covers the ticket.
     for (const auto& sub : comment->mentions) {

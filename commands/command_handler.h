@@ -99,6 +99,12 @@ class CommandHandler {
                              const std::optional<KeyedIds>& keyed);
   Result<bool> user_covers(const UserRecord& user, const std::string& tenant);
   Result<void> enrich(const Ticket& state, TicketCommand& command, const Principal& principal);
+  // The assignee's directory entry and whether its scope covers the ticket (AssignTicket).
+  Result<void> enrich_assignee(const Ticket& state, AssignTicket& assign);
+  // A user's name for a placeholder: "" when unknown or erased (never personal data then).
+  Result<std::string> name_for_placeholder(const std::string& sub);
+  // ApplyMacro: the macro of the principal's tenant, its comment rendered, its assignee.
+  Result<void> enrich_macro(const Ticket& state, ApplyMacro& apply, const Principal& principal);
   // The records of `events`, personal fields sealed (the resolution's under `requester`).
   Result<std::vector<NewEvent>> to_records(const std::vector<TicketEvent>& events, const std::string& requester,
                                            const CommandRequest& request, const std::optional<KeyedIds>& keyed,

@@ -52,6 +52,11 @@ constexpr std::array kRules{
     Rule{Action::configure_notifications, "configure_notifications", "e-mail notifications' dead letters", kAdmins},
     Rule{Action::configure_automations, "configure_automations", "configuring automations", kAdmins},
     Rule{Action::set_availability, "set_availability", "setting availability", kWorkers},
+    Rule{Action::read_macros, "read_macros", "macros", kWorkers},
+    Rule{Action::change_macros, "change_macros", "changing macros", kAdmins},
+    Rule{Action::read_templates, "read_templates", "ticket templates",
+         kWorkers | roles({customer, manager, auditor, integration})},
+    Rule{Action::change_templates, "change_templates", "changing ticket templates", kAdmins},
     Rule{Action::create_ticket, "create_ticket", "creating tickets", kWorkers | roles({customer, integration})},
     Rule{Action::create_for_others, "create_for_others", "creating tickets for another requester",
          kWorkers | bit(integration)},
@@ -74,6 +79,7 @@ constexpr std::array kRules{
     Rule{Action::merge, "merge", "merging tickets", kWorkers},
     Rule{Action::receive_merge, "receive_merge", "receiving a merge", kStaff},
     Rule{Action::give_feedback, "give_feedback", "feedback", kStaff | roles({customer, manager, auditor})},
+    Rule{Action::apply_macro, "apply_macro", "applying macros", kWorkers},
     Rule{Action::run_scheduler, "run_scheduler", "SLA events and auto-close", bit(system)},
 };
 

@@ -50,6 +50,10 @@ enum class Action {
   configure_notifications,  // e-mail notifications' dead letters and their retry (own tenant)
   configure_automations,    // GET/PUT /automations/escalations (own tenant)
   set_availability,         // PUT /users/{sub}/availability: one's own (others: see may_set_availability)
+  read_macros,              // GET /macros (those of one's own tenant)
+  change_macros,            // PUT /macros
+  read_templates,           // GET /templates (those of one's own tenant)
+  change_templates,         // PUT /templates
   // Ticket commands (checked by decide(), after the ticket's scope).
   create_ticket,
   create_for_others,   // a requester other than oneself
@@ -70,6 +74,7 @@ enum class Action {
   merge,
   receive_merge,
   give_feedback,  // also needs to be the ticket's requester
+  apply_macro,    // POST /tickets/{id}/macros/{macro_id}; each part also needs its own Action
   run_scheduler,  // SLA warnings, breaches, auto-close
 };
 

@@ -62,4 +62,15 @@ AssignmentMode TenantConfig::assignment_of(const std::string& queue) const {
   return it != assignment.end() ? it->second : AssignmentMode::manual;
 }
 
+const Macro* TenantConfig::macro(std::string_view macro_id) const {
+  auto it = std::find_if(macros.begin(), macros.end(), [&](const Macro& m) { return m.id == macro_id; });
+  return it != macros.end() ? &*it : nullptr;
+}
+
+const TicketTemplate* TenantConfig::ticket_template(std::string_view template_id) const {
+  auto it =
+      std::find_if(templates.begin(), templates.end(), [&](const TicketTemplate& t) { return t.id == template_id; });
+  return it != templates.end() ? &*it : nullptr;
+}
+
 }  // namespace ticketd

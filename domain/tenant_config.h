@@ -1,6 +1,6 @@
-// A tenant's configuration: categories, queues, SLA targets, business calendar and the
-// time rules of the workflow. Defaults are those of docs/domain.md. Configuration changes
-// are events of the tenant's stream, so their history is auditable.
+// A tenant's configuration: categories, queues, SLA targets, business calendar, the time
+// rules of the workflow, and the agents' macros and customers' ticket templates. Defaults are those of docs/domain.md.
+// Configuration changes are events of the tenant's stream, so their history is auditable.
 #pragma once
 
 #include <array>
@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "domain/escalation.h"
+#include "domain/macro.h"
+#include "domain/ticket_template.h"
 #include "domain/ticket_vocabulary.h"
 
 namespace ticketd {
@@ -28,6 +30,14 @@ struct TenantConfigLimits {
   static constexpr int kMaxHolidayYear = 2200;
   static constexpr std::size_t kMaxSpansPerDay = 24;  // and they must not overlap
   static constexpr std::size_t kMaxNames = 100;       // categories, queues
+  // Macros and ticket templates (docs/automations.md).
+  static constexpr std::size_t kMaxMacros = 50;
+  static constexpr std::size_t kMaxTemplates = 50;
+  static constexpr std::size_t kMaxIdBytes = 64;           // a macro's or template's id
+  static constexpr std::size_t kMaxLabelBytes = 100;       // a macro's or template's name
+  static constexpr std::size_t kMaxTextBytes = 64 * 1024;  // comment, description: TicketLimits::kBodyMaxBytes
+  static constexpr std::size_t kMaxSubjectPrefixBytes = 50;
+  static constexpr std::size_t kMaxSubBytes = 200;  // a macro's assignee: TicketLimits::kFieldMaxBytes
 };
 
 struct SlaTarget {
@@ -71,12 +81,17 @@ struct TenantConfig {
   std::chrono::hours auto_close_delay{48};
   std::chrono::days retention{365 * 3};
   std::vector<EscalationRule> escalations;  // in the order they fire
+  std::vector<Macro> macros;                // at most kMaxMacros, ids unique
+  std::vector<TicketTemplate> templates;    // at most kMaxTemplates, ids unique
 
   [[nodiscard]] static std::map<Priority, SlaTarget> default_sla();
   [[nodiscard]] bool has_category(const std::string& c) const;
   [[nodiscard]] bool has_queue(const std::string& q) const;
   [[nodiscard]] SlaTarget target_for(Priority p) const;
   [[nodiscard]] AssignmentMode assignment_of(const std::string& queue) const;
+  // The macro / template with this id, or nullptr.
+  [[nodiscard]] const Macro* macro(std::string_view macro_id) const;
+  [[nodiscard]] const TicketTemplate* ticket_template(std::string_view template_id) const;
 };
 
 }  // namespace ticketd

@@ -7,6 +7,7 @@
 #include <variant>
 #include <vector>
 
+#include "domain/macro.h"
 #include "domain/ticket.h"
 #include "domain/ticket_events.h"
 
@@ -85,6 +86,19 @@ struct AddExternalRef {
   ExternalRef ref;
 };
 
+// Applies one of the tenant's macros (docs/automations.md): its parts are decided as their
+// own commands would be - AddComment, UpdateTicket (priority, tags), AssignTicket,
+// ChangeStatus, in this order, each on the state the parts before it leave - and all their
+// events are written in one append. One refused part refuses the whole macro.
+struct ApplyMacro {
+  std::string macro_id;
+  std::string comment_id;  // from IdSource, for the macro's comment
+  // Filled by the commands layer (the applying principal's tenant, the user directory):
+  std::optional<Macro> macro;  // nullopt: no such macro (not_found)
+  std::string comment_body;    // macro->comment's body with its placeholders rendered
+  AssignTicket assign;         // macro->assignee resolved ("me": the principal), enriched as AssignTicket is
+};
+
 struct RecordSlaWarning {
   SlaMetric metric = SlaMetric::first_response;
   Timestamp due{};
@@ -100,6 +114,6 @@ struct ArchiveTicket {};
 
 using TicketCommand = std::variant<CreateTicket, UpdateTicket, AssignTicket, ChangeStatus, AddComment, AddAttachment,
                                    MergeTicket, ReceiveMerge, GiveFeedback, AddExternalRef, RecordSlaWarning,
-                                   RecordSlaBreach, AutoClose, ArchiveTicket>;
+                                   RecordSlaBreach, AutoClose, ArchiveTicket, ApplyMacro>;
 
 }  // namespace ticketd

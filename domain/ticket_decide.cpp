@@ -9,6 +9,9 @@
 namespace ticketd {
 namespace {
 
+static_assert(TenantConfigLimits::kMaxTextBytes == TicketLimits::kBodyMaxBytes);
+static_assert(TenantConfigLimits::kMaxSubBytes == TicketLimits::kFieldMaxBytes);
+
 using Events = std::vector<TicketEvent>;
 using Outcome = Result<Events>;
 
@@ -377,6 +380,50 @@ Outcome external_ref(const Ticket& t, const AddExternalRef& r, const DecideConte
   return Events{ExternalRefAdded{r.ref}};
 }
 
+// The macro's tags added to and removed from `tags` (add first, then remove).
+std::vector<std::string> macro_tags(const std::vector<std::string>& tags, const Macro& m) {
+  std::vector<std::string> out = tags;
+  out.insert(out.end(), m.add_tags.begin(), m.add_tags.end());
+  out = normalized_tags(std::move(out));
+  std::erase_if(out, [&](const std::string& tag) {
+    return std::find(m.remove_tags.begin(), m.remove_tags.end(), tag) != m.remove_tags.end();
+  });
+  return out;
+}
+
+Outcome apply_macro(const Ticket& t, const ApplyMacro& a, const DecideContext& ctx) {
+  if (!may(ctx.principal, Action::apply_macro)) return denied(Action::apply_macro);
+  if (!a.macro) return std::unexpected(error(Errc::not_found, "no such macro: " + a.macro_id));
+  const Macro& m = *a.macro;
+  Ticket state = t;
+  Events out;
+  // Decides one part on the state the parts before it left, and folds its events in.
+  auto part = [&](auto decide_part, const auto& command) -> std::optional<Error> {
+    auto events = decide_part(state, command, ctx);
+    if (!events) return std::move(events.error());
+    for (auto& e : *events) {
+      state = apply(std::move(state), e, ctx.now);
+      out.push_back(std::move(e));
+    }
+    return std::nullopt;
+  };
+  std::optional<Error> refused;
+  if (m.comment) refused = part(comment, AddComment{a.comment_id, a.comment_body, m.comment->visibility, {}, {}});
+  if (!refused && (m.priority || !m.add_tags.empty() || !m.remove_tags.empty())) {
+    UpdateTicket u;
+    u.priority = m.priority;
+    if (!m.add_tags.empty() || !m.remove_tags.empty()) u.tags = macro_tags(state.tags, m);
+    refused = part(update, u);
+  }
+  if (!refused && m.assignee) refused = part(assign, a.assign);
+  // A status the ticket already has is no change (as assigning its assignee is not).
+  if (!refused && m.status && *m.status != state.status) {
+    refused = part(change_status, ChangeStatus{*m.status, m.resolution});
+  }
+  if (refused) return std::unexpected(std::move(*refused));
+  return out;
+}
+
 }  // namespace
 
 std::vector<Status> allowed_next(const Ticket& t) {
@@ -436,6 +483,8 @@ Result<std::vector<TicketEvent>> decide(const Ticket& t, const TicketCommand& co
           return feedback(t, c, ctx);
         } else if constexpr (std::is_same_v<C, AddExternalRef>) {
           return external_ref(t, c, ctx);
+        } else if constexpr (std::is_same_v<C, ApplyMacro>) {
+          return apply_macro(t, c, ctx);
         } else if constexpr (std::is_same_v<C, RecordSlaWarning> || std::is_same_v<C, RecordSlaBreach>) {
           if (!may(ctx.principal, Action::run_scheduler)) return denied(Action::run_scheduler);
           const SlaClock& clock = t.clock(c.metric);

@@ -1,17 +1,302 @@
 #include "events/tenant_config_codec.h"
 
+#include <fmt/format.h>
 #include <simdjson.h>
 
 #include <algorithm>
 #include <functional>
+#include <set>
 
 #include "base/json_writer.h"
 #include "base/timestamp.h"
+#include "domain/text_rules.h"
 #include "domain/ticket_events.h"
+#include "domain/ticket_workflow.h"
 
 namespace ticketd {
 
 namespace {
+constexpr const char* kAssigneeMe = "me";
+constexpr const char* kStatusNames =
+    "new, open, in_progress, waiting_on_customer, waiting_on_third_party, resolved, closed";
+constexpr const char* kPriorityNames = "low, medium, high, urgent";
+}  // namespace
+
+namespace {
+
+using Errors = std::vector<FieldError>;
+
+Error invalid(const Errors& errors) {
+  return Error{Errc::validation,
+               "invalid tenant settings: " + errors.front().field + " " + errors.front().message,
+               errors,
+               std::nullopt,
+               {},
+               {}};
+}
+
+void write_tags(JsonWriter& w, const char* key, const std::vector<std::string>& tags) {
+  w.key(key).begin_array();
+  for (const auto& t : tags) w.value(t);
+  w.end_array();
+}
+
+void write_macro(JsonWriter& w, const Macro& m) {
+  w.begin_object().key("id").value(m.id).key("name").value(m.name);
+  if (m.comment) {
+    w.key("comment").begin_object().key("body").value(m.comment->body);
+    w.key("visibility").value(name_of(m.comment->visibility)).end_object();
+  }
+  if (m.status) w.key("status").value(name_of(*m.status));
+  if (m.resolution) {
+    w.key("resolution").begin_object().key("code").value(name_of(m.resolution->code));
+    w.key("text").value(m.resolution->text).end_object();
+  }
+  if (m.priority) w.key("priority").value(name_of(*m.priority));
+  if (!m.add_tags.empty()) write_tags(w, "add_tags", m.add_tags);
+  if (!m.remove_tags.empty()) write_tags(w, "remove_tags", m.remove_tags);
+  if (m.assignee) {
+    w.key("assignee");
+    switch (m.assignee->kind) {
+      case MacroAssignee::Kind::me:
+        w.value(kAssigneeMe);
+        break;
+      case MacroAssignee::Kind::user:
+        w.value(m.assignee->sub);
+        break;
+      case MacroAssignee::Kind::unassign:
+        w.null();
+        break;
+    }
+  }
+  w.end_object();
+}
+
+void write_template(JsonWriter& w, const TicketTemplate& t) {
+  w.begin_object().key("id").value(t.id).key("name").value(t.name);
+  if (t.type) w.key("type").value(name_of(*t.type));
+  if (t.category) w.key("category").value(*t.category);
+  if (t.priority) w.key("priority").value(name_of(*t.priority));
+  if (t.queue) w.key("queue").value(*t.queue);
+  if (!t.tags.empty()) write_tags(w, "tags", t.tags);
+  if (!t.subject_prefix.empty()) w.key("subject_prefix").value(t.subject_prefix);
+  w.key("description").value(t.description).end_object();
+}
+
+// The members of one macro or template object: typed reads record field errors under
+// `prefix`, and finish() refuses the members never read.
+class Members {
+ public:
+  Members(simdjson::dom::object o, std::string prefix, Errors& errors)
+      : object_(o), prefix_(std::move(prefix)), errors_(errors) {}
+
+  // An error of member `key`, or of the object itself when `key` is "".
+  void bad(const std::string& key, std::string message) {
+    std::string field = key.empty() && !prefix_.empty() ? prefix_.substr(0, prefix_.size() - 1) : prefix_ + key;
+    errors_.push_back({std::move(field), std::move(message)});
+  }
+
+  std::optional<simdjson::dom::element> get(const char* key) {
+    read_.insert(key);
+    simdjson::dom::element e;
+    if (object_[key].get(e) != simdjson::SUCCESS) return std::nullopt;
+    return e;
+  }
+
+  // A string of min_bytes..max_bytes; absent (or null): nullopt, an error when required.
+  std::optional<std::string> string(const char* key, std::size_t min_bytes, std::size_t max_bytes,
+                                    bool required = false) {
+    auto e = get(key);
+    std::string_view v;
+    if (!e || e->is_null()) {
+      if (required) bad(key, "is required");
+      return std::nullopt;
+    }
+    if (e->get_string().get(v) != simdjson::SUCCESS || v.size() < min_bytes || v.size() > max_bytes) {
+      bad(key, fmt::format("must be a string of {} to {} bytes", min_bytes, max_bytes));
+      return std::nullopt;
+    }
+    return std::string(v);
+  }
+
+  // The object member `key` (`shape` names its members for the error), its errors under
+  // "<prefix><key>."; absent or null: nullopt.
+  std::optional<Members> object(const char* key, const char* shape) {
+    auto e = get(key);
+    if (!e || e->is_null()) return std::nullopt;
+    simdjson::dom::object o;
+    if (e->get_object().get(o) != simdjson::SUCCESS) {
+      bad(key, std::string("must be an object ") + shape);
+      return std::nullopt;
+    }
+    return Members(o, prefix_ + key + ".", errors_);
+  }
+
+  template <class T, class Parse>
+  std::optional<T> enumerated(const char* key, Parse parse, const char* allowed) {
+    auto text = string(key, 1, TenantConfigLimits::kMaxLabelBytes);
+    if (!text) return std::nullopt;
+    auto v = parse(*text);
+    if (!v) bad(key, std::string("must be one of ") + allowed);
+    return v;
+  }
+
+  // A list of tags, as a ticket's tags are bounded.
+  std::vector<std::string> tags(const char* key) {
+    std::vector<std::string> out;
+    auto e = get(key);
+    if (!e || e->is_null()) return out;
+    simdjson::dom::array a;
+    const std::string rule =
+        fmt::format("must be at most {} tags of 1 to {} bytes", TicketLimits::kMaxTags, TicketLimits::kTagMaxBytes);
+    if (e->get_array().get(a) != simdjson::SUCCESS || a.size() > TicketLimits::kMaxTags) {
+      bad(key, rule);
+      return out;
+    }
+    for (auto item : a) {
+      std::string_view v;
+      if (item.get_string().get(v) != simdjson::SUCCESS || trim(v).empty() || v.size() > TicketLimits::kTagMaxBytes) {
+        bad(key, rule);
+        return {};
+      }
+      out.push_back(trim(v));
+    }
+    return out;
+  }
+
+  void finish() {
+    for (auto [key, value] : object_) {
+      if (!read_.contains(std::string(key))) bad(std::string(key), "is not a known field");
+    }
+  }
+
+ private:
+  simdjson::dom::object object_;
+  std::string prefix_;
+  Errors& errors_;
+  std::set<std::string> read_;
+};
+
+// Reads the array `value` of at most `max` objects, each with read_one(members, index);
+// ids (member "id") must be unique.
+template <class T, class ReadOne>
+std::vector<T> read_objects(simdjson::dom::element value, const char* key, std::size_t max, Errors& errors,
+                            ReadOne read_one) {
+  std::vector<T> out;
+  simdjson::dom::array a;
+  if (value.get_array().get(a) != simdjson::SUCCESS || a.size() > max) {
+    errors.push_back({key, fmt::format("must be an array of at most {} objects", max)});
+    return out;
+  }
+  std::set<std::string> ids;
+  std::size_t i = 0;
+  for (auto item : a) {
+    const std::string prefix = fmt::format("{}[{}].", key, i++);
+    simdjson::dom::object o;
+    if (item.get_object().get(o) != simdjson::SUCCESS) {
+      errors.push_back({prefix.substr(0, prefix.size() - 1), "must be an object"});
+      continue;
+    }
+    Members members(o, prefix, errors);
+    T one = read_one(members);
+    members.finish();
+    if (!one.id.empty() && !ids.insert(one.id).second) members.bad("id", "is used twice");
+    out.push_back(std::move(one));
+  }
+  return out;
+}
+
+void read_id_and_name(Members& in, std::string& id, std::string& name) {
+  id = in.string("id", 1, TenantConfigLimits::kMaxIdBytes, true).value_or("");
+  name = in.string("name", 1, TenantConfigLimits::kMaxLabelBytes, true).value_or("");
+  if (id.find('/') != std::string::npos) in.bad("id", "must not contain '/'");
+}
+
+Macro read_macro(Members& in) {
+  Macro m;
+  read_id_and_name(in, m.id, m.name);
+  if (auto c = in.object("comment", "{body, visibility}")) {
+    MacroComment out;
+    out.body = c->string("body", 1, TenantConfigLimits::kMaxTextBytes, true).value_or("");
+    out.visibility =
+        c->enumerated<Visibility>("visibility", parse_visibility, "public, internal").value_or(Visibility::public_);
+    if (auto placeholder = first_bad_placeholder(out.body)) {
+      c->bad("body", "has an unknown placeholder " + *placeholder +
+                         " (known: {{ticket.number}}, {{ticket.subject}}, {{requester.name}}, {{agent.name}})");
+    }
+    c->finish();
+    m.comment = std::move(out);
+  }
+  m.status = in.enumerated<Status>("status", parse_status, kStatusNames);
+  if (auto r = in.object("resolution", "{code, text}")) {
+    Resolution out;
+    out.code = r->enumerated<ResolutionCode>("code", parse_resolution_code, "resolved, canceled, duplicate, wont_fix")
+                   .value_or(ResolutionCode::resolved);
+    out.text = r->string("text", 1, TenantConfigLimits::kMaxTextBytes, true).value_or("");
+    r->finish();
+    m.resolution = std::move(out);
+  }
+  const bool resolves = m.status == Status::resolved || m.status == Status::closed;
+  if (m.status == Status::resolved && !m.resolution) in.bad("resolution", "is required to resolve");
+  if (m.resolution && !resolves) in.bad("resolution", "is only for a status of resolved or closed");
+  m.priority = in.enumerated<Priority>("priority", parse_priority, kPriorityNames);
+  m.add_tags = in.tags("add_tags");
+  m.remove_tags = in.tags("remove_tags");
+  if (auto assignee = in.get("assignee")) {
+    std::string_view v;
+    if (assignee->is_null()) {
+      m.assignee = MacroAssignee{MacroAssignee::Kind::unassign, ""};
+    } else if (assignee->get_string().get(v) != simdjson::SUCCESS || v.empty() ||
+               v.size() > TenantConfigLimits::kMaxSubBytes) {
+      in.bad("assignee", "must be a user's sub, \"me\" (the applying agent) or null (unassign)");
+    } else if (v == kAssigneeMe) {
+      m.assignee = MacroAssignee{MacroAssignee::Kind::me, ""};
+    } else {
+      m.assignee = MacroAssignee{MacroAssignee::Kind::user, std::string(v)};
+    }
+  }
+  if (!m.comment && !m.status && !m.priority && m.add_tags.empty() && m.remove_tags.empty() && !m.assignee) {
+    in.bad("", "needs at least one action: comment, status, priority, add_tags, remove_tags or assignee");
+  }
+  return m;
+}
+
+TicketTemplate read_template(Members& in, const TenantConfig& vocabulary) {
+  TicketTemplate t;
+  read_id_and_name(in, t.id, t.name);
+  t.type = in.enumerated<TicketType>("type", parse_ticket_type, "question, incident, service_request, change_request");
+  t.category = in.string("category", 1, TenantConfigLimits::kMaxLabelBytes);
+  if (t.category && !vocabulary.has_category(*t.category)) in.bad("category", "is not one of the tenant's categories");
+  t.priority = in.enumerated<Priority>("priority", parse_priority, kPriorityNames);
+  t.queue = in.string("queue", 1, TenantConfigLimits::kMaxLabelBytes);
+  if (t.queue && !vocabulary.has_queue(*t.queue)) in.bad("queue", "is not one of the tenant's queues");
+  t.tags = in.tags("tags");
+  t.subject_prefix = in.string("subject_prefix", 0, TenantConfigLimits::kMaxSubjectPrefixBytes).value_or("");
+  t.description = in.string("description", 0, TenantConfigLimits::kMaxTextBytes).value_or("");
+  return t;
+}
+
+std::vector<Macro> read_macros(simdjson::dom::element value, Errors& errors) {
+  return read_objects<Macro>(value, "macros", TenantConfigLimits::kMaxMacros, errors, read_macro);
+}
+
+std::vector<TicketTemplate> read_templates(simdjson::dom::element value, const TenantConfig& vocabulary,
+                                           Errors& errors) {
+  return read_objects<TicketTemplate>(value, "templates", TenantConfigLimits::kMaxTemplates, errors,
+                                      [&](Members& in) { return read_template(in, vocabulary); });
+}
+
+// The member `key` of the JSON object `json`, or an error.
+Result<simdjson::dom::element> member(simdjson::dom::parser& parser, std::string_view json, const char* key) {
+  simdjson::dom::element root, value;
+  if (parser.parse(json.data(), json.size()).get(root) != simdjson::SUCCESS || !root.is_object()) {
+    return make_error(Errc::validation, "the body is not a JSON object");
+  }
+  if (root[key].get(value) != simdjson::SUCCESS) {
+    return std::unexpected(invalid({{key, "is required"}}));
+  }
+  return value;
+}
 
 using Bad = std::function<void(std::string, std::string)>;
 
@@ -141,16 +426,43 @@ void read_escalations(simdjson::dom::array rules, const TenantConfig& c, std::ve
   }
 }
 
-Error validation_error(const std::string& what, std::vector<FieldError> errors) {
-  return Error{Errc::validation,
-               what + ": " + errors.front().field + " " + errors.front().message,
-               std::move(errors),
-               std::nullopt,
-               {},
-               {}};
+}  // namespace
+
+std::string encode_macros(const std::vector<Macro>& macros) {
+  JsonWriter w;
+  w.begin_array();
+  for (const auto& m : macros) write_macro(w, m);
+  w.end_array();
+  return w.take();
 }
 
-}  // namespace
+std::string encode_templates(const std::vector<TicketTemplate>& templates) {
+  JsonWriter w;
+  w.begin_array();
+  for (const auto& t : templates) write_template(w, t);
+  w.end_array();
+  return w.take();
+}
+
+Result<std::vector<Macro>> decode_macros(std::string_view json) {
+  thread_local simdjson::dom::parser parser;
+  auto value = member(parser, json, "macros");
+  if (!value) return std::unexpected(value.error());
+  Errors errors;
+  auto out = read_macros(*value, errors);
+  if (!errors.empty()) return std::unexpected(invalid(errors));
+  return out;
+}
+
+Result<std::vector<TicketTemplate>> decode_templates(std::string_view json, const TenantConfig& vocabulary) {
+  thread_local simdjson::dom::parser parser;
+  auto value = member(parser, json, "templates");
+  if (!value) return std::unexpected(value.error());
+  Errors errors;
+  auto out = read_templates(*value, vocabulary, errors);
+  if (!errors.empty()) return std::unexpected(invalid(errors));
+  return out;
+}
 
 std::string encode_escalation_rules(const std::vector<EscalationRule>& rules) {
   JsonWriter w;
@@ -169,7 +481,7 @@ Result<std::vector<EscalationRule>> decode_escalation_rules(std::string_view jso
   read_escalations(rules, config, out, [&](std::string f, std::string m) {
     errors.push_back({std::move(f), std::move(m)});
   });
-  if (!errors.empty()) return std::unexpected(validation_error("invalid escalation rules", std::move(errors)));
+  if (!errors.empty()) return std::unexpected(invalid(errors));
   return out;
 }
 
@@ -203,8 +515,8 @@ std::string encode_tenant_config(const TenantConfig& c) {
   w.key("reopen_window_hours").value(static_cast<std::int64_t>(c.reopen_window.count()));
   w.key("auto_close_delay_hours").value(static_cast<std::int64_t>(c.auto_close_delay.count()));
   w.key("retention_days").value(static_cast<std::int64_t>(c.retention.count()));
-  w.key("escalations");
-  write_escalations(w, c.escalations);
+  w.key("macros").raw(encode_macros(c.macros)).key("templates").raw(encode_templates(c.templates));
+  w.key("escalations").raw(encode_escalation_rules(c.escalations));
   w.end_object();
   return w.take();
 }
@@ -338,10 +650,16 @@ Result<TenantConfig> decode_tenant_config(std::string_view id, std::string_view 
     if (n < 1 || n > TenantConfigLimits::kMaxRetentionDays) bad("retention_days", "must be from 1 to 36600");
     c.retention = std::chrono::days{n};
   }
+  simdjson::dom::element listed;
+  if (root["macros"].get(listed) == simdjson::SUCCESS) c.macros = read_macros(listed, errors);
+  if (root["templates"].get(listed) == simdjson::SUCCESS) c.templates = read_templates(listed, c, errors);
   simdjson::dom::array escalations;
-  if (root["escalations"].get_array().get(escalations) == simdjson::SUCCESS)
-    read_escalations(escalations, c, c.escalations, bad);
-  if (!errors.empty()) return std::unexpected(validation_error("invalid tenant settings", std::move(errors)));
+  if (root["escalations"].get_array().get(escalations) == simdjson::SUCCESS) {
+    read_escalations(escalations, c, c.escalations, [&](std::string f, std::string m) {
+      errors.push_back({std::move(f), std::move(m)});
+    });
+  }
+  if (!errors.empty()) return std::unexpected(invalid(errors));
   return c;
 }
 

@@ -180,6 +180,7 @@ Api::Api(ApiServices services, ApiOptions options)
   add_webhook_routes(*ctx_);
   add_email_routes(*ctx_);
   add_automation_routes(*ctx_);
+  add_macro_routes(*ctx_);
   for (const auto& [method, pattern] : kQuickRoutes) {
     if (!ctx_->router.set_quick(method, pattern)) throw std::logic_error("no route " + std::string(pattern));
   }

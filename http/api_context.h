@@ -121,6 +121,7 @@ void add_integration_routes(Api::Context& ctx);
 void add_webhook_routes(Api::Context& ctx);
 void add_email_routes(Api::Context& ctx);
 void add_automation_routes(Api::Context& ctx);
+void add_macro_routes(Api::Context& ctx);
 
 // The OpenAPI 3 document of every route of `router`.
 [[nodiscard]] std::string openapi_document(const Router& router);

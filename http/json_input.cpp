@@ -83,17 +83,6 @@ std::optional<std::optional<std::string>> JsonInput::nullable_string(const char*
   return std::optional<std::string>(std::string(v));
 }
 
-std::optional<simdjson::dom::array> JsonInput::array(const char* key) {
-  auto e = field(key);
-  if (!e) return std::nullopt;
-  simdjson::dom::array out;
-  if (e->get_array().get(out) != simdjson::SUCCESS) {
-    add_error(key, "must be an array");
-    return std::nullopt;
-  }
-  return out;
-}
-
 std::optional<std::vector<std::string>> JsonInput::strings(const char* key, std::size_t max_bytes) {
   auto e = field(key);
   if (!e || e->is_null()) return std::nullopt;
@@ -160,6 +149,17 @@ std::optional<std::int64_t> JsonInput::integer(const char* key) {
     return std::nullopt;
   }
   return v;
+}
+
+std::optional<simdjson::dom::array> JsonInput::array(const char* key, std::size_t max_items) {
+  auto e = field(key);
+  if (!e || e->is_null()) return std::nullopt;
+  simdjson::dom::array a;
+  if (e->get_array().get(a) != simdjson::SUCCESS || a.size() > max_items) {
+    add_error(key, "must be an array of at most " + std::to_string(max_items) + " items");
+    return std::nullopt;
+  }
+  return a;
 }
 
 std::optional<JsonInput> JsonInput::object(const char* key) {

@@ -41,8 +41,9 @@ class JsonInput {
   // An object of string values ({"In Review": "open"}), at most kMaxArrayItems members.
   std::optional<std::vector<std::pair<std::string, std::string>>> string_map(const char* key,
                                                                              std::size_t max_bytes = kDefaultMaxString);
-  // An array field as sent, for a codec that reads it whole (its items unchecked here).
-  std::optional<simdjson::dom::array> array(const char* key);
+  // An array field of at most `max_items` items, whose items the caller reads (or hands on
+  // to a codec that validates them).
+  std::optional<simdjson::dom::array> array(const char* key, std::size_t max_items = kMaxArrayItems);
   // An object field as a nested input sharing this one's errors (e.g. "resolution").
   std::optional<JsonInput> object(const char* key);
   // A value of a closed vocabulary; unknown values name the allowed ones.

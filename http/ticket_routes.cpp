@@ -62,7 +62,15 @@ Response create(Api::Context& ctx, Call& call) {
   if (!c.attachments.empty()) {
     in->add_error("attachments", "attach files after creating the ticket (POST /api/v1/tickets/{id}/attachments)");
   }
+  auto template_id = in->string("template", TenantConfigLimits::kMaxIdBytes);
   if (auto bad = in->finish()) return std::move(*bad);
+  if (template_id) {  // the tenant's template fills what the body leaves out
+    auto config = ctx.engine().tenant(c.tenant);
+    if (!config) return problem(config.error());
+    const TicketTemplate* chosen = config->ticket_template(*template_id);
+    if (chosen == nullptr) return invalid_field("template", "is not one of the tenant's ticket templates");
+    prefill(c, *chosen);
+  }
   auto req = ctx.command_request(call);
   if (!req) return std::move(req.error());
   auto out = ctx.engine().create(std::move(c), *req);
@@ -318,8 +326,8 @@ void add_ticket_routes(Api::Context& ctx) {
         {"Create a ticket",
          who_on_tickets(Action::create_ticket),
          {},
-         "subject, description, priority, category, type, queue, tags, requester (staff), external {system, key} "
-         "(admins, integrations)",
+         "subject, description, priority, category, type, queue, tags, template, requester (staff), external "
+         "{system, key} (admins, integrations)",
          {201, 400, 403, 415, 422}});
   r.add("GET", t, Access::principal, bind(list),
         {"List tickets in scope",

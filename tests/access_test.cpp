@@ -41,6 +41,10 @@ const std::map<Action, std::set<Role>>& expected() {
       {Action::configure_webhooks, {admin, global_admin}},
       {Action::configure_automations, {admin, global_admin}},
       {Action::set_availability, {agent, admin, global_admin}},
+      {Action::read_macros, {agent, admin, global_admin}},
+      {Action::change_macros, {admin, global_admin}},
+      {Action::read_templates, {customer, agent, admin, manager, auditor, global_admin, integration}},
+      {Action::change_templates, {admin, global_admin}},
       {Action::configure_notifications, {admin, global_admin}},
       {Action::create_ticket, {customer, agent, admin, global_admin, integration}},
       {Action::create_for_others, {agent, admin, global_admin, integration}},
@@ -61,6 +65,7 @@ const std::map<Action, std::set<Role>>& expected() {
       {Action::merge, {agent, admin, global_admin}},
       {Action::receive_merge, {agent, admin, global_admin, system}},
       {Action::give_feedback, {customer, agent, admin, manager, auditor, global_admin, system}},
+      {Action::apply_macro, {agent, admin, global_admin}},
       {Action::run_scheduler, {system}},
   };
   return table;
