@@ -40,23 +40,23 @@ Result<void> AssignmentBook::apply(const EventRecord& record) {
     tickets_.erase(record.stream);
     return {};
   }
-  auto event = decode_ticket_event(record.type, record.data, cipher_);
-  if (!event) return std::unexpected(event.error());
-  if (const auto* assigned = std::get_if<TicketAssigned>(&*event)) {
-    next.assignee = assigned->after.value_or("");
+  auto facts = peek_ticket_change(record.type, record.data);
+  if (!facts) return std::unexpected(facts.error());
+  if (record.type == "ticket.assigned") {
+    next.assignee = facts->assignee_after.value_or("");
     next.fired.clear();
     next.unassigned_at = record.time;
     next.unassigned_position = record.position;
-    if (assigned->after) {
+    if (facts->assignee_after) {
       auto pending = pending_.find(record.stream);
-      if (pending != pending_.end() && pending->second == *assigned->after) {
+      if (pending != pending_.end() && pending->second == *facts->assignee_after) {
         pending_.erase(pending);
       } else {
-        take_turn(*assigned->after);
+        take_turn(*facts->assignee_after);
       }
     }
-  } else if (const auto* changed = std::get_if<StatusChanged>(&*event)) {
-    next.status = changed->to;
+  } else {
+    next.status = facts->status_to;
   }
   set_ticket(record.stream, next);
   return {};

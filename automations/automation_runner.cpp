@@ -45,6 +45,8 @@ Result<void> AutomationRunner::start() {
     if (auto ok = store_.put_meta(kCheckpointKey, std::to_string(checkpoint_)); !ok) return ok;
   }
   start_head_ = store_.head().position;
+  saved_checkpoint_ = checkpoint_;
+  saved_at_ = std::chrono::steady_clock::now();
   follower_ = std::make_unique<LogFollower>(
       store_, 0, [this](std::span<const EventRecord> batch) { return handle(batch); },
       LogFollower::Options{
@@ -56,6 +58,17 @@ Result<void> AutomationRunner::start() {
 void AutomationRunner::stop() {
   if (follower_) follower_->stop();
   follower_.reset();
+  std::lock_guard lock(mu_);
+  if (checkpoint_ != saved_checkpoint_) {
+    if (auto ok = save_checkpoint(); !ok) spdlog::warn("automations: {}", ok.error().message);
+  }
+}
+
+Result<void> AutomationRunner::save_checkpoint() {
+  if (auto ok = store_.put_meta(kCheckpointKey, std::to_string(checkpoint_)); !ok) return ok;
+  saved_checkpoint_ = checkpoint_;
+  saved_at_ = std::chrono::steady_clock::now();
+  return {};
 }
 
 AutomationRunner::Stats AutomationRunner::stats() const {
@@ -70,7 +83,6 @@ AutomationRunner::Stats AutomationRunner::stats() const {
 // not applied twice, and those acted on (up to checkpoint_) are not acted on again.
 Result<void> AutomationRunner::handle(std::span<const EventRecord> batch) {
   std::lock_guard lock(mu_);
-  const std::uint64_t stored = checkpoint_;
   for (const EventRecord& r : batch) {
     if (r.position > book_position_) {
       if (auto ok = book_.apply(r); !ok) return ok;
@@ -83,10 +95,10 @@ Result<void> AutomationRunner::handle(std::span<const EventRecord> batch) {
     if (auto ok = act_on(r); !ok) return ok;
     checkpoint_ = r.position;
   }
-  if (checkpoint_ != stored) {
-    if (auto ok = store_.put_meta(kCheckpointKey, std::to_string(checkpoint_)); !ok) return ok;
-  }
   position_.store(book_position_);
+  if (checkpoint_ != saved_checkpoint_ && std::chrono::steady_clock::now() - saved_at_ >= kCheckpointEvery) {
+    return save_checkpoint();
+  }
   return {};
 }
 
@@ -116,12 +128,11 @@ Result<void> AutomationRunner::act_on(const EventRecord& r) {
   if (r.type == "ticket.created") return try_assign(r.stream, assign_seed(r.stream, r.position));
   if (r.type == "ticket.sla_warning" || r.type == "ticket.sla_breached") return escalate_sla(r);
   if (r.type == "ticket.status_changed" || (r.type == "ticket.assigned" && r.actor.sub.starts_with(kAutomationActor))) {
-    auto event = decode_ticket_event(r.type, r.data, cipher_);
-    if (!event) return std::unexpected(event.error());
-    const auto* changed = std::get_if<StatusChanged>(&*event);
-    if (changed && changed->reason != "reopen") return {};
-    const auto* assigned = std::get_if<TicketAssigned>(&*event);
-    if (assigned && assigned->after) return {};  // only an automation's unassignment offers the ticket
+    auto facts = peek_ticket_change(r.type, r.data);
+    if (!facts) return std::unexpected(facts.error());
+    if (r.type == "ticket.status_changed" && facts->reason != "reopen") return {};
+    // Only an automation's unassignment offers the ticket.
+    if (r.type == "ticket.assigned" && facts->assignee_after) return {};
     return try_assign(r.stream, assign_seed(r.stream, r.position));
   }
   return {};
@@ -180,7 +191,10 @@ Result<bool> AutomationRunner::issue(const std::string& ticket, TicketCommand co
   if (!out) {
     if (!refused(out.error())) return std::unexpected(out.error());
     ++refused_;
-    spdlog::warn("automations: {} on ticket {} refused: {}", request.event_id_seed, ticket, out.error().message);
+    // A ticket that moved on between the read and the command is the normal race, not news.
+    const bool raced = out.error().code == Errc::precondition_failed;
+    spdlog::log(raced ? spdlog::level::debug : spdlog::level::warn, "automations: {} on ticket {} refused: {}",
+                request.event_id_seed, ticket, out.error().message);
     return false;
   }
   return out->events_written > 0;

@@ -49,6 +49,8 @@ class AutomationRunner {
     std::uint64_t assigned = 0, offered_back = 0, no_candidate = 0, refused = 0, escalations = 0;
   };
   static constexpr std::string_view kCheckpointKey = "automations.position";
+  // A synced write per batch would compete with the commands' own syncs.
+  static constexpr std::chrono::seconds kCheckpointEvery{1};
 
   // `store` is the engine's log (its meta table keeps the checkpoint).
   AutomationRunner(CommandEngine& engine, EventStore& store, const FieldCipher& cipher, const Clock& clock,
@@ -69,6 +71,7 @@ class AutomationRunner {
  private:
   Result<void> handle(std::span<const EventRecord> batch);
   Result<void> act_on_backlog();
+  Result<void> save_checkpoint();  // under mu_
   Result<void> act_on(const EventRecord& record);
   // Assigns `ticket` if its queue's mode says so, with the event id seed `seed`.
   Result<void> try_assign(const std::string& ticket, const std::string& seed);
@@ -90,6 +93,8 @@ class AutomationRunner {
   std::uint64_t book_position_ = 0;  // the last record the book applied
   std::uint64_t checkpoint_ = 0;     // the last record acted on
   std::uint64_t start_head_ = 0;     // the log's head at start()
+  std::uint64_t saved_checkpoint_ = 0;
+  std::chrono::steady_clock::time_point saved_at_{};
   std::unique_ptr<LogFollower> follower_;
   std::atomic<std::uint64_t> position_{0}, assigned_{0}, offered_back_{0}, no_candidate_{0}, refused_{0},
       escalations_{0};

@@ -103,6 +103,26 @@ SlaMetric parse_metric_or(JsonFields& r) {
 
 }  // namespace
 
+Result<TicketChangeFacts> peek_ticket_change(std::string_view type, std::string_view data) {
+  thread_local simdjson::dom::parser parser;
+  element root;
+  if (parser.parse(data.data(), data.size()).get(root) != simdjson::SUCCESS || !root.is_object()) {
+    return make_error(Errc::internal, "event data is not a JSON object");
+  }
+  JsonFields r{root};
+  TicketChangeFacts out;
+  if (type == "ticket.assigned") {
+    out.assignee_after = r.opt_str("after");
+  } else if (type == "ticket.status_changed") {
+    out.status_to = r.enumerated<Status>("to", parse_status);
+    out.reason = r.str("reason");
+  } else {
+    return make_error(Errc::internal, "not an assignment or status change: " + std::string(type));
+  }
+  if (!r.ok) return make_error(Errc::internal, std::string(type) + " does not match its schema");
+  return out;
+}
+
 Result<TicketEvent> decode_ticket_event(std::string_view type, std::string_view data, const FieldCipher& cipher) {
   FieldOpener open(cipher, type);
   thread_local simdjson::dom::parser parser;

@@ -27,4 +27,15 @@ inline constexpr std::uint32_t kTicketEventSchema = 1;
 [[nodiscard]] Result<TicketEvent> decode_ticket_event(std::string_view type, std::string_view data,
                                                       const FieldCipher& cipher);
 
+// What followers that track assignment and status read of ticket.assigned and
+// ticket.status_changed, without opening any sealed field (a resolution's text): the
+// assignee after the change (nullopt: unassigned), the status after it and its reason.
+struct TicketChangeFacts {
+  std::optional<std::string> assignee_after;
+  Status status_to = Status::new_;
+  std::string reason;
+};
+// Errc::internal when `data` does not match the schema of `type` (one of the two).
+[[nodiscard]] Result<TicketChangeFacts> peek_ticket_change(std::string_view type, std::string_view data);
+
 }  // namespace ticketd
