@@ -1,6 +1,7 @@
 // Automatic assignment in process (docs/automations.md): round-robin fairness over 1,000
 // tickets, least-loaded picks, unavailable agents skipped and their tickets offered back,
-// manual queues left alone, history before the first start left alone, and restarts of
+// manual queues left alone, history before the first start left alone, reopened tickets,
+// escalation rules (a breach once across restarts; unassigned for N minutes), and restarts of
 // the runner mid-stream that assign no ticket twice. RocksDB in a temporary directory.
 #include <doctest/doctest.h>
 #include <fmt/format.h>
@@ -370,4 +371,30 @@ TEST_CASE(
   CHECK(made[0].second == "system:automation/round_robin");
   CHECK(w.notes_of(id, idle.id).size() == 1);
   CHECK(w.runner->stats().escalations == 1);  // counted since the restart: the move
+}
+
+TEST_CASE("a reopened unassigned ticket is assigned; a reopened assigned one keeps its assignee") {
+  World w;
+  w.staff("a1", {"general"}, false);  // nobody available yet
+  w.start();
+  const std::string withdrawn = w.create();
+  w.settle();
+  REQUIRE_FALSE(w.assignee(withdrawn));
+  REQUIRE(w.e.engine.execute(withdrawn, ChangeStatus{Status::closed, std::nullopt}, as(customer("c1"))));
+  w.staff("a1", {"general"});
+  const std::string taken = w.create();
+  w.settle();
+  REQUIRE(w.assignee(taken) == "a1");
+  w.staff("a2", {"general"});
+  REQUIRE(w.e.engine.execute(taken, ChangeStatus{Status::in_progress, std::nullopt}, as(agent("a1"))));
+  REQUIRE(w.e.engine.execute(taken, ChangeStatus{Status::resolved, Resolution{ResolutionCode::resolved, "done"}},
+                             as(agent("a1"))));
+  for (const auto& id : {withdrawn, taken}) {
+    REQUIRE(w.e.engine.execute(id, ChangeStatus{Status::open, std::nullopt}, as(customer("c1"))));
+  }
+  w.settle();
+  CHECK(w.assignee(withdrawn) == "a2");  // a1 received the last ticket: a2's turn
+  CHECK(w.assignments(withdrawn).size() == 1);
+  CHECK(w.assignee(taken) == "a1");
+  CHECK(w.assignments(taken).size() == 1);
 }
