@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "adapters/integrations.h"
+#include "app/automation_metrics.h"
 #include "app/buffered_stdout_sink.h"
 #include "app/data_dir.h"
 #include "app/demo.h"
@@ -373,7 +374,10 @@ int main(int argc, char** argv) {
   auto api = std::make_unique<ticketd::http::Api>(
       ticketd::http::ApiServices{*engine, **attachments, *projector, ticketd::app::read_model_path(s.data_dir), clock,
                                  ids, verifier, scanner, subject_keys->get(), (*replication)->view(),
-                                 integrations.get(), webhooks.get(), email.get()},
+                                 integrations.get(), webhooks.get(), email.get(),
+                                 [&automations](std::string& out) {
+                                   if (automations) ticketd::app::render_automation_metrics(*automations, out);
+                                 }},
       api_options);
   ticketd::http::ServerLimits limits;
   limits.idle_timeout = std::chrono::seconds(s.idle_timeout_s);

@@ -10,6 +10,7 @@
 // answered 500 without details.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -65,6 +66,8 @@ struct ApiServices {
   WebhooksPort* webhooks = nullptr;              // outgoing webhooks (a leader's): /api/v1/webhooks
   EmailPort* email =
       nullptr;  // e-mail notifications (a leader's, --smtp-url): /api/v1/notifications, /me/notifications
+  // More series for /metrics from parts the API does not know (the automations), or empty.
+  std::function<void(std::string& out)> more_metrics = nullptr;
 };
 
 class Api final : public RequestSink {

@@ -66,6 +66,7 @@ Response metrics(Api::Context& ctx, Call& call) {
   if (ctx.services.replication != nullptr) ctx.services.replication->render_metrics(out);
   if (ctx.services.email != nullptr) ctx.services.email->render_metrics(out);
   if (ctx.services.webhooks != nullptr) ctx.services.webhooks->render_metrics(out);
+  if (ctx.services.more_metrics) ctx.services.more_metrics(out);
   Response r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   r.body = std::move(out);

@@ -76,6 +76,16 @@ TEST_CASE("round-robin over HTTP: two kill -9 restarts mid-stream assign no tick
       auto t = http.request("GET", "/api/v1/tickets/" + id, "", {bearer(admin)});
       ++per_agent[t.str("assignee")];
     }
+    // The last process's counters: it assigned what the kills left, and read the whole log.
+    REQUIRE(eventually([&] {
+      const std::string m = http.request("GET", "/metrics", "", {}).body;
+      const std::string head = "\nticketd_log_head_position ", at = "\nticketd_automations_position ";
+      const auto h = m.find(head), p = m.find(at);
+      return h != std::string::npos && p != std::string::npos &&
+             std::stoull(m.substr(h + head.size())) == std::stoull(m.substr(p + at.size()));
+    }));
+    CHECK(http.request("GET", "/metrics", "", {}).body.find("\nticketd_automations_refused_total ") !=
+          std::string::npos);
     CHECK(per_agent.size() == 3);
     for (const auto& [sub, n] : per_agent) CHECK_MESSAGE(n == kBursts * kPerBurst / 3, sub, " got ", n);
   }
