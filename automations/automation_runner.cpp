@@ -125,7 +125,7 @@ Result<void> AutomationRunner::act_on(const EventRecord& r) {
     if (!user->available && !book_.available(user->sub)) return offer_back(user->sub, r.position);
     return {};
   }
-  if (r.type == "ticket.created") return try_assign(r.stream, assign_seed(r.stream, r.position));
+  if (r.type == "ticket.created") return try_assign(r.stream, assign_seed(r.stream, r.position), r.version);
   if (r.type == "ticket.sla_warning" || r.type == "ticket.sla_breached") return escalate_sla(r);
   if (r.type == "ticket.status_changed" || (r.type == "ticket.assigned" && r.actor.sub.starts_with(kAutomationActor))) {
     auto facts = peek_ticket_change(r.type, r.data);
@@ -133,13 +133,13 @@ Result<void> AutomationRunner::act_on(const EventRecord& r) {
     if (r.type == "ticket.status_changed" && facts->reason != "reopen") return {};
     // Only an automation's unassignment offers the ticket.
     if (r.type == "ticket.assigned" && facts->assignee_after) return {};
-    return try_assign(r.stream, assign_seed(r.stream, r.position));
+    return try_assign(r.stream, assign_seed(r.stream, r.position), r.version);
   }
   return {};
 }
 
-Result<void> AutomationRunner::try_assign(const std::string& id, const std::string& seed) {
-  auto loaded = engine_.ticket(id, system_principal(""));
+Result<void> AutomationRunner::try_assign(const std::string& id, const std::string& seed, std::uint64_t version) {
+  auto loaded = engine_.ticket_at_least(id, version);
   if (!loaded) return refused(loaded.error()) ? Result<void>{} : std::unexpected(loaded.error());
   const Ticket& t = **loaded;
   if (t.assignee || t.status == Status::resolved || t.status == Status::closed) return {};
@@ -207,7 +207,7 @@ Result<void> AutomationRunner::escalate_sla(const EventRecord& r) {
       r.type == "ticket.sla_warning" ? EscalationTrigger::sla_warning : EscalationTrigger::sla_breached;
   const SlaMetric metric = trigger == EscalationTrigger::sla_warning ? std::get<SlaWarning>(*event).metric
                                                                      : std::get<SlaBreached>(*event).metric;
-  auto loaded = engine_.ticket(r.stream, system_principal(""));
+  auto loaded = engine_.ticket_at_least(r.stream, r.version);
   if (!loaded) return refused(loaded.error()) ? Result<void>{} : std::unexpected(loaded.error());
   auto config = engine_.tenant((*loaded)->tenant);
   if (!config) return std::unexpected(config.error());
@@ -270,7 +270,7 @@ Result<void> AutomationRunner::fire(const EscalationRule& rule, const Ticket& t,
     wrote_any = wrote_any || *wrote;
   }
   if (moves && !t.assignee && !rule.assign_to) {  // moved unassigned: the new queue's mode assigns it
-    if (auto ok = try_assign(t.id, base + "/offer"); !ok) return ok;
+    if (auto ok = try_assign(t.id, base + "/offer", 0); !ok) return ok;
   }
   std::optional<std::string> assignee = t.assignee;
   if (rule.assign_to || (moves && t.assignee)) {

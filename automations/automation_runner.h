@@ -73,8 +73,9 @@ class AutomationRunner {
   Result<void> act_on_backlog();
   Result<void> save_checkpoint();  // under mu_
   Result<void> act_on(const EventRecord& record);
-  // Assigns `ticket` if its queue's mode says so, with the event id seed `seed`.
-  Result<void> try_assign(const std::string& ticket, const std::string& seed);
+  // Assigns `ticket` if its queue's mode says so, with the event id seed `seed`, judged on
+  // its state at `version` (the causing record's) or later.
+  Result<void> try_assign(const std::string& ticket, const std::string& seed, std::uint64_t version);
   Result<void> offer_back(const std::string& sub, std::uint64_t cause);
   Result<void> escalate_sla(const EventRecord& record);
   // Fires `rule` on ticket `t`; `metric` for the sla triggers.

@@ -68,6 +68,13 @@ Result<TicketRepository::Ptr> CommandEngine::ticket(const std::string& ticket_id
   return parts_->handler.get(ticket_id, who);
 }
 
+Result<TicketRepository::Ptr> CommandEngine::ticket_at_least(const std::string& ticket_id, std::uint64_t version) {
+  auto t = ticket(ticket_id, system_principal(""));
+  if (!t || (*t)->version >= version) return t;
+  parts_->tickets.invalidate(ticket_id);
+  return ticket(ticket_id, system_principal(""));
+}
+
 Result<Ticket> CommandEngine::ticket_as_of(const std::string& ticket_id, Timestamp until) {
   if (auto ok = check_ticket_id(ticket_id); !ok) return std::unexpected(ok.error());
   return parts_->tickets.load_as_of(ticket_id, until);

@@ -36,6 +36,10 @@ class CommandEngine {
   // for these three.
   // The ticket as `who` may see it, or Errc::not_found.
   [[nodiscard]] Result<TicketRepository::Ptr> ticket(const std::string& ticket_id, const Principal& who);
+  // The ticket as the system sees it, at `version` or later: a follower of the log may read
+  // a record a moment before the handler that appended it has cached the new state, and
+  // then the state is read from the log.
+  [[nodiscard]] Result<TicketRepository::Ptr> ticket_at_least(const std::string& ticket_id, std::uint64_t version);
   // The ticket replayed up to `until` (the caller has checked it may see the ticket).
   [[nodiscard]] Result<Ticket> ticket_as_of(const std::string& ticket_id, Timestamp until);
 
