@@ -1,7 +1,7 @@
 // E-mail notifications' routes (docs/notifications.md, "E-mail"): a user's own opt-out and
 // the admins' dead letters. Sending is notifications/' (EmailPort).
-#include <charconv>
 
+#include "base/decimal.h"
 #include "http/api_context.h"
 #include "http/email_port.h"
 
@@ -58,11 +58,9 @@ Response list_dead_letters(Api::Context& ctx, Call& call) {
 
 Response retry_dead_letter(Api::Context& ctx, Call& call) {
   if (auto no = unavailable(ctx)) return std::move(*no);
-  std::uint64_t id = 0;
-  const std::string& text = call.params.get("id");
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (ec != std::errc() || end != text.data() + text.size()) return problem(404, "no such dead letter");
-  auto sent = ctx.services.email->retry_dead_letter(call.who().tenant, id);
+  const auto id = parse_decimal(call.params.get("id"));
+  if (!id) return problem(404, "no such dead letter");
+  auto sent = ctx.services.email->retry_dead_letter(call.who().tenant, *id);
   if (!sent) return problem(sent.error());
   return json_response(200, *sent ? R"({"status":"sent"})" : R"({"status":"failed_again"})");
 }

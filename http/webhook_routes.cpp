@@ -1,8 +1,8 @@
 // Outgoing webhooks' admin routes (docs/notifications.md): a tenant's subscriptions and the
 // deliveries given up on. The deliveries themselves are notifications/' (WebhooksPort).
 #include <boost/url/parse.hpp>
-#include <charconv>
 
+#include "base/decimal.h"
 #include "domain/ticket_events.h"
 #include "http/api_context.h"
 #include "http/webhooks_port.h"
@@ -109,11 +109,9 @@ Response list_dead_letters(Api::Context& ctx, Call& call) {
 
 Response retry_dead_letter(Api::Context& ctx, Call& call) {
   if (auto no = unavailable(ctx)) return std::move(*no);
-  std::uint64_t id = 0;
-  const std::string& text = call.params.get("id");
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (ec != std::errc() || end != text.data() + text.size()) return problem(404, "no such dead letter");
-  auto delivered = ctx.services.webhooks->retry_dead_letter(call.who().tenant, id);
+  const auto id = parse_decimal(call.params.get("id"));
+  if (!id) return problem(404, "no such dead letter");
+  auto delivered = ctx.services.webhooks->retry_dead_letter(call.who().tenant, *id);
   if (!delivered) return problem(delivered.error());
   return json_response(200, *delivered ? R"({"status":"delivered"})" : R"({"status":"failed_again"})");
 }
